@@ -1,0 +1,22 @@
+// Helpers every benchmark uses to write its section of bench/RESULTS.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** A Markdown table from a header row and data rows. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Writes bench/results/<name>.md with a title, the machine line and the body. */
+export function writeSection(name: string, title: string, body: string): void {
+  const dir = path.join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+  writeFileSync(path.join(dir, `${name}.md`), `## ${title}\n\n_Run on ${machine}._\n\n${body.trim()}\n`);
+  console.log(body);
+}
