@@ -2,3 +2,4 @@
 export * from './core/errors.js';
 export * from './core/pcm-format.js';
 export * from './core/pcm-convert.js';
+export type * from './core/vad/vad-engine.js';
