@@ -11,3 +11,4 @@ export * from './codecs/g711.js';
 export * from './codecs/wav-header.js';
 export * from './codecs/wav-reader.js';
 export * from './codecs/wav-writer.js';
+export * from './core/ring-buffer.js';
