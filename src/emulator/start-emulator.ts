@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { EmulatorHttpError, validationFailure } from './api-error-body.js';
+import type { EmulatorHandle, EmulatorOptions, EmulatorRequestRecord } from './emulator-options.js';
+import { resolveEmulatorSettings, type ResolvedEmulatorSettings } from './emulator-settings.js';
+import { FaultBook, parseFaultSpec } from './fault-plan.js';
+import { findModel, listModelsBody, modelDetailBody, modelPricingBody, unknownModelError } from './model-catalog.js';
+import { RequestContext, ResponseAbandoned } from './request-context.js';
+import { handleSpeech } from './speech-route.js';
+import { handleTranscription } from './transcription-route.js';
+
+/** Fixed-window request counter per API key (one minute windows), for the rate-limit headers and 429s. */
+class RateWindow {
+  private windowStart = 0;
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly limit: number) {}
+
+  take(key: string, nowMs: number): { limit: number; remaining: number; resetUnix: number; exceeded: boolean } {
+    const window = Math.floor(nowMs / 60_000) * 60_000;
+    if (window !== this.windowStart) {
+      this.windowStart = window;
+      this.counts.clear();
+    }
+    const used = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, used);
+    return { limit: this.limit, remaining: Math.max(0, this.limit - used), resetUnix: (window + 60_000) / 1000, exceeded: used > this.limit };
+  }
+}
+
+function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m?.[1];
+}
+
+function authError(present: boolean): EmulatorHttpError {
+  return new EmulatorHttpError(401, {
+    message: present
+      ? 'Invalid API key provided. Check the key, or create one in the TokenLab dashboard.'
+      : 'Missing API key. Send it as "Authorization: Bearer <key>" (set TOKENLAB_API_KEY).',
+    type: 'invalid_api_key',
+    code: 'invalid_api_key',
+    retryable: false,
+  });
+}
+
+function notFound(method: string, path: string): EmulatorHttpError {
+  return new EmulatorHttpError(404, { message: `No route for ${method} ${path}`, type: 'not_found_error', code: 'route_not_found' });
+}
+
+function methodNotAllowed(method: string, path: string, allowed: string): EmulatorHttpError {
+  return new EmulatorHttpError(405, { message: `${method} is not allowed on ${path}; use ${allowed}`, type: 'invalid_request_error', code: 'method_not_allowed' }, { headers: { allow: allowed } });
+}
+
+async function readJsonBody(ctx: RequestContext, limitBytes: number): Promise<unknown> {
+  const type = ctx.req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    // Drain so the connection stays usable for the next request.
+    ctx.req.resume();
+    throw validationFailure([{ field: 'body', message: `Content-Type must be application/json (got ${type || 'none'})`, code: 'invalid_content_type' }]);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) {
+      throw new EmulatorHttpError(413, { message: `Request body larger than ${limitBytes} bytes`, type: 'invalid_request_error', code: 'request_too_large' }, { headers: { connection: 'close' } });
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw validationFailure([{ field: 'body', message: `Invalid JSON: ${(error as Error).message}`, code: 'invalid_json' }]);
+  }
+}
+
+function redactHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    out[k] = k === 'authorization' ? 'Bearer <redacted>' : Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/**
+ * Starts the offline TokenLab API emulator on 127.0.0.1 (by default on a free port): the models,
+ * speech, transcription, translation and realtime-descriptor routes with the API's shapes, headers
+ * and errors, auth, rate-limit headers, upload limits and fault injection (see `EmulatorOptions` and
+ * the `x-emulator-fault` header). Resolves once listening.
+ *
+ * @throws RangeError for invalid options; rejects when the port cannot be bound.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const settings = resolveEmulatorSettings(options);
+  const faults = new FaultBook(options.faults ?? []);
+  const rate = new RateWindow(settings.rateLimitPerMinute);
+  const requests: EmulatorRequestRecord[] = [];
+  const sockets = new Set<Socket>();
+  const live = new Set<RequestContext>();
+  const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
+
+  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+    void handle(req, res);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  function authorize(req: IncomingMessage): string {
+    const key = bearer(req);
+    if (!key) throw authError(req.headers.authorization !== undefined);
+    if (apiKeys && !apiKeys.has(key)) throw authError(true);
+    return key;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const query = Object.fromEntries(url.searchParams);
+    const perRequest = [req.headers['x-emulator-fault'], url.searchParams.get('emulator_fault') ?? undefined]
+      .flat()
+      .filter((s): s is string => typeof s === 'string')
+      .flatMap((spec) => parseFaultSpec(spec).faults);
+    const plan = faults.planFor(path, perRequest);
+    const record: EmulatorRequestRecord = { requestId, method: req.method ?? 'GET', path, query, headers: redactHeaders(req), faults: plan.names };
+    requests.push(record);
+    const baseHeaders: Record<string, string> = { 'x-request-id': requestId, 'openai-processing-ms': '1', 'x-emulator': 'tokenlab-audio' };
+    const ctx = new RequestContext(req, res, requestId, record, plan, baseHeaders);
+    live.add(ctx);
+    res.once('close', () => live.delete(ctx));
+    try {
+      const key = authorize(req);
+      const window = rate.take(key, Date.now());
+      baseHeaders['x-ratelimit-limit'] = String(window.limit);
+      baseHeaders['x-ratelimit-remaining'] = String(window.remaining);
+      baseHeaders['x-ratelimit-reset'] = String(window.resetUnix);
+      if (window.exceeded) {
+        const retryAfter = Math.max(1, Math.ceil(window.resetUnix - Date.now() / 1000));
+        req.resume();
+        throw new EmulatorHttpError(
+          429,
+          { message: 'Rate limit exceeded. Please slow down.', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', retryable: true, retry_after: retryAfter },
+          { headers: { 'retry-after': String(retryAfter) } },
+        );
+      }
+      await route(ctx, req.method ?? 'GET', path, url.searchParams, settings);
+    } catch (error) {
+      if (error instanceof ResponseAbandoned) return;
+      if (error instanceof EmulatorHttpError) {
+        if (!req.complete) req.resume();
+        ctx.sendError(error);
+      } else if ((error as { name?: string }).name === 'AbortError' || ctx.signal.aborted) {
+        if (!res.destroyed) res.destroy();
+      } else {
+        options.log?.(`emulator: ${requestId} failed: ${(error as Error).stack ?? String(error)}`);
+        ctx.sendError(new EmulatorHttpError(500, { message: `Emulator error: ${(error as Error).message}`, type: 'server_error', retryable: true }));
+      }
+    } finally {
+      options.log?.(`${record.method} ${req.url ?? ''} -> ${record.status ?? '-'} ${requestId}${plan.names.length ? ` faults=${plan.names.join(',')}` : ''}`);
+    }
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const requestId = newRequestId();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname.replace(/\/+$/, '');
+    const refuse = (error: EmulatorHttpError): void => {
+      const body = JSON.stringify(error.body(requestId));
+      socket.end(
+        `HTTP/1.1 ${error.status} ${error.status === 401 ? 'Unauthorized' : error.status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    };
+    requests.push({ requestId, method: 'GET', path, query: Object.fromEntries(url.searchParams), headers: redactHeaders(req), faults: [] });
+    try {
+      if (path !== '/v1/realtime') throw notFound('GET (upgrade)', path);
+      authorize(req);
+      const modelId = url.searchParams.get('model');
+      if (!modelId) throw validationFailure([{ field: 'model', message: 'model is required to open a realtime session (?model=gpt-realtime)', code: 'required' }]);
+      const model = findModel(modelId);
+      if (!model) throw unknownModelError(modelId, 400, 'realtime');
+      if (!model.operations.includes('realtime')) {
+        throw validationFailure([{ field: 'model', message: `${model.id} is not a realtime model`, code: 'unsupported_value' }]);
+      }
+      if (!options.onRealtimeUpgrade) {
+        throw new EmulatorHttpError(400, {
+          message: 'This emulator has no realtime WebSocket protocol yet; only the plain GET /v1/realtime descriptor is available.',
+          type: 'invalid_request_error',
+          code: 'realtime_unavailable',
+          model: model.id,
+        });
+      }
+      options.onRealtimeUpgrade(req, socket, head, model.id);
+    } catch (error) {
+      refuse(error instanceof EmulatorHttpError ? error : new EmulatorHttpError(500, { message: String(error), type: 'server_error' }));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const origin = `http://${host}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${origin}/v1`,
+    origin,
+    port: address.port,
+    requests,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        for (const ctx of live) ctx.abort.abort(new ResponseAbandoned('emulator closing'));
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+async function route(ctx: RequestContext, method: string, path: string, params: URLSearchParams, settings: ResolvedEmulatorSettings): Promise<void> {
+  const get = (name: string): string | undefined => params.get(name) ?? undefined;
+  if (path === '/v1/models') {
+    if (method !== 'GET') throw methodNotAllowed(method, path, 'GET');
+    await ctx.gate();
+    const query = Object.fromEntries(
+      (['provider', 'tag', 'category', 'recommended_for', 'view'] as const).flatMap((k) => (get(k) === undefined ? [] : [[k, get(k)!]])),
+    );
+    await ctx.sendJson(200, listModelsBody(query));
+    return;
+  }
+  const modelRoute = /^\/v1\/models\/([^/]+)(\/pricing)?$/.exec(path);
+  if (modelRoute) {
+    if (method !== 'GET') throw methodNotAllowed(method, path, 'GET');
+    await ctx.gate();
+    const id = decodeURIComponent(modelRoute[1]!);
+    await ctx.sendJson(200, modelRoute[2] ? modelPricingBody(id) : modelDetailBody(id));
+    return;
+  }
+  if (path === '/v1/realtime') {
+    if (method !== 'GET') throw methodNotAllowed(method, path, 'GET');
+    await ctx.gate();
+    const model = get('model');
+    if (model !== undefined) {
+      const m = findModel(model);
+      if (!m) throw unknownModelError(model, 400, 'realtime');
+    }
+    await ctx.sendJson(200, {
+      object: 'realtime.endpoint',
+      websocket_url: `/v1/realtime?model=${model ? encodeURIComponent(model) : '{model}'}`,
+      protocol: 'tokenlab_realtime_proxy',
+    });
+    return;
+  }
+  if (path === '/v1/audio/speech') {
+    if (method !== 'POST') throw methodNotAllowed(method, path, 'POST');
+    const body = await readJsonBody(ctx, settings.jsonLimitBytes);
+    ctx.record.json = body;
+    await handleSpeech(ctx, body, settings);
+    return;
+  }
+  if (path === '/v1/audio/transcriptions' || path === '/v1/audio/translations') {
+    if (method !== 'POST') throw methodNotAllowed(method, path, 'POST');
+    await handleTranscription(ctx, path.endsWith('transcriptions') ? 'transcribe' : 'translate', settings);
+    return;
+  }
+  ctx.req.resume();
+  throw notFound(method, path);
+}

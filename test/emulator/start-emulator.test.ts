@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/start-emulator.js';
+import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
+
+let emu: EmulatorHandle;
+const auth = { authorization: 'Bearer sk-emulator-test' };
+
+beforeAll(async () => {
+  emu = await startEmulator({ apiKeys: ['sk-emulator-test'], voiceEngine: 'builtin' });
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+async function getJson(path: string, headers: Record<string, string> = auth): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(emu.url + path, { headers });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+describe('emulator basics', () => {
+  it('listens on 127.0.0.1 and gives a /v1 base URL', () => {
+    expect(emu.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  });
+
+  it('rejects a missing or wrong key with 401 invalid_api_key and a request id', async () => {
+    const missing = await getJson('/models', {});
+    expect(missing.status).toBe(401);
+    expect(missing.body.error.type).toBe('invalid_api_key');
+    expect(missing.body.error.message).toMatch(/TOKENLAB_API_KEY/);
+    expect(missing.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{24}$/);
+    const wrong = await getJson('/models', { authorization: 'Bearer sk-nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('invalid_api_key');
+  });
+
+  it('answers every response with a distinct x-request-id and rate-limit headers', async () => {
+    const a = await getJson('/models');
+    const b = await getJson('/models/nope');
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+    expect(Number(a.headers.get('x-ratelimit-limit'))).toBeGreaterThan(0);
+    expect(Number(a.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(Number(b.headers.get('x-ratelimit-remaining')));
+    expect(Number(a.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+    expect(b.body.error.request_id).toBe(b.headers.get('x-request-id'));
+  });
+
+  it('never records the API key', async () => {
+    await getJson('/models');
+    expect(JSON.stringify(emu.requests)).not.toContain('sk-emulator-test');
+  });
+
+  it('404s an unknown model with did_you_mean and suggestions', async () => {
+    const r = await getJson('/models/whisper1');
+    expect(r.status).toBe(404);
+    expect(r.body.error.type).toBe('model_not_found');
+    expect(r.body.error.did_you_mean).toBe('whisper-1');
+    expect(r.body.error.suggestions[0]).toEqual({ id: 'whisper-1' });
+  });
+
+  it('resolves aliases on the detail route', async () => {
+    const r = await getJson('/models/whisper');
+    expect(r.status).toBe(200);
+    expect(r.body.id).toBe('whisper-1');
+  });
+
+  it('404s unknown routes in the error shape', async () => {
+    const r = await getJson('/v1/nothing');
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toMatch(/No route/);
+  });
+
+  it('describes the realtime endpoint on a plain GET', async () => {
+    const r = await getJson('/realtime?model=gpt-realtime');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ object: 'realtime.endpoint', websocket_url: '/v1/realtime?model=gpt-realtime', protocol: 'tokenlab_realtime_proxy' });
+  });
+});
