@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { VadEngine } from './vad-engine.js';
 import { StftMagnitude } from './stft-magnitude.js';
+import { SileroVadWasm, sileroWasmRuntime } from './silero-wasm.js';
 import { loadSileroWeights, type SileroSampleRate, type SileroVersion, type SileroWeights } from './silero-weights.js';
 
 /** Options of {@link createSileroVad}. */
@@ -9,6 +10,11 @@ export interface SileroVadOptions {
   sampleRate?: 8000 | 16000;
   /** Model generation: `v5` (default) or `v6`. */
   version?: 'v5' | 'v6';
+  /**
+   * Implementation: `auto` (default) uses WebAssembly SIMD when the runtime has it and falls back to `js`;
+   * `wasm` requires it; `js` is the plain TypeScript forward pass. All give the same probabilities to ~1e-6.
+   */
+  backend?: 'auto' | 'wasm' | 'js';
 }
 
 const FRAMES = 4; // STFT frames per window: (context + window + pad - n) / hop + 1 for both rates
@@ -182,7 +188,8 @@ function conv3(
 
 /**
  * Creates a Silero VAD engine (v5 by default) that runs in-process with no native addon, from the weights shipped in
- * `assets/silero/` (loaded once per process and shared). Synchronous.
+ * `assets/silero/` (loaded once per process and shared): WebAssembly SIMD built in this repo, or plain TypeScript.
+ * Synchronous. One engine per stream; frames of `frameSamples` (512 at 16 kHz, 256 at 8 kHz) mono float samples.
  * @throws InputError for an unsupported sample rate or version; SileroWeightsError when the weights are missing.
  */
 export function createSileroVad(options: SileroVadOptions = {}): VadEngine {
@@ -194,5 +201,15 @@ export function createSileroVad(options: SileroVadOptions = {}): VadEngine {
     );
   }
   if (version !== 'v5' && version !== 'v6') throw new InputError(`unknown Silero VAD version ${String(version)}: use 'v5' or 'v6'`);
-  return new SileroVadTs(loadSileroWeights(version as SileroVersion, sampleRate as SileroSampleRate));
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
+    throw new InputError(`unknown Silero VAD backend ${String(backend)}: use 'auto', 'wasm' or 'js'`);
+  }
+  const weights = loadSileroWeights(version as SileroVersion, sampleRate as SileroSampleRate);
+  if (backend !== 'js') {
+    const rt = sileroWasmRuntime();
+    if (rt) return new SileroVadWasm(weights, rt);
+    if (backend === 'wasm') throw new InputError('this JavaScript runtime has no WebAssembly SIMD: use backend "js" (or "auto")');
+  }
+  return new SileroVadTs(weights);
 }

@@ -39,14 +39,14 @@ function maxAbsDiff(a: number[], b: number[]): number {
   return max;
 }
 
-describe('createSileroVad', () => {
+describe.each(['wasm', 'js'] as const)('createSileroVad (backend %s)', (backend) => {
   for (const rate of ['16000', '8000'] as const) {
     for (const version of ['v5', 'v6'] as const) {
-      it(`matches the ONNX reference within 1e-3 over a long stream (${version}, ${rate} Hz)`, () => {
+      it(`matches the ONNX reference within 1e-3 over a long stream (${backend}, ${version}, ${rate} Hz)`, () => {
         const entry = reference[rate]!;
         const expected = entry[version];
         const audio = loadAudio(entry);
-        const vad = createSileroVad({ sampleRate: entry.sampleRate, version });
+        const vad = createSileroVad({ sampleRate: entry.sampleRate, version, backend });
         expect(vad.sampleRate).toBe(entry.sampleRate);
         expect(vad.frameSamples).toBe(entry.sampleRate === 16000 ? 512 : 256);
         expect(vad.name).toBe(`silero-${version}`);
@@ -63,8 +63,8 @@ describe('createSileroVad', () => {
   it('carries the context: feeding windows without the previous tail gives other numbers', () => {
     const entry = reference['16000']!;
     const audio = loadAudio(entry);
-    const vad = createSileroVad();
-    const fresh = createSileroVad();
+    const vad = createSileroVad({ backend });
+    const fresh = createSileroVad({ backend });
     let maxDiff = 0;
     for (let k = 0; k < 120; k++) {
       const frame = audio.subarray(k * 512, k * 512 + 512);
@@ -80,7 +80,7 @@ describe('createSileroVad', () => {
   it('reset() forgets everything: the stream replays identically', () => {
     const entry = reference['8000']!;
     const audio = loadAudio(entry);
-    const vad = createSileroVad({ sampleRate: 8000 });
+    const vad = createSileroVad({ sampleRate: 8000, backend });
     const first = run(vad, audio, 100);
     vad.reset();
     expect(run(vad, audio, 100)).toEqual(first);
@@ -89,9 +89,9 @@ describe('createSileroVad', () => {
   it('instances share weights but not state', () => {
     const entry = reference['16000']!;
     const audio = loadAudio(entry);
-    const a = createSileroVad();
-    const b = createSileroVad();
-    const alone = run(createSileroVad(), audio, 60);
+    const a = createSileroVad({ backend });
+    const b = createSileroVad({ backend });
+    const alone = run(createSileroVad({ backend }), audio, 60);
     const silence = new Float32Array(512);
     const interleaved: number[] = [];
     for (let k = 0; k < 60; k++) {
@@ -102,7 +102,7 @@ describe('createSileroVad', () => {
   });
 
   it('reads NaN and Infinity samples as silence instead of poisoning the state', () => {
-    const vad = createSileroVad();
+    const vad = createSileroVad({ backend });
     const bad = new Float32Array(512);
     bad[3] = Number.NaN;
     bad[100] = Number.POSITIVE_INFINITY;
@@ -112,12 +112,12 @@ describe('createSileroVad', () => {
     const q = vad.process(new Float32Array(512));
     expect(q).toBeGreaterThanOrEqual(0);
     expect(q).toBeLessThanOrEqual(1);
-    const clean = createSileroVad();
+    const clean = createSileroVad({ backend });
     expect(p).toBe(clean.process(new Float32Array(512)));
   });
 
   it('gives a probability in [0, 1] for clipped, DC and full-scale input', () => {
-    const vad = createSileroVad();
+    const vad = createSileroVad({ backend });
     const frame = new Float32Array(512);
     for (const fill of [1, -1, 0.5]) {
       frame.fill(fill);
@@ -128,10 +128,39 @@ describe('createSileroVad', () => {
   });
 
   it('rejects frames of the wrong length and unsupported options with InputError', () => {
-    const vad = createSileroVad();
+    const vad = createSileroVad({ backend });
     expect(() => vad.process(new Float32Array(480))).toThrow(InputError);
     expect(() => vad.process(new Float32Array(480))).toThrow(/exactly 512 samples/);
-    expect(() => createSileroVad({ sampleRate: 48000 as 16000 })).toThrow(/resample/);
-    expect(() => createSileroVad({ version: 'v4' as 'v5' })).toThrow(InputError);
+    expect(() => createSileroVad({ sampleRate: 48000 as 16000, backend })).toThrow(/resample/);
+    expect(() => createSileroVad({ version: 'v4' as 'v5', backend })).toThrow(InputError);
+  });
+});
+
+describe('createSileroVad backends', () => {
+  it('picks WebAssembly by default and agrees with the TypeScript pass to 1e-5', () => {
+    const entry = reference['16000']!;
+    const audio = loadAudio(entry);
+    const auto = createSileroVad();
+    const wasm = createSileroVad({ backend: 'wasm' });
+    const js = createSileroVad({ backend: 'js' });
+    expect(auto.constructor.name).toBe('SileroVadWasm');
+    const a = run(auto, audio, 200);
+    expect(run(wasm, audio, 200)).toEqual(a);
+    expect(maxAbsDiff(run(js, audio, 200), a)).toBeLessThan(1e-5);
+  });
+
+  it('keeps working for streams created before and after another model was loaded', () => {
+    const entry = reference['8000']!;
+    const audio = loadAudio(entry);
+    const before = createSileroVad({ sampleRate: 8000, version: 'v6' });
+    const first = run(before, audio, 50);
+    createSileroVad({ sampleRate: 16000, version: 'v6' });
+    createSileroVad({ sampleRate: 8000, version: 'v5' });
+    before.reset();
+    expect(run(before, audio, 50)).toEqual(first);
+  });
+
+  it('rejects an unknown backend', () => {
+    expect(() => createSileroVad({ backend: 'gpu' as 'js' })).toThrow(InputError);
   });
 });
