@@ -4,7 +4,7 @@ import type { SegmenterEvent, SpeechEndReason } from '../core/vad/segmenter.js';
 import { VadTracker, type VadTrackerOptions } from '../core/vad/vad-tracker.js';
 
 /** One utterance cut by {@link VadChunker}. */
-export interface Utterance {
+export interface VadUtterance {
   /** The utterance's audio in the input's format, pre-roll and post-pad included. */
   readonly pcm: Buffer;
   readonly format: PcmFormat;
@@ -33,27 +33,28 @@ export interface VadChunkerOptions extends VadTrackerOptions {
 /** Typed events: the segmenter's decisions as they happen, besides the utterances on the readable side. */
 export interface VadChunker {
   on(event: 'vad', listener: (event: SegmenterEvent) => void): this;
-  on(event: 'data', listener: (utterance: Utterance) => void): this;
+  on(event: 'data', listener: (utterance: VadUtterance) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'vad', listener: (event: SegmenterEvent) => void): this;
-  once(event: 'data', listener: (utterance: Utterance) => void): this;
+  once(event: 'data', listener: (utterance: VadUtterance) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 /**
- * PCM in, utterances out (object mode): cuts speech for transcription. Each {@link Utterance} carries
+ * PCM in, utterances out (object mode): cuts speech for transcription. Each {@link VadUtterance} carries
  * its audio in the input's format, including up to `preRollMs` before the onset and `postPadMs` after
  * the last speech frame. Any chunking of the same input gives the same utterances. The end of the input
  * closes an utterance in progress. Backpressure: `_transform` calls back after pushing, so a slow reader
  * holds the writer.
  *
- * @throws FormatError / InputError from the constructor for a bad format or options; InputError
- *   (`TLA_ERR_VAD_RATE`) when the rate differs from the engine's and no resampler is available.
+ * Input at any rate and channel count is down-mixed and resampled for the engine; the output keeps the
+ * input's format.
+ * @throws FormatError / InputError from the constructor for a bad format or options.
  */
 export class VadChunker extends Transform {
   readonly format: PcmFormat;
   private readonly tracker: VadTracker;
-  private readonly ready: Utterance[] = [];
+  private readonly ready: VadUtterance[] = [];
 
   constructor(options: VadChunkerOptions) {
     super({

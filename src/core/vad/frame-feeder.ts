@@ -12,7 +12,7 @@ export interface MonoResampler {
 }
 
 /** Called once per engine frame; `frame` is reused after the call returns. */
-export type FrameHandler = (frame: Float32Array, startMs: number, durationMs: number, level: number) => void;
+export type VadFrameHandler = (frame: Float32Array, startMs: number, durationMs: number, level: number) => void;
 
 /** Options of {@link FrameFeeder}. */
 export interface FrameFeederOptions {
@@ -23,7 +23,7 @@ export interface FrameFeederOptions {
   /** Samples per engine frame. */
   frameSamples: number;
   /** Receives each full frame (and the zero-padded last one on `end`). */
-  onFrame: FrameHandler;
+  onFrame: VadFrameHandler;
   /**
    * Makes the rate converter when `format.sampleRate !== engineRate`. Required in that case; the VAD
    * streams pass the toolkit's Resampler.
@@ -46,7 +46,7 @@ export class FrameFeeder {
   readonly format: PcmFormat;
   readonly engineRate: number;
   readonly frameSamples: number;
-  private readonly onFrame: FrameHandler;
+  private readonly onFrame: VadFrameHandler;
   private readonly bpf: number;
   private readonly carry: Uint8Array;
   private carryLength = 0;

@@ -3,7 +3,8 @@ import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm-format.js
 import { AudioHistory } from './audio-history.js';
 import { FrameFeeder, type MonoResampler } from './frame-feeder.js';
 import { Segmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';
-import { createSpectralVad } from './spectral-vad.js';
+import { Resampler } from '../resampler.js';
+import { createSileroVad } from './silero-vad.js';
 import type { VadEngine } from './vad-engine.js';
 
 /** How a VAD stream gets its engine: an instance (used by this stream only) or a factory. */
@@ -13,9 +14,9 @@ export type VadEngineOption = VadEngine | (() => VadEngine);
 export interface VadTrackerOptions extends SegmenterOptions {
   /** Layout of the input PCM. */
   format: PcmFormat;
-  /** The frame classifier. Default: the toolkit's default engine (see `defaultVadEngine`). */
+  /** The frame classifier. Default: Silero v5 in TypeScript (`defaultVadEngine()`). */
   engine?: VadEngineOption;
-  /** Rate converter for inputs at another rate than the engine's. Default: the toolkit's Resampler. */
+  /** Rate converter for inputs at another rate than the engine's. Default: the toolkit's Resampler (`defaultVadResampler`). */
   createResampler?: (inputRate: number, outputRate: number) => MonoResampler;
 }
 
@@ -29,21 +30,14 @@ export interface VadEventFrames {
   readonly atFrame: number;
 }
 
-let defaultEngineFactory: () => VadEngine = () => createSpectralVad();
-let defaultResamplerFactory: ((inputRate: number, outputRate: number) => MonoResampler) | undefined;
-
-/**
- * Sets what VAD streams use when no `engine` / `createResampler` option is given. Called once by the
- * package entry; applications normally pass options instead.
- */
-export function setVadDefaults(defaults: { engine?: () => VadEngine; createResampler?: (inputRate: number, outputRate: number) => MonoResampler }): void {
-  if (defaults.engine) defaultEngineFactory = defaults.engine;
-  if (defaults.createResampler) defaultResamplerFactory = defaults.createResampler;
+/** A fresh instance of the default engine: Silero v5 at 16 kHz, in-process, no native addon. */
+export function defaultVadEngine(): VadEngine {
+  return createSileroVad({ sampleRate: 16000, version: 'v5' });
 }
 
-/** A fresh instance of the default engine. */
-export function defaultVadEngine(): VadEngine {
-  return defaultEngineFactory();
+/** The default rate converter of the VAD path: the toolkit's Resampler, mono, low-latency preset. */
+export function defaultVadResampler(inputRate: number, outputRate: number): MonoResampler {
+  return new Resampler({ inputRate, outputRate, channels: 1, quality: 'low-latency' });
 }
 
 /**
@@ -67,7 +61,7 @@ export class VadTracker {
   constructor(options: VadTrackerOptions, onEvent: (event: SegmenterEvent, frames: VadEventFrames) => void) {
     assertPcmFormat(options.format, 'VAD input format');
     this.format = options.format;
-    const engine = typeof options.engine === 'function' ? options.engine() : (options.engine ?? defaultEngineFactory());
+    const engine = typeof options.engine === 'function' ? options.engine() : (options.engine ?? defaultVadEngine());
     if (!engine || typeof engine.process !== 'function' || !(engine.frameSamples > 0) || !(engine.sampleRate > 0)) {
       throw new InputError('VAD engine must implement VadEngine: { sampleRate, frameSamples, process(frame), reset() }.', 'TLA_ERR_VAD_OPTIONS');
     }
@@ -80,20 +74,14 @@ export class VadTracker {
       const startFrame = toFrame(ev.startMs);
       onEvent(ev, { startFrame, endFrame: ev.type === 'speech-end' ? toFrame(ev.endMs) : atFrame, atFrame });
     }, options);
-    const createResampler = options.createResampler ?? defaultResamplerFactory;
-    if (rate !== engine.sampleRate && !createResampler) {
-      throw new InputError(
-        `VAD input at ${rate} Hz needs resampling to the engine's ${engine.sampleRate} Hz, and no resampler is available; pass createResampler or feed ${engine.sampleRate} Hz audio.`,
-        'TLA_ERR_VAD_RATE',
-      );
-    }
+    const createResampler = options.createResampler ?? defaultVadResampler;
     const seg = this.segmenter;
     this.feeder = new FrameFeeder({
       format: options.format,
       engineRate: engine.sampleRate,
       frameSamples: engine.frameSamples,
       onFrame: (frame, startMs, durationMs, level) => seg.push(engine.process(frame), startMs, durationMs, level),
-      ...(createResampler ? { createResampler } : {}),
+      createResampler,
     });
     this.bpf = bytesPerFrame(options.format);
     this.carry = Buffer.alloc(this.bpf);
