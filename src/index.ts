@@ -25,3 +25,4 @@ export * from './streams/vad-chunker.js';
 export * from './streams/vad-gate.js';
 export * from './emulator/start-emulator.js';
 export type * from './emulator/emulator-options.js';
+export * from './core/vad/onnx-engine.js';
