@@ -114,6 +114,9 @@ export class RequestContext {
   private async cut(): Promise<void> {
     const socket = this.res.socket;
     if (this.plan.reset) {
+      // Let what was written reach the client first, so the cut is really mid-body.
+      await new Promise<void>((resolve) => this.res.write('', () => resolve()));
+      await delay(25);
       // An RST, as a proxy or crashed upstream gives, not a clean FIN.
       if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
       else socket?.destroy();
