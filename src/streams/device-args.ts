@@ -169,7 +169,8 @@ export function deviceArgs(options: DeviceArgsOptions): DeviceCommand {
     return freeze({ backend, device, platform, direction, program: 'ffmpeg', args: [...head, ...input, ...output] });
   }
 
-  const rawInput = ['-f', sampleFormat, '-ar', rate, '-ac', channels, '-i', 'pipe:0'];
+  // Raw input needs no probing; without these ffmpeg waits for seconds of paced audio before it opens the device.
+  const rawInput = ['-probesize', '32', '-analyzeduration', '0', '-f', sampleFormat, '-ar', rate, '-ac', channels, '-i', 'pipe:0'];
   switch (backend) {
     case 'alsa':
     case 'oss':
@@ -192,7 +193,7 @@ export function deviceArgs(options: DeviceArgsOptions): DeviceCommand {
       const layout = format.channels === 1 ? 'mono' : format.channels === 2 ? 'stereo' : `${format.channels}c`;
       return freeze({
         backend, device, platform, direction, program: 'ffplay',
-        args: ['-hide_banner', '-loglevel', 'error', '-nodisp', '-autoexit', '-f', sampleFormat, '-sample_rate', rate, '-ch_layout', layout, '-i', 'pipe:0'],
+        args: ['-hide_banner', '-loglevel', 'error', '-nodisp', '-autoexit', '-probesize', '32', '-analyzeduration', '0', '-f', sampleFormat, '-sample_rate', rate, '-ch_layout', layout, '-i', 'pipe:0'],
       });
     }
     case 'null':
