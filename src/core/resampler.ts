@@ -2,6 +2,7 @@ import { FormatError, InputError } from './errors.js';
 import { besselI0, designLowpass, gcd, kaiserBeta, kaiserSinc, kaiserTaps } from './filter-design.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './pcm-format.js';
 import { remixChannels } from './pcm-convert.js';
+import { createResamplerKernel, type ResamplerKernel } from './resampler-kernel.js';
 
 /**
  * Quality presets of {@link Resampler}. Edges are fractions of the lower of the two rates.
@@ -74,25 +75,33 @@ export class Resampler {
   readonly interpolation: number;
   /** Downsampling factor after reduction by the gcd. */
   readonly decimation: number;
+  /** Filter taps per output sample (per polyphase branch); 0 when rates are equal. */
+  readonly tapsPerOutput: number;
 
   /** Channels actually filtered: the smaller of the two counts. */
   private readonly filterChannels: number;
-  /** Taps per polyphase branch (a multiple of 4). */
+  /** Taps per branch, padded to a multiple of 8 for the kernel. */
   private readonly taps: number;
-  /**
-   * `interpolation` branches of `taps` float32 coefficients, each reversed (oldest sample first);
-   * or, when `tableRows` > 0, `tableRows + 1` rows of the filter at fractional positions q / tableRows.
-   */
-  private readonly coeffs: Float32Array;
-  private readonly tableRows: number = 0;
-  private readonly interpCoeffs: Float32Array = new Float32Array(0);
+  /** When > 0, coefficients are interpolated between this many table rows (rare ratios). */
+  private readonly tableRows: number;
   /** Group delay in units of 1 / (inputRate * interpolation). */
   private readonly delay: number;
   private readonly stepWhole: number;
   private readonly stepFrac: number;
 
-  /** Per filtered channel, samples x[histStart .. histEnd) of the (mixed) input. */
-  private hist: Float32Array[];
+  /**
+   * Everything the inner loop touches lives in the kernel's float32 memory (WebAssembly when
+   * available): the coefficient table at 0, then per filtered channel a history of `histCap`
+   * samples x[histStart .. histEnd) of the mixed input, then `outCap` floats of interleaved output,
+   * then (interpolated mode) one coefficient row.
+   */
+  private readonly kernel: ResamplerKernel;
+  private readonly coeffFloats: number;
+  private histOff = 0;
+  private histCap = 0;
+  private outOff = 0;
+  private outCap = 0;
+  private rowOff = 0;
   private histStart = 0;
   private histEnd = 0;
   /** Input frames received since the start / last flush or reset. */
@@ -103,16 +112,16 @@ export class Resampler {
   private nextNewest = 0;
   private nextPhase = 0;
 
-  private mixScratch: Float32Array;
-  private filterOut: Float32Array;
-  private output: Float32Array;
+  private mixScratch = new Float32Array(0);
+  private monoScratch = new Float32Array(0);
+  private output = new Float32Array(0);
 
   /**
    * @throws FormatError (`TLA_ERR_PCM_FORMAT`) for a rate that is not a whole number of Hz in
    *   8000..384000, or a channel count outside 1..8.
    * @throws InputError for an unknown quality.
    */
-  constructor(options: ResamplerOptions) {
+  constructor(options: ResamplerOptions, /** @internal tests compare wasm with the JS loop */ useWasm = true) {
     if (options === null || typeof options !== 'object') {
       throw new InputError('Resampler options must be an object like { inputRate: 48000, outputRate: 24000, channels: 2 }.');
     }
@@ -147,67 +156,75 @@ export class Resampler {
 
     if (inputRate === outputRate) {
       this.taps = 0;
-      this.coeffs = new Float32Array(0);
       this.tableRows = 0;
       this.delay = 0;
       this.latencyMs = 0;
-    } else {
-      const spec = QUALITY[quality];
-      const lowerRate = Math.min(inputRate, outputRate);
-      const protoRate = inputRate * L;
-      let cutoffHz = ((spec.passband + spec.stopband) / 2) * lowerRate;
-      let taps = kaiserTaps(spec.attenuationDb, ((spec.stopband - spec.passband) * lowerRate) / protoRate);
-      const maxTaps = 2 * Math.floor((spec.maxDelayMs / 1000) * protoRate) + 1;
-      if (taps > maxTaps) {
-        // Too long for the delay budget: use the widest transition the budget allows, centred on the
-        // lower Nyquist frequency, so nothing aliases into what remains of the passband.
-        taps = maxTaps;
-        cutoffHz = lowerRate / 2;
-      }
-      let perBranch = Math.ceil(taps / L);
-      perBranch += (4 - (perBranch % 4)) % 4;
-      this.taps = perBranch;
-      if (perBranch * L <= MAX_TABLE_FLOATS) {
-        const proto = designLowpass({ taps, cutoff: cutoffHz / protoRate, beta: kaiserBeta(spec.attenuationDb), gain: L });
-        this.tableRows = 0;
-        this.coeffs = new Float32Array(perBranch * L);
-        for (let p = 0; p < L; p++) {
-          for (let j = 0; j < perBranch; j++) {
-            const idx = p + (perBranch - 1 - j) * L;
-            this.coeffs[p * perBranch + j] = idx < taps ? proto[idx]! : 0;
-          }
-        }
-      } else {
-        // A ratio like 9007/8001 would need millions of exact coefficients. Tabulate the same
-        // continuous filter at `rows` fractional positions instead and interpolate linearly
-        // between neighbouring rows for each output's exact phase (still no drift: phases stay integers).
-        const rows = Math.max(64, Math.min(MAX_TABLE_ROWS, Math.floor((4 * MAX_TABLE_FLOATS) / perBranch) - 1));
-        this.tableRows = rows;
-        this.coeffs = new Float32Array((rows + 1) * perBranch);
-        this.interpCoeffs = new Float32Array(perBranch);
-        const beta = kaiserBeta(spec.attenuationDb);
-        const i0Beta = besselI0(beta);
-        const centre = (taps - 1) / 2 / L;
-        for (let q = 0; q <= rows; q++) {
-          let sum = 0;
-          const row = new Float64Array(perBranch);
-          for (let j = 0; j < perBranch; j++) {
-            const tau = q / rows + (perBranch - 1 - j);
-            row[j] = kaiserSinc(tau - centre, cutoffHz / inputRate, centre, beta, i0Beta);
-            sum += row[j]!;
-          }
-          for (let j = 0; j < perBranch; j++) this.coeffs[q * perBranch + j] = row[j]! / sum;
-        }
-      }
-      this.delay = (taps - 1) / 2;
-      this.latencyMs = (this.delay / protoRate) * 1000;
+      this.tapsPerOutput = 0;
+      this.coeffFloats = 0;
+      this.kernel = createResamplerKernel(false);
+      return;
     }
+    const spec = QUALITY[quality];
+    const lowerRate = Math.min(inputRate, outputRate);
+    const protoRate = inputRate * L;
+    let cutoffHz = ((spec.passband + spec.stopband) / 2) * lowerRate;
+    let taps = kaiserTaps(spec.attenuationDb, ((spec.stopband - spec.passband) * lowerRate) / protoRate);
+    const maxTaps = 2 * Math.floor((spec.maxDelayMs / 1000) * protoRate) + 1;
+    if (taps > maxTaps) {
+      // Too long for the delay budget: use the widest transition the budget allows, centred on the
+      // lower Nyquist frequency, so nothing aliases into what remains of the passband.
+      taps = maxTaps;
+      cutoffHz = lowerRate / 2;
+    }
+    let perBranch = Math.ceil(taps / L);
+    perBranch += (8 - (perBranch % 8)) % 8;
+    this.taps = perBranch;
+    this.tapsPerOutput = Math.ceil(taps / L);
+    this.delay = (taps - 1) / 2;
+    this.latencyMs = (this.delay / protoRate) * 1000;
+    const beta = kaiserBeta(spec.attenuationDb);
 
-    this.hist = [];
-    this.mixScratch = new Float32Array(0);
-    this.filterOut = new Float32Array(0);
-    this.output = new Float32Array(0);
+    let table: Float32Array;
+    if (perBranch * L <= MAX_TABLE_FLOATS) {
+      const proto = designLowpass({ taps, cutoff: cutoffHz / protoRate, beta, gain: L });
+      this.tableRows = 0;
+      table = new Float32Array(perBranch * L);
+      for (let p = 0; p < L; p++) {
+        for (let j = 0; j < perBranch; j++) {
+          const idx = p + (perBranch - 1 - j) * L;
+          table[p * perBranch + j] = idx < taps ? proto[idx]! : 0;
+        }
+      }
+    } else {
+      // A ratio like 9007/8001 would need millions of exact coefficients. Tabulate the same
+      // continuous filter at `rows` fractional positions instead and interpolate linearly between
+      // neighbouring rows for each output's exact phase (still no drift: phases stay integers).
+      const rows = Math.max(64, Math.min(MAX_TABLE_ROWS, Math.floor((4 * MAX_TABLE_FLOATS) / perBranch) - 1));
+      this.tableRows = rows;
+      table = new Float32Array((rows + 1) * perBranch);
+      const i0Beta = besselI0(beta);
+      const centre = this.delay / L;
+      const row = new Float64Array(perBranch);
+      for (let q = 0; q <= rows; q++) {
+        let sum = 0;
+        for (let j = 0; j < perBranch; j++) {
+          row[j] = kaiserSinc(q / rows + (perBranch - 1 - j) - centre, cutoffHz / inputRate, centre, beta, i0Beta);
+          sum += row[j]!;
+        }
+        // Each row sums to exactly 1, so every interpolated row does too (no DC ripple).
+        for (let j = 0; j < perBranch; j++) table[q * perBranch + j] = row[j]! / sum;
+      }
+    }
+    this.coeffFloats = table.length;
+    this.kernel = createResamplerKernel(useWasm);
+    this.layout(Math.max(4096, perBranch * 4), 4096);
+    this.kernel.mem.set(table, 0);
     this.reset();
+  }
+
+  /** True when the inner loop runs as WebAssembly SIMD (else a JS loop with identical results). */
+  get simd(): boolean {
+    return this.kernel.simd;
   }
 
   /** Forgets all state: the next `process` call starts a new signal. */
@@ -215,18 +232,12 @@ export class Resampler {
     this.inputFrames = 0;
     this.outputFrames = 0;
     if (this.taps === 0) return;
-    const t = this.delay;
-    this.nextNewest = Math.floor(t / this.interpolation);
-    this.nextPhase = t % this.interpolation;
+    this.nextNewest = Math.floor(this.delay / this.interpolation);
+    this.nextPhase = this.delay % this.interpolation;
     // The history starts with the zeros before the signal that the first outputs reach back to.
     this.histStart = this.nextNewest - this.taps + 1;
     this.histEnd = 0;
-    const cap = Math.max(this.hist[0]?.length ?? 0, this.taps * 2 + 4096);
-    if (this.hist.length !== this.filterChannels || this.hist[0]!.length < cap) {
-      this.hist = Array.from({ length: this.filterChannels }, () => new Float32Array(cap));
-    } else {
-      for (const h of this.hist) h.fill(0);
-    }
+    this.kernel.mem.fill(0, this.histOff, this.histOff + this.histCap * this.filterChannels);
   }
 
   /** Upper bound of output frames `process` returns for `inputFrames` more input frames. */
@@ -254,6 +265,7 @@ export class Resampler {
    * Like {@link Resampler.process} but writes into `output` (interleaved, `outputChannels` wide,
    * at least `maxOutputFrames(frames)` frames) and returns the frames written. Allocates nothing in
    * steady state. In passthrough mode the input is copied.
+   * @throws InputError when `input` is not whole frames or `output` is too small.
    */
   processInto(input: Float32Array, frames: number, output: Float32Array): number {
     const n = this.checkInput(input, frames);
@@ -264,12 +276,20 @@ export class Resampler {
     if (this.taps === 0) {
       this.outputFrames += n;
       if (this.passthrough) output.set(input.subarray(0, n * this.channels));
-      else remixChannels(input, this.channels, output, this.outputChannels, n, this.scratch(n));
+      else remixChannels(input, this.channels, output, this.outputChannels, n, this.mono(n));
       sanitizeInPlace(output, n * this.outputChannels);
       return n;
     }
-    this.append(input, n, false);
-    return this.run(output, Infinity);
+    let done = 0;
+    let written = 0;
+    // Bounded steps keep the history (and so memory) small whatever the chunk size.
+    while (done < n) {
+      const step = Math.min(n - done, 16384);
+      this.append(input, done, step, false);
+      written += this.run(output, written, Infinity);
+      done += step;
+    }
+    return written;
   }
 
   /**
@@ -278,7 +298,9 @@ export class Resampler {
    * The returned view is valid until the next call.
    */
   flush(): Float32Array {
-    const total = Math.round((this.inputFrames * this.interpolation) / this.decimation);
+    const L = BigInt(this.interpolation);
+    const M = BigInt(this.decimation);
+    const total = Number((2n * BigInt(this.inputFrames) * L + M) / (2n * M));
     const remaining = Math.max(0, total - this.outputFrames);
     if (this.taps === 0 || remaining === 0) {
       this.reset();
@@ -286,22 +308,21 @@ export class Resampler {
     }
     const cap = remaining * this.outputChannels;
     if (this.output.length < cap) this.output = new Float32Array(cap);
-    // Feed silence after the end until every remaining output's window is inside what we hold.
+    // Feed silence after the end until every remaining output's window is inside the history.
     let written = 0;
     while (written < remaining) {
-      const needNewest = this.newestFor(this.outputFrames + (remaining - written) - 1);
-      const zeros = Math.min(Math.max(needNewest + 1 - this.histEnd, 0), 4096);
-      if (zeros > 0) this.append(this.output, zeros, true);
-      written += this.run(this.output.subarray(written * this.outputChannels), remaining - written);
+      const zeros = Math.min(Math.max(this.newestFor(remaining - written - 1) + 1 - this.histEnd, 0), 4096);
+      if (zeros > 0) this.append(this.output, 0, zeros, true);
+      written += this.run(this.output, written, remaining - written);
     }
     const out = this.output.subarray(0, written * this.outputChannels);
     this.reset();
     return out;
   }
 
-  /** The newest input index output frame `m` needs. */
-  private newestFor(m: number): number {
-    return Math.floor((m * this.decimation + this.delay) / this.interpolation);
+  /** The newest input index the output `ahead` frames after the next one needs. */
+  private newestFor(ahead: number): number {
+    return this.nextNewest + Math.floor((this.nextPhase + ahead * this.decimation) / this.interpolation);
   }
 
   private checkInput(input: Float32Array, frames: number | undefined): number {
@@ -323,170 +344,177 @@ export class Resampler {
     return frames;
   }
 
-  private scratch(frames: number): Float32Array {
-    if (this.mixScratch.length < frames * this.outputChannels) this.mixScratch = new Float32Array(frames * Math.max(this.outputChannels, this.channels));
-    return this.mixScratch;
+  private mono(frames: number): Float32Array {
+    if (this.monoScratch.length < frames) this.monoScratch = new Float32Array(frames);
+    return this.monoScratch;
   }
 
-  /** Appends `n` frames (mixed down to the filtered channels, sanitised), or `n` zeros. */
-  private append(input: Float32Array, n: number, zeros: boolean): void {
+  /** Places histories and output after the table with the given capacities, keeping the history. */
+  private layout(histCap: number, outCap: number): void {
+    const fc = this.filterChannels;
+    const len = this.histEnd - this.histStart;
+    const old = this.histCap > 0 ? this.kernel.mem.slice(this.histOff, this.histOff + this.histCap * fc) : null;
+    // Rows start 32-byte aligned so SIMD loads of coefficients never straddle cache lines needlessly.
+    this.histOff = align8(this.coeffFloats);
+    this.histCap = align8(histCap);
+    this.outOff = this.histOff + this.histCap * fc;
+    this.outCap = align8(outCap);
+    this.rowOff = this.outOff + this.outCap;
+    this.kernel.ensure(this.rowOff + (this.tableRows > 0 ? this.taps : 0));
+    if (old !== null) {
+      const mem = this.kernel.mem;
+      for (let c = 0; c < fc; c++) mem.set(old.subarray(c * (old.length / fc), c * (old.length / fc) + len), this.histOff + c * this.histCap);
+    }
+  }
+
+  /** Appends frames [from, from + n) of `input` (mixed down to the filtered channels, sanitised), or `n` zeros. */
+  private append(input: Float32Array, from: number, n: number, zeros: boolean): void {
+    const fc = this.filterChannels;
     // Drop history no output will read again, then make room.
     const keepFrom = Math.min(this.nextNewest - this.taps + 1, this.histEnd);
+    let mem = this.kernel.mem;
     if (keepFrom > this.histStart) {
       const drop = keepFrom - this.histStart;
       const len = this.histEnd - this.histStart;
-      for (const h of this.hist) h.copyWithin(0, drop, len);
+      for (let c = 0; c < fc; c++) {
+        const h = this.histOff + c * this.histCap;
+        mem.copyWithin(h, h + drop, h + len);
+      }
       this.histStart = keepFrom;
     }
     const len = this.histEnd - this.histStart;
-    if (len + n > this.hist[0]!.length) {
-      const cap = Math.max(len + n, this.hist[0]!.length * 2);
-      this.hist = this.hist.map((h) => {
-        const g = new Float32Array(cap);
-        g.set(h.subarray(0, len));
-        return g;
-      });
+    if (len + n > this.histCap) {
+      this.layout(Math.max(len + n, this.histCap * 2), this.outCap);
+      mem = this.kernel.mem;
     }
-    const fc = this.filterChannels;
     if (zeros) {
-      for (const h of this.hist) h.fill(0, len, len + n);
+      for (let c = 0; c < fc; c++) {
+        const h = this.histOff + c * this.histCap + len;
+        mem.fill(0, h, h + n);
+      }
     } else if (fc === this.channels) {
       for (let c = 0; c < fc; c++) {
-        const h = this.hist[c]!;
-        for (let f = 0, i = c, o = len; f < n; f++, i += fc, o++) {
+        const end = this.histOff + c * this.histCap + len + n;
+        for (let i = from * fc + c, o = end - n; o < end; i += fc, o++) {
           let x = input[i]!;
           if (x - x !== 0) x = x !== x ? 0 : x > 0 ? 1 : -1;
-          h[o] = x;
+          mem[o] = x;
         }
       }
+    } else if (fc === 1 && this.channels === 2) {
+      const o0 = this.histOff + len;
+      for (let i = from * 2, o = o0, end = o0 + n; o < end; i += 2, o++) {
+        let x = (input[i]! + input[i + 1]!) * 0.5;
+        if (x - x !== 0) x = x !== x ? 0 : x > 0 ? 1 : -1;
+        mem[o] = x;
+      }
     } else {
-      // Down-mix: fewer output channels, so they are filtered. Mixing happens before sanitising,
-      // so sanitise the mix (NaN in any input channel silences that frame).
-      const mixed = this.scratch(n);
-      remixChannels(input, this.channels, mixed, fc, n, this.scratchMono(n));
+      // General down-mix (fewer output channels, so they are filtered), then sanitise the mix.
+      if (this.mixScratch.length < n * fc) this.mixScratch = new Float32Array(n * fc);
+      const mixed = this.mixScratch;
+      remixChannels(input.subarray(from * this.channels, (from + n) * this.channels), this.channels, mixed, fc, n, this.mono(n));
       for (let c = 0; c < fc; c++) {
-        const h = this.hist[c]!;
-        for (let f = 0, i = c, o = len; f < n; f++, i += fc, o++) {
+        const end = this.histOff + c * this.histCap + len + n;
+        for (let i = c, o = end - n; o < end; i += fc, o++) {
           let x = mixed[i]!;
           if (x - x !== 0) x = x !== x ? 0 : x > 0 ? 1 : -1;
-          h[o] = x;
+          mem[o] = x;
         }
       }
     }
     this.histEnd += n;
   }
 
-  private monoScratch = new Float32Array(0);
-  private scratchMono(n: number): Float32Array {
-    if (this.monoScratch.length < n) this.monoScratch = new Float32Array(n);
-    return this.monoScratch;
-  }
-
-  /** Computes up to `limit` outputs whose windows are in the history; writes them interleaved. */
-  private run(output: Float32Array, limit: number): number {
+  /**
+   * Computes up to `limit` outputs whose windows are in the history and writes them interleaved
+   * (`outputChannels` wide) into `output` from frame `at`. Returns the frames written.
+   */
+  private run(output: Float32Array, at: number, limit: number): number {
+    const L = this.interpolation;
+    const M = this.decimation;
+    // Outputs m = next + i with newest_m < histEnd: nextPhase + i * M < (histEnd - nextNewest) * L.
+    const room = (this.histEnd - this.nextNewest) * L - this.nextPhase;
+    let count = room > 0 ? Math.ceil(room / M) : 0;
+    if (count > limit) count = limit;
+    if (count === 0) return 0;
     const fc = this.filterChannels;
     const oc = this.outputChannels;
-    const K = this.taps;
-    const L = this.interpolation;
-    const coeffs = this.coeffs;
-    const stepWhole = this.stepWhole;
-    const stepFrac = this.stepFrac;
-    const avail = this.histEnd;
-    let newest = this.nextNewest;
-    let phase = this.nextPhase;
-    let count = 0;
-    // Count first, so each channel runs its own tight loop.
-    {
-      let nw = newest;
-      let ph = phase;
-      while (nw < avail && count < limit) {
-        count++;
-        nw += stepWhole;
-        ph += stepFrac;
-        if (ph >= L) {
-          ph -= L;
-          nw++;
+    let total = 0;
+    while (total < count) {
+      const part = Math.min(count - total, Math.floor(this.outCap / fc));
+      if (part === 0) {
+        this.layout(this.histCap, fc * 1024);
+        continue;
+      }
+      this.filter(part);
+      // Copy (and up-mix) from kernel memory into the caller's array.
+      const mem = this.kernel.mem;
+      const src = this.outOff;
+      const dst = (at + total) * oc;
+      if (fc === oc) {
+        for (let i = 0, end = part * fc; i < end; i++) output[dst + i] = mem[src + i]!;
+      } else if (fc === 1) {
+        for (let f = 0, o = dst; f < part; f++) {
+          const x = mem[src + f]!;
+          for (let c = 0; c < oc; c++) output[o++] = x;
         }
-      }
-    }
-    if (count === 0) return 0;
-    const direct = fc === oc;
-    const dst = direct ? output : this.filterBuffer(count * fc);
-    if (this.tableRows > 0) {
-      this.runInterpolated(dst, count);
-    } else for (let c = 0; c < fc; c++) {
-      const h = this.hist[c]!;
-      let nw = newest;
-      let ph = phase;
-      for (let m = 0, o = c; m < count; m++, o += fc) {
-        const base = nw - K + 1 - this.histStart;
-        const cb = ph * K;
-        let acc = 0;
-        for (let j = 0; j < K; j++) acc += coeffs[cb + j]! * h[base + j]!;
-        dst[o] = acc;
-        nw += stepWhole;
-        ph += stepFrac;
-        if (ph >= L) {
-          ph -= L;
-          nw++;
+      } else {
+        const frames = this.mono(part);
+        for (let f = 0; f < part; f++) {
+          let s = 0;
+          for (let c = 0; c < fc; c++) s += mem[src + f * fc + c]!;
+          frames[f] = s / fc;
         }
+        for (let f = 0, o = dst; f < part; f++) for (let c = 0; c < oc; c++) output[o++] = frames[f]!;
       }
-      if (c === fc - 1) {
-        newest = nw;
-        phase = ph;
-      }
+      total += part;
     }
-    if (!direct) remixChannels(dst, fc, output, oc, count, this.scratchMono(count));
-    if (this.tableRows === 0) {
-      this.nextNewest = newest;
-      this.nextPhase = phase;
-    }
-    this.outputFrames += count;
-    return count;
+    return total;
   }
 
-  /** `run` for interpolated coefficients: builds each output's coefficients, then filters every channel. */
-  private runInterpolated(dst: Float32Array, count: number): void {
+  /** Runs the kernel for `count` outputs into the output area and advances the phase. */
+  private filter(count: number): void {
     const fc = this.filterChannels;
     const K = this.taps;
     const L = this.interpolation;
-    const rows = this.tableRows;
-    const table = this.coeffs;
-    const cv = this.interpCoeffs;
-    let nw = this.nextNewest;
-    let ph = this.nextPhase;
-    for (let m = 0; m < count; m++) {
-      const pos = ph * rows;
-      const q = Math.floor(pos / L);
-      const frac = (pos - q * L) / L;
-      const r0 = q * K;
-      const r1 = r0 + K;
-      for (let j = 0; j < K; j++) {
-        const a = table[r0 + j]!;
-        cv[j] = a + frac * (table[r1 + j]! - a);
-      }
-      const base = nw - K + 1 - this.histStart;
+    const first = this.nextNewest - K + 1 - this.histStart;
+    if (this.tableRows === 0) {
       for (let c = 0; c < fc; c++) {
-        const h = this.hist[c]!;
-        let acc = 0;
-        for (let j = 0; j < K; j++) acc += cv[j]! * h[base + j]!;
-        dst[m * fc + c] = acc;
+        this.kernel.run(0, K, L, this.histOff + c * this.histCap + first, this.nextPhase, this.stepWhole, this.stepFrac, count, this.outOff + c, fc);
       }
-      nw += this.stepWhole;
-      ph += this.stepFrac;
-      if (ph >= L) {
-        ph -= L;
-        nw++;
+    } else {
+      // Build each output's coefficients by interpolating between table rows, then filter each channel.
+      const rows = this.tableRows;
+      let base = first;
+      let ph = this.nextPhase;
+      for (let m = 0; m < count; m++) {
+        const mem = this.kernel.mem;
+        const pos = ph * rows;
+        const q = Math.floor(pos / L);
+        const frac = (pos - q * L) / L;
+        const r0 = q * K;
+        for (let j = 0; j < K; j++) {
+          const a = mem[r0 + j]!;
+          mem[this.rowOff + j] = a + frac * (mem[r0 + K + j]! - a);
+        }
+        for (let c = 0; c < fc; c++) this.kernel.run(this.rowOff, K, 1, this.histOff + c * this.histCap + base, 0, 0, 0, 1, this.outOff + m * fc + c, fc);
+        base += this.stepWhole;
+        ph += this.stepFrac;
+        if (ph >= L) {
+          ph -= L;
+          base++;
+        }
       }
     }
-    this.nextNewest = nw;
-    this.nextPhase = ph;
+    const phaseSum = this.nextPhase + count * this.stepFrac;
+    this.nextNewest += count * this.stepWhole + Math.floor(phaseSum / L);
+    this.nextPhase = phaseSum % L;
+    this.outputFrames += count;
   }
+}
 
-  private filterBuffer(n: number): Float32Array {
-    if (this.filterOut.length < n) this.filterOut = new Float32Array(Math.max(n, this.filterOut.length * 2));
-    return this.filterOut;
-  }
+function align8(n: number): number {
+  return (n + 7) & ~7;
 }
 
 /**

@@ -1,0 +1,159 @@
+import { RESAMPLER_KERNEL_WASM_BASE64 } from './wasm/resampler-kernel-wasm.js';
+
+/**
+ * The resampler's inner loop over one float32 memory: WebAssembly SIMD (built in this repo from
+ * wasm/resampler-kernel.ts) when the runtime has it, else a JS loop with the same arithmetic, so both
+ * give bit-identical output. All offsets are in floats (4-byte units) into `mem`.
+ * @internal
+ */
+export interface ResamplerKernel {
+  /** The float32 memory; replaced after {@link ResamplerKernel.ensure} grows it. */
+  mem: Float32Array;
+  readonly simd: boolean;
+  /** Makes `mem` at least `floats` long (keeping its contents). */
+  ensure(floats: number): void;
+  /**
+   * `count` outputs of one channel: output m = Σ_j coeffs[coeffOff + phase_m * taps + j] * mem[first_m + j],
+   * stored at out + m * outStride; first/phase advance by stepWhole/stepFrac, phase wrapping at `phases`.
+   */
+  run(
+    coeffOff: number,
+    taps: number,
+    phases: number,
+    first: number,
+    phase: number,
+    stepWhole: number,
+    stepFrac: number,
+    count: number,
+    out: number,
+    outStride: number,
+  ): void;
+}
+
+type RunFn = (
+  coeffs: number,
+  taps: number,
+  phases: number,
+  hist: number,
+  first: number,
+  phase: number,
+  stepWhole: number,
+  stepFrac: number,
+  count: number,
+  out: number,
+  outStride: number,
+) => void;
+
+// The few WebAssembly APIs used; our lib settings (no DOM) do not declare them.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+let compiled: object | null | undefined;
+
+function wasmModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+      compiled = api ? new api.Module(Buffer.from(RESAMPLER_KERNEL_WASM_BASE64, 'base64')) : null;
+    } catch {
+      // No WebAssembly SIMD here (very old or locked-down runtime): the JS loop does the same work.
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** A kernel with its own memory. `preferWasm: false` forces the JS loop (tests compare the two). */
+export function createResamplerKernel(preferWasm = true): ResamplerKernel {
+  const mod = preferWasm ? wasmModule() : null;
+  if (mod !== null) {
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const instance = new api.Instance(mod, {});
+    const memory = instance.exports.memory as WasmMemory;
+    const runWasm = instance.exports.run as RunFn;
+    const kernel: ResamplerKernel = {
+      mem: new Float32Array(memory.buffer),
+      simd: true,
+      ensure(floats: number): void {
+        const bytes = floats * 4;
+        if (memory.buffer.byteLength >= bytes) return;
+        memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+        kernel.mem = new Float32Array(memory.buffer);
+      },
+      run(coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride): void {
+        // The wasm side takes byte pointers for the tables and an index for `first` relative to hist = 0.
+        runWasm(coeffOff * 4, taps, phases, 0, first, phase, stepWhole, stepFrac, count, out * 4, outStride);
+      },
+    };
+    return kernel;
+  }
+  const kernel: ResamplerKernel = {
+    mem: new Float32Array(0),
+    simd: false,
+    ensure(floats: number): void {
+      if (kernel.mem.length >= floats) return;
+      const next = new Float32Array(Math.max(floats, kernel.mem.length * 2));
+      next.set(kernel.mem);
+      kernel.mem = next;
+    },
+    run(coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride): void {
+      runJs(kernel.mem, coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride);
+    },
+  };
+  return kernel;
+}
+
+/** The wasm kernel's arithmetic, operation for operation, in float32 (see wasm/resampler-kernel.ts). */
+function runJs(
+  mem: Float32Array,
+  coeffOff: number,
+  taps: number,
+  phases: number,
+  first: number,
+  phase: number,
+  stepWhole: number,
+  stepFrac: number,
+  count: number,
+  out: number,
+  outStride: number,
+): void {
+  const fr = Math.fround;
+  let base = first;
+  let ph = phase;
+  for (let m = 0, o = out; m < count; m++, o += outStride) {
+    const c = coeffOff + ph * taps;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (let j = 0; j < taps; j += 8) {
+      const cj = c + j;
+      const xj = base + j;
+      a0 = fr(a0 + fr(mem[cj]! * mem[xj]!));
+      a1 = fr(a1 + fr(mem[cj + 1]! * mem[xj + 1]!));
+      a2 = fr(a2 + fr(mem[cj + 2]! * mem[xj + 2]!));
+      a3 = fr(a3 + fr(mem[cj + 3]! * mem[xj + 3]!));
+      b0 = fr(b0 + fr(mem[cj + 4]! * mem[xj + 4]!));
+      b1 = fr(b1 + fr(mem[cj + 5]! * mem[xj + 5]!));
+      b2 = fr(b2 + fr(mem[cj + 6]! * mem[xj + 6]!));
+      b3 = fr(b3 + fr(mem[cj + 7]! * mem[xj + 7]!));
+    }
+    mem[o] = fr(fr(fr(a0 + b0) + fr(a1 + b1)) + fr(fr(a2 + b2) + fr(a3 + b3)));
+    base += stepWhole;
+    ph += stepFrac;
+    if (ph >= phases) {
+      ph -= phases;
+      base++;
+    }
+  }
+}
