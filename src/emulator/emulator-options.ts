@@ -52,6 +52,11 @@ export interface EmulatorOptions {
    * otherwise transcripts describe the detected speech segments and their times.
    */
   recognizerCommand?: readonly string[];
+  /**
+   * How transcription finds speech: `vad` (default) cuts with the toolkit's VAD chunker (Silero), as
+   * the client's own splitter would; `energy` uses a plain energy detector (any sound counts, e.g. tones).
+   */
+  speechDetector?: 'vad' | 'energy';
   /** Requests per minute per API key before 429 `rate_limit_exceeded` (default 10 000). */
   rateLimitPerMinute?: number;
   /** Path to the ffmpeg executable for mp3/aac/flac (default: resolved like the codecs layer does). */

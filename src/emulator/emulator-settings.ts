@@ -12,6 +12,7 @@ export interface ResolvedEmulatorSettings {
   ffmpegPath: string | undefined;
   recognizerCommand: readonly string[] | undefined;
   rateLimitPerMinute: number;
+  speechDetector: 'vad' | 'energy';
   /** Resolves whether espeak-ng can be used (false when `voiceEngine` is `builtin`). */
   espeakAvailable(): Promise<boolean>;
 }
@@ -35,6 +36,7 @@ export function resolveEmulatorSettings(options: EmulatorOptions): ResolvedEmula
     ffmpegPath: options.ffmpegPath,
     recognizerCommand: options.recognizerCommand && options.recognizerCommand.length > 0 ? options.recognizerCommand : undefined,
     rateLimitPerMinute: positive('rateLimitPerMinute', options.rateLimitPerMinute, 10_000),
+    speechDetector: options.speechDetector ?? 'vad',
     espeakAvailable: () => (voiceEngine === 'builtin' ? Promise.resolve(false) : isEspeakAvailable(espeakPath)),
   };
 }

@@ -244,7 +244,7 @@ async function route(ctx: RequestContext, method: string, path: string, params: 
     await ctx.sendJson(200, listModelsBody(query));
     return;
   }
-  const modelRoute = /^\/v1\/models\/([^/]+)(\/pricing)?$/.exec(path);
+  const modelRoute = /^\/v1\/models\/(.+?)(\/pricing)?$/.exec(path);
   if (modelRoute) {
     if (method !== 'GET') throw methodNotAllowed(method, path, 'GET');
     await ctx.gate();

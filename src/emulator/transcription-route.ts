@@ -13,6 +13,10 @@ import { MultipartParser, multipartBoundary, type MultipartPartInfo } from './mu
 import { ResponseAbandoned, type RequestContext } from './request-context.js';
 import { describeSpeech, formatTranscript, seconds, transcriptText, type TranscriptFormat, type TranscriptResult, type TranscriptSegment } from './transcript-format.js';
 import { decodeUploadToPcm, STT_SAMPLE_RATE } from './upload-decoder.js';
+import { VadChunker, type VadUtterance } from '../streams/vad-chunker.js';
+import type { PcmFormat } from '../core/pcm-format.js';
+
+const STT_FORMAT: PcmFormat = { sampleRate: STT_SAMPLE_RATE, channels: 1, encoding: 's16le' };
 import { wavHeader } from './speech-audio.js';
 
 const FORMATS: readonly TranscriptFormat[] = ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'];
@@ -158,10 +162,23 @@ async function decodeAndSegment(
   tempDir: string | undefined,
   signal: AbortSignal,
 ): Promise<void> {
-  const segmenter = new EnergySegmenter({
+  // Word-like bursts always come from the energy detector; segments from the VAD (default) or from it too.
+  const bursts: TimedSpan[] = [];
+  const energySegments: { span: TimedSpan; words: TimedSpan[] }[] = [];
+  const energy = new EnergySegmenter({
     sampleRate: STT_SAMPLE_RATE,
-    onSegment: (span, words) => state.segments.push({ span, words }),
+    onSegment: (span, words) => {
+      energySegments.push({ span, words });
+      bursts.push(...words);
+    },
   });
+  const vad = settings.speechDetector === 'vad' ? new VadChunker({ format: STT_FORMAT, signal }) : undefined;
+  const vadSpans: TimedSpan[] = [];
+  const vadDone = vad
+    ? (async () => {
+        for await (const utterance of vad as AsyncIterable<VadUtterance>) vadSpans.push({ startMs: utterance.speechStartMs, endMs: utterance.speechEndMs });
+      })()
+    : Promise.resolve();
   let pcmFile: WriteStream | undefined;
   if (tempDir) {
     state.pcmPath = path.join(tempDir, 'audio.pcm');
@@ -169,14 +186,33 @@ async function decodeAndSegment(
   }
   const pcm = decodeUploadToPcm(file, { signal, ffmpegPath: settings.ffmpegPath });
   let bytes = 0;
-  for await (const chunk of pcm as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    segmenter.write(chunk);
-    if (pcmFile && !pcmFile.write(chunk)) await new Promise<void>((r) => pcmFile!.once("drain", () => r()));
+  try {
+    for await (const chunk of pcm as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      energy.write(chunk);
+      const waits: Promise<void>[] = [];
+      if (vad && !vad.write(chunk)) waits.push(new Promise<void>((r) => vad.once('drain', () => r())));
+      if (pcmFile && !pcmFile.write(chunk)) waits.push(new Promise<void>((r) => pcmFile!.once('drain', () => r())));
+      if (waits.length > 0) await Promise.all(waits);
+    }
+    energy.end();
+    vad?.end();
+    await vadDone;
+  } finally {
+    vad?.destroy();
   }
-  segmenter.end();
   if (pcmFile) await new Promise<void>((resolve, reject) => pcmFile!.end((error?: Error | null) => (error ? reject(error) : resolve())));
   state.durationMs = (Math.floor(bytes / 2) / STT_SAMPLE_RATE) * 1000;
+  if (!vad) {
+    state.segments = energySegments;
+    return;
+  }
+  state.segments = vadSpans.map((span) => ({
+    span,
+    words: bursts
+      .filter((b) => b.endMs > span.startMs && b.startMs < span.endMs)
+      .map((b) => ({ startMs: Math.max(b.startMs, span.startMs), endMs: Math.min(b.endMs, span.endMs) })),
+  }));
 }
 
 function fieldString(state: UploadState, name: string): string | undefined {

@@ -1,4 +1,7 @@
 import { request } from 'node:http';
+import { Readable } from 'node:stream';
+import { decodeUploadToPcm } from '../../src/emulator/upload-decoder.js';
+import { VadChunker, type VadUtterance } from '../../src/streams/vad-chunker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
@@ -39,7 +42,8 @@ export function burstWav(spans: [number, number][], totalS: number, sampleRate =
 const WAV = burstWav([[0.5, 1.2], [2, 2.8]], 3.5);
 
 beforeAll(async () => {
-  emu = await startEmulator({ uploadLimitBytes: 1024 * 1024 });
+  // Tones are not speech to a VAD: these tests use the energy detector, whose times are exact.
+  emu = await startEmulator({ uploadLimitBytes: 1024 * 1024, speechDetector: 'energy' });
 });
 afterAll(async () => {
   await emu.close();
@@ -203,5 +207,40 @@ describe('POST /v1/audio/translations', () => {
     const res = await post('/audio/translations', form({ model: 'gpt-4o-transcribe' }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.code).toBe('unsupported_operation');
+  });
+});
+
+describe('speech segments from the VAD (default detector)', () => {
+  it('reports the same speech spans as the VAD chunker run on the same audio', async () => {
+    const vadEmu = await startEmulator({ voiceEngine: 'builtin' });
+    try {
+      const text = 'Good morning everyone. ... ... Thank you for coming to the meeting today.';
+      const speech = await fetch(`${vadEmu.url}/audio/speech`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: text, voice: 'echo', response_format: 'wav' }),
+      });
+      const wav = Buffer.from(await speech.arrayBuffer());
+      const fd = new FormData();
+      fd.set('file', new Blob([wav], { type: 'audio/wav' }), 'speech.wav');
+      fd.set('model', 'whisper-1');
+      fd.set('response_format', 'verbose_json');
+      const json = (await (await fetch(`${vadEmu.url}/audio/transcriptions`, { method: 'POST', headers: auth, body: fd })).json()) as any;
+
+      const pcm: Buffer[] = [];
+      for await (const chunk of decodeUploadToPcm(Readable.from([wav]))) pcm.push(chunk as Buffer);
+      const chunker = new VadChunker({ format: { sampleRate: 16000, channels: 1, encoding: 's16le' } });
+      const expected: [number, number][] = [];
+      chunker.on('data', (u: VadUtterance) => expected.push([u.speechStartMs / 1000, u.speechEndMs / 1000]));
+      await new Promise((resolve) => {
+        chunker.on('end', resolve);
+        chunker.end(Buffer.concat(pcm));
+      });
+      expect(expected.length).toBeGreaterThanOrEqual(2);
+      expect(json.segments.map((s: any) => [s.start, s.end])).toEqual(expected);
+      expect(json.segments[0].text).toBe(`[speech ${expected[0]![0].toFixed(2)}–${expected[0]![1].toFixed(2)} s]`);
+    } finally {
+      await vadEmu.close();
+    }
   });
 });
