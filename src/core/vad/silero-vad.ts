@@ -21,7 +21,7 @@ const FRAMES = 4; // STFT frames per window: (context + window + pad - n) / hop 
 
 /**
  * Silero VAD v5/v6 in plain TypeScript: the network's forward pass (STFT magnitude by FFT, four conv1d+ReLU layers,
- * one LSTM step, 1x1 conv + sigmoid) over preallocated Float32Arrays, with the 64-sample (32 at 8 kHz) context and
+ * one LSTM step, 1x1 conv + sigmoid) over preallocated typed arrays, with the 64-sample (32 at 8 kHz) context and
  * the LSTM state carried from window to window exactly as Silero's reference wrapper does.
  * One instance per stream; weights are shared. `process` does not allocate.
  */
@@ -35,16 +35,16 @@ export class SileroVadTs implements VadEngine {
   /** context | window | reflect pad */
   private readonly input: Float32Array;
   /** STFT magnitudes [bins][FRAMES + 2], zero columns at both ends (the conv's padding). */
-  private readonly mag: Float32Array;
+  private readonly mag: Float64Array;
   /** encoder 0 output [128][FRAMES + 2], padded the same way. */
-  private readonly e0: Float32Array;
+  private readonly e0: Float64Array;
   /** encoder 1 output [64][2 + 2], padded. */
-  private readonly e1: Float32Array;
-  private readonly e2: Float32Array;
+  private readonly e1: Float64Array;
+  private readonly e2: Float64Array;
   /** [encoder 3 output (128) | h (128)]: the LSTM's input and recurrent vector side by side. */
-  private readonly xh: Float32Array;
-  private readonly c: Float32Array;
-  private readonly gates: Float32Array;
+  private readonly xh: Float64Array;
+  private readonly c: Float64Array;
+  private readonly gates: Float64Array;
 
   constructor(weights: SileroWeights) {
     this.w = weights;
@@ -54,13 +54,13 @@ export class SileroVadTs implements VadEngine {
     this.stft = new StftMagnitude(weights.stftWindow);
     this.bins = this.stft.bins;
     this.input = new Float32Array(weights.contextSamples + weights.windowSamples + weights.padRight);
-    this.mag = new Float32Array(this.bins * (FRAMES + 2));
-    this.e0 = new Float32Array(128 * (FRAMES + 2));
-    this.e1 = new Float32Array(64 * 4);
-    this.e2 = new Float32Array(64);
-    this.xh = new Float32Array(256);
-    this.c = new Float32Array(128);
-    this.gates = new Float32Array(512);
+    this.mag = new Float64Array(this.bins * (FRAMES + 2));
+    this.e0 = new Float64Array(128 * (FRAMES + 2));
+    this.e1 = new Float64Array(64 * 4);
+    this.e2 = new Float64Array(64);
+    this.xh = new Float64Array(256);
+    this.c = new Float64Array(128);
+    this.gates = new Float64Array(512);
   }
 
   reset(): void {
@@ -95,8 +95,8 @@ export class SileroVadTs implements VadEngine {
     const stride = FRAMES + 2;
     for (let f = 0; f < FRAMES; f++) this.stft.compute(x, f * w.hopLength, this.mag, f + 1, stride);
 
-    conv3(this.mag, this.bins, stride, FRAMES, w.enc0Weight, w.enc0Bias, 128, 1, this.e0, stride);
-    conv3(this.e0, 128, stride, FRAMES, w.enc1Weight, w.enc1Bias, 64, 2, this.e1, 4);
+    encoder0(this.mag, this.bins, w.enc0Weight, w.enc0Bias, this.e0);
+    encoder1(this.e0, w.enc1Weight, w.enc1Bias, this.e1);
     // encoder 2 (stride 2, one output frame): taps k = 1, 2 see e1 frames 0, 1; tap 0 sees the zero pad.
     const e1 = this.e1;
     const e2 = this.e2;
@@ -119,19 +119,25 @@ export class SileroVadTs implements VadEngine {
     // LSTM step: gates = [W_ih | W_hh]·[x | h] + b.
     const g = this.gates;
     const lw = w.lstmWeight;
-    for (let r = 0; r < 512; r++) {
-      const base = r * 256;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      for (let j = 0; j < 256; j += 4) {
-        a0 += lw[base + j]! * xh[j]!;
-        a1 += lw[base + j + 1]! * xh[j + 1]!;
-        a2 += lw[base + j + 2]! * xh[j + 2]!;
-        a3 += lw[base + j + 3]! * xh[j + 3]!;
+    const lb = w.lstmBias;
+    for (let r = 0; r < 512; r += 4) {
+      // Four rows per pass share each load of the input vector.
+      let a0 = lb[r]!;
+      let a1 = lb[r + 1]!;
+      let a2 = lb[r + 2]!;
+      let a3 = lb[r + 3]!;
+      let p0 = r * 256;
+      for (let j = 0; j < 256; j++, p0++) {
+        const v = xh[j]!;
+        a0 += lw[p0]! * v;
+        a1 += lw[p0 + 256]! * v;
+        a2 += lw[p0 + 512]! * v;
+        a3 += lw[p0 + 768]! * v;
       }
-      g[r] = w.lstmBias[r]! + (a0 + a1) + (a2 + a3);
+      g[r] = a0;
+      g[r + 1] = a1;
+      g[r + 2] = a2;
+      g[r + 3] = a3;
     }
     const c = this.c;
     let logit = w.outBias;
@@ -155,34 +161,57 @@ function sigmoid(v: number): number {
 }
 
 /**
- * conv1d, kernel 3, padding 1, stride 1 or 2, + ReLU, over inputs stored [channel][frames + 2] with zero end columns.
- * Output goes to [channel][outFrames + 2] at column 1 (same padded layout, ready for the next layer).
+ * encoder 0: conv1d k3, stride 1, pad 1, + ReLU, over 4 frames. Input [bins][6] with zero columns 0 and 5; output
+ * [128][6] in the same padded layout. All 4 frames of one output channel are computed together so each weight and
+ * input value is loaded once.
  */
-function conv3(
-  input: Float32Array,
-  inChannels: number,
-  inStride: number,
-  inFrames: number,
-  weight: Float32Array,
-  bias: Float32Array,
-  outChannels: number,
-  step: 1 | 2,
-  out: Float32Array,
-  outStride: number,
-): void {
-  const outFrames = step === 1 ? inFrames : inFrames >> 1;
-  for (let o = 0; o < outChannels; o++) {
+function encoder0(mag: Float64Array, bins: number, weight: Float32Array, bias: Float32Array, out: Float64Array): void {
+  let wi = 0;
+  for (let o = 0; o < 128; o++) {
     const b = bias[o]!;
-    for (let f = 0; f < outFrames; f++) {
-      let acc = b;
-      const at = f * step; // padded column of tap 0
-      let wi = o * inChannels * 3;
-      let xi = at;
-      for (let ch = 0; ch < inChannels; ch++, wi += 3, xi += inStride) {
-        acc += weight[wi]! * input[xi]! + weight[wi + 1]! * input[xi + 1]! + weight[wi + 2]! * input[xi + 2]!;
-      }
-      out[o * outStride + 1 + f] = acc > 0 ? acc : 0;
+    let a0 = b;
+    let a1 = b;
+    let a2 = b;
+    let a3 = b;
+    for (let c = 0, xi = 0; c < bins; c++, xi += 6, wi += 3) {
+      const w0 = weight[wi]!;
+      const w1 = weight[wi + 1]!;
+      const w2 = weight[wi + 2]!;
+      const x0 = mag[xi]!;
+      const x1 = mag[xi + 1]!;
+      const x2 = mag[xi + 2]!;
+      const x3 = mag[xi + 3]!;
+      const x4 = mag[xi + 4]!;
+      const x5 = mag[xi + 5]!;
+      a0 += w0 * x0 + w1 * x1 + w2 * x2;
+      a1 += w0 * x1 + w1 * x2 + w2 * x3;
+      a2 += w0 * x2 + w1 * x3 + w2 * x4;
+      a3 += w0 * x3 + w1 * x4 + w2 * x5;
     }
+    const at = o * 6;
+    out[at + 1] = a0 > 0 ? a0 : 0;
+    out[at + 2] = a1 > 0 ? a1 : 0;
+    out[at + 3] = a2 > 0 ? a2 : 0;
+    out[at + 4] = a3 > 0 ? a3 : 0;
+  }
+}
+
+/** encoder 1: conv1d k3, stride 2, pad 1, + ReLU: [128][6] padded -> [64][4] with the 2 frames in columns 1, 2. */
+function encoder1(e0: Float64Array, weight: Float32Array, bias: Float32Array, out: Float64Array): void {
+  let wi = 0;
+  for (let o = 0; o < 64; o++) {
+    let a0 = bias[o]!;
+    let a1 = a0;
+    for (let c = 0, xi = 0; c < 128; c++, xi += 6, wi += 3) {
+      const w0 = weight[wi]!;
+      const w1 = weight[wi + 1]!;
+      const w2 = weight[wi + 2]!;
+      const x2 = e0[xi + 2]!;
+      a0 += w0 * e0[xi]! + w1 * e0[xi + 1]! + w2 * x2;
+      a1 += w0 * x2 + w1 * e0[xi + 3]! + w2 * e0[xi + 4]!;
+    }
+    out[o * 4 + 1] = a0 > 0 ? a0 : 0;
+    out[o * 4 + 2] = a1 > 0 ? a1 : 0;
   }
 }
 

@@ -43,7 +43,7 @@ export class StftMagnitude {
    * Writes |X[k]| for k = 0..bins-1 to `out[outOffset + k * outStride]`, where X is the DFT of
    * `window[t] · input[inOffset + t]`, t = 0..frameSamples-1.
    */
-  compute(input: Float32Array, inOffset: number, out: Float32Array, outOffset: number, outStride: number): void {
+  compute(input: Float32Array, inOffset: number, out: Float64Array, outOffset: number, outStride: number): void {
     const n = this.frameSamples;
     const re = this.re;
     const im = this.im;
