@@ -219,6 +219,8 @@ function encoder1(e0: Float64Array, weight: Float32Array, bias: Float32Array, ou
  * Creates a Silero VAD engine (v5 by default) that runs in-process with no native addon, from the weights shipped in
  * `assets/silero/` (loaded once per process and shared): WebAssembly SIMD built in this repo, or plain TypeScript.
  * Synchronous. One engine per stream; frames of `frameSamples` (512 at 16 kHz, 256 at 8 kHz) mono float samples.
+ * Audio at other rates (24 kHz realtime, 48 kHz Discord, 44.1 kHz files) goes through a `Resampler` to 16 kHz first
+ * (`new Resampler({ inputRate, outputRate: 16000, channels: 1 })`), as the VAD streams do.
  * @throws InputError for an unsupported sample rate or version; SileroWeightsError when the weights are missing.
  */
 export function createSileroVad(options: SileroVadOptions = {}): VadEngine {
