@@ -1,0 +1,196 @@
+import { Readable, type Duplex } from 'node:stream';
+import { abortError } from './abort-error.js';
+
+/**
+ * The engine behind `decode()` and `encode()`: a Readable that drives a source through a chain of
+ * Duplex stages (parsers, codecs, resamplers, ffmpeg processes) and pushes what the last stage emits.
+ *
+ * - Backpressure is applied at the producer (the source, or the first stage when there is no source):
+ *   it is paused while this stream's buffer is full or any stage's writable side needs a drain. Stages
+ *   themselves are never paused, so nothing they have produced is ever stranded in their buffers.
+ * - A failure anywhere is delivered after every byte produced before it: the error is held until the
+ *   reader has taken what is buffered, then this stream is destroyed with it.
+ * - On error, `destroy()` and abort, every stage and the source are destroyed, and `'close'` is only
+ *   emitted once each stage has closed (an ffmpeg stage closes after its child exited).
+ */
+export abstract class ChainReadable extends Readable {
+  #source: Readable | null = null;
+  #stages: Duplex[] = [];
+  #wired = false;
+  #wantMore = true;
+  #pendingError: Error | null = null;
+  #errorScheduled = false;
+  #ended = false;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  readonly #cleanups: (() => void)[] = [];
+
+  protected constructor(options: { highWaterMark?: number; signal?: AbortSignal | undefined; what: string }) {
+    super({ highWaterMark: options.highWaterMark ?? 64 * 1024 });
+    const signal = options.signal;
+    if (signal) {
+      if (signal.aborted) {
+        process.nextTick(() => this.destroy(abortError(signal, options.what)));
+      } else {
+        this.#signal = signal;
+        this.#onAbort = () => this.destroy(abortError(signal, options.what));
+        signal.addEventListener('abort', this.#onAbort, { once: true });
+      }
+    }
+  }
+
+  /** Process ids of the child processes (ffmpeg) in the chain, for diagnostics and tests. */
+  get childPids(): readonly number[] {
+    return this.#stages.map((s) => (s as { pid?: unknown }).pid).filter((pid): pid is number => typeof pid === 'number');
+  }
+
+  /** The stages currently wired (for diagnostics). */
+  protected get stages(): readonly Duplex[] {
+    return this.#stages;
+  }
+
+  /**
+   * Wires `source` (optional) → `stages` → this stream and starts the flow. `head` chunks, already read
+   * from the source (sniffing), are written to the first stage before the rest of the source.
+   */
+  protected wire(source: Readable | null, stages: Duplex[], head: readonly Buffer[] = []): void {
+    if (this.destroyed) {
+      source?.destroy();
+      for (const s of stages) s.destroy();
+      return;
+    }
+    this.#source = source;
+    this.#stages = stages;
+    this.#wired = true;
+    const first = stages[0];
+    const on = (emitter: NodeJS.EventEmitter, event: string, listener: (...args: any[]) => void): void => {
+      emitter.on(event, listener);
+      this.#cleanups.push(() => emitter.off(event, listener));
+    };
+
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i]!;
+      const next = stages[i + 1];
+      // Error listeners stay for the stage's life: a stage torn down later must not raise an uncaught error.
+      stage.on('error', (err: Error) => this.fail(err));
+      if (stage.writable) on(stage, 'drain', () => this.#maybeResume());
+      if (next) {
+        on(stage, 'data', (chunk: Buffer) => {
+          if (!next.write(chunk)) this.#pauseProducer();
+        });
+        on(stage, 'end', () => next.end());
+      } else {
+        on(stage, 'data', (chunk: Buffer) => this.#deliver(chunk));
+        on(stage, 'end', () => this.#finish());
+      }
+    }
+
+    if (source) {
+      source.on('error', (err: Error) => this.fail(err));
+      if (first) {
+        for (const chunk of head) first.write(chunk);
+        on(source, 'data', (chunk: Buffer) => {
+          if (!first.write(chunk)) this.#pauseProducer();
+        });
+        on(source, 'end', () => first.end());
+      } else {
+        for (const chunk of head) this.#deliver(chunk);
+        on(source, 'data', (chunk: Buffer) => this.#deliver(chunk));
+        on(source, 'end', () => this.#finish());
+      }
+      source.resume();
+    }
+    for (const stage of stages) stage.resume();
+    if (!this.#wantMore) this.#pauseProducer();
+  }
+
+  #deliver(chunk: Buffer): void {
+    if (this.#pendingError || this.destroyed) return;
+    if (!this.push(chunk)) {
+      this.#wantMore = false;
+      this.#pauseProducer();
+    }
+  }
+
+  #finish(): void {
+    if (this.#pendingError || this.destroyed || this.#ended) return;
+    this.#ended = true;
+    this.onBeforeEnd();
+    this.#release();
+    this.push(null);
+  }
+
+  /** Hook for subclasses: called once all output was pushed, before the end. */
+  protected onBeforeEnd(): void {}
+
+  #producer(): Readable | Duplex | null {
+    return this.#source ?? this.#stages[0] ?? null;
+  }
+
+  #pauseProducer(): void {
+    this.#producer()?.pause();
+  }
+
+  #maybeResume(): void {
+    if (!this.#wired || !this.#wantMore || this.#pendingError || this.destroyed) return;
+    for (const stage of this.#stages) if (stage.writable && stage.writableNeedDrain) return;
+    this.#producer()?.resume();
+  }
+
+  override _read(): void {
+    this.#wantMore = true;
+    this.#maybeResume();
+  }
+
+  override read(size?: number): any {
+    const chunk = super.read(size);
+    if (this.#pendingError && this.readableLength === 0) this.#scheduleError();
+    return chunk;
+  }
+
+  /**
+   * Stops the chain and ends this stream with `err` once everything produced before it has been read.
+   * Later failures are ignored (the first one is the cause).
+   */
+  protected fail(err: Error): void {
+    if (this.#pendingError || this.destroyed || this.#ended) return;
+    this.#pendingError = err;
+    this.#release();
+    this.#source?.destroy();
+    for (const stage of this.#stages) stage.destroy();
+    if (this.readableLength === 0) this.#scheduleError();
+  }
+
+  #scheduleError(): void {
+    if (this.#errorScheduled) return;
+    this.#errorScheduled = true;
+    process.nextTick(() => this.destroy(this.#pendingError ?? undefined));
+  }
+
+  #release(): void {
+    for (const off of this.#cleanups.splice(0)) off();
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#signal = undefined;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#release();
+    this.#source?.destroy();
+    const open = this.#stages.filter((s) => !s.closed);
+    for (const stage of this.#stages) stage.destroy();
+    this.onDestroy(error);
+    if (open.length === 0) {
+      callback(error);
+      return;
+    }
+    let left = open.length;
+    for (const stage of open) {
+      stage.once('close', () => {
+        if (--left === 0) callback(error);
+      });
+    }
+  }
+
+  /** Hook for subclasses: release what they own beyond the chain. */
+  protected onDestroy(_error: Error | null): void {}
+}
