@@ -4,7 +4,7 @@
 // Arithmetic order is part of the contract: every output is the same sum in the same order however
 // the caller batches outputs, so any chunking of the input gives bit-identical output. For taps
 // j = 8i + l: lane l of `a` accumulates taps 8i+l (l < 4), lane l of `b` taps 8i+4+l, then
-// s = a + b and out = (s0 + s1) + (s2 + s3). The JS fallback in resampler-kernel-js.ts mirrors it.
+// s = a + b and out = (s0 + s1) + (s2 + s3). The JS fallback in resampler-kernel.ts mirrors it.
 
 @inline
 function hsum(a: v128, b: v128): f32 {
@@ -12,11 +12,46 @@ function hsum(a: v128, b: v128): f32 {
   return (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
 }
 
+/** Two outputs that share one coefficient row: each row load feeds two windows `gap` bytes apart. */
+@inline
+function pair(c: usize, x: usize, gap: usize, tapBytes: usize, o: usize, outGap: usize): void {
+  let a0 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  const x1 = x + gap;
+  for (let j: usize = 0; j < tapBytes; j += 32) {
+    const ca = v128.load(c + j);
+    const cb = v128.load(c + j, 16);
+    a0 = f32x4.add(a0, f32x4.mul(ca, v128.load(x + j)));
+    b0 = f32x4.add(b0, f32x4.mul(cb, v128.load(x + j, 16)));
+    a1 = f32x4.add(a1, f32x4.mul(ca, v128.load(x1 + j)));
+    b1 = f32x4.add(b1, f32x4.mul(cb, v128.load(x1 + j, 16)));
+  }
+  store<f32>(o, hsum(a0, b0));
+  store<f32>(o + outGap, hsum(a1, b1));
+}
+
+@inline
+function single(c: usize, x: usize, tapBytes: usize, o: usize): void {
+  let a0 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  for (let j: usize = 0; j < tapBytes; j += 32) {
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(c + j), v128.load(x + j)));
+    b0 = f32x4.add(b0, f32x4.mul(v128.load(c + j, 16), v128.load(x + j, 16)));
+  }
+  store<f32>(o, hsum(a0, b0));
+}
+
 /**
  * Computes `count` outputs of one channel and stores them `outStride` floats apart from `out`.
  * Output m reads `taps` samples from hist + 4 * first_m (oldest first) and coefficient row phase_m
  * (`taps` floats at coeffs + 4 * taps * phase_m); first/phase advance by stepWhole/stepFrac per
  * output with the phase wrapping at `phases`. `taps` is a multiple of 8.
+ *
+ * Outputs m and m + phases use the same row, with windows `stepWhole * phases + stepFrac` samples
+ * apart, so they are computed in pairs per row: one coefficient load serves two outputs and four
+ * independent accumulator chains keep the FP pipes busy (more chains spill registers in V8).
  */
 export function run(
   coeffs: usize,
@@ -32,66 +67,34 @@ export function run(
   outStride: i32,
 ): void {
   const rowBytes = <usize>taps << 2;
-  const tapBytes = rowBytes;
   const outStep = <usize>outStride << 2;
+  const gap = <usize>(stepWhole * phases + stepFrac) << 2;
+  const outGap = outStep * <usize>phases;
+  const groups = count < phases ? count : phases;
   let base = first;
   let ph = phase;
-  let m = 0;
-  let o = out;
-  // Two outputs per pass: four independent accumulator chains keep the FP pipes busy, and when both
-  // outputs use the same coefficient row (pure decimation) its loads are shared.
-  while (m + 1 < count) {
-    let base2 = base + stepWhole;
-    let ph2 = ph + stepFrac;
-    if (ph2 >= phases) {
-      ph2 -= phases;
-      base2++;
+  for (let r = 0; r < groups; r++) {
+    const c = coeffs + <usize>ph * rowBytes;
+    let x = hist + (<usize>base << 2);
+    let o = out + <usize>r * outStep;
+    let left = (count - r + phases - 1) / phases;
+    while (left >= 2) {
+      pair(c, x, gap, rowBytes, o, outGap);
+      x += gap << 1;
+      o += outGap << 1;
+      left -= 2;
     }
-    const c0 = coeffs + <usize>ph * rowBytes;
-    const c1 = coeffs + <usize>ph2 * rowBytes;
-    const x0 = hist + (<usize>base << 2);
-    const x1 = hist + (<usize>base2 << 2);
-    let a0 = f32x4.splat(0);
-    let b0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let b1 = f32x4.splat(0);
-    if (c0 == c1) {
-      for (let j: usize = 0; j < tapBytes; j += 32) {
-        const ca = v128.load(c0 + j);
-        const cb = v128.load(c0 + j, 16);
-        a0 = f32x4.add(a0, f32x4.mul(ca, v128.load(x0 + j)));
-        b0 = f32x4.add(b0, f32x4.mul(cb, v128.load(x0 + j, 16)));
-        a1 = f32x4.add(a1, f32x4.mul(ca, v128.load(x1 + j)));
-        b1 = f32x4.add(b1, f32x4.mul(cb, v128.load(x1 + j, 16)));
-      }
-    } else {
-      for (let j: usize = 0; j < tapBytes; j += 32) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(c0 + j), v128.load(x0 + j)));
-        b0 = f32x4.add(b0, f32x4.mul(v128.load(c0 + j, 16), v128.load(x0 + j, 16)));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(c1 + j), v128.load(x1 + j)));
-        b1 = f32x4.add(b1, f32x4.mul(v128.load(c1 + j, 16), v128.load(x1 + j, 16)));
-      }
+    while (left > 0) {
+      single(c, x, rowBytes, o);
+      x += gap;
+      o += outGap;
+      left--;
     }
-    store<f32>(o, hsum(a0, b0));
-    store<f32>(o + outStep, hsum(a1, b1));
-    o += outStep << 1;
-    base = base2 + stepWhole;
-    ph = ph2 + stepFrac;
+    base += stepWhole;
+    ph += stepFrac;
     if (ph >= phases) {
       ph -= phases;
       base++;
     }
-    m += 2;
-  }
-  if (m < count) {
-    const c0 = coeffs + <usize>ph * rowBytes;
-    const x0 = hist + (<usize>base << 2);
-    let a0 = f32x4.splat(0);
-    let b0 = f32x4.splat(0);
-    for (let j: usize = 0; j < tapBytes; j += 32) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(c0 + j), v128.load(x0 + j)));
-      b0 = f32x4.add(b0, f32x4.mul(v128.load(c0 + j, 16), v128.load(x0 + j, 16)));
-    }
-    store<f32>(o, hsum(a0, b0));
   }
 }
