@@ -83,7 +83,7 @@ export class ApiError extends TokenLabAudioError {
       extras.push(validationErrors.map((v) => `${v.field ?? '?'}: ${v.message ?? v.code ?? 'invalid'}`).join('; '));
     }
     const didYouMean = str(err?.did_you_mean);
-    if (suggestions.length > 0 && !init.message) extras.push(`did you mean ${suggestions.slice(0, 5).map((s) => `"${s}"`).join(', ')}?`);
+    if (suggestions.length > 0 && !init.message) extras.push(`suggestions: ${suggestions.slice(0, 5).map((s) => `"${s}"`).join(', ')}`);
     const hint = str(err?.hint);
     if (hint && !init.message) extras.push(hint);
     const requestId = init.requestId ?? str(err?.request_id) ?? (isDict(init.body) ? str(init.body.request_id) : undefined);

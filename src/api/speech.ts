@@ -16,7 +16,7 @@ import { InputError, FormatError } from '../core/errors.js';
 import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '../core/pcm-format.js';
 import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
 import { type WavHeader, WavHeaderParser } from '../codecs/wav-header.js';
-import { type HttpResponse, type HttpTransport, abortErrorOf } from '../transports/http.js';
+import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
 import { ApiError, ConnectionError, apiErrorFromResponse } from './errors.js';
 import { FrameAligner } from './frame-aligner.js';
@@ -481,7 +481,7 @@ export class Speech {
       } finally {
         if (!complete) {
           controller.abort();
-          if (next) next.then((r) => r.body.destroy(), () => {});
+          if (next) next.then((r) => discardBody(r.body), () => {});
           if (writer) await writer.discard();
         }
         unlink();
@@ -630,7 +630,7 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
       });
     }
   } catch (e) {
-    if (!res.body.destroyed) res.body.destroy();
+    discardBody(res.body);
     throw http.bodyError(e, res.requestId);
   }
 }

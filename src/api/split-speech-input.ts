@@ -7,7 +7,8 @@
 /** The speech endpoint's `input` limit (`AudioSpeechRequest.input.maxLength`). */
 export const MAX_SPEECH_INPUT_CHARS = 4096;
 
-const SENTENCE_END = /[.!?…。！？]+["'”’)\]]*(?:\s+|$)|\n\s*\n+/g;
+// CJK full stops end a sentence without a following space; Latin ones need one (so "3.14" and "e.g.x" stay whole).
+const SENTENCE_END = /[。！？]+["'”’」』)\]]*\s*|[.!?…]+["'”’)\]]*(?:\s+|$)|\n\s*\n+/g;
 
 /** Pieces of `text`, each at most `maxChars` long, in order; joined they give back the text (minus whitespace at cuts). */
 export function splitSpeechInput(text: string, maxChars = MAX_SPEECH_INPUT_CHARS): string[] {

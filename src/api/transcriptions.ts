@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
-import { type HttpResponse, type HttpTransport, abortErrorOf } from '../transports/http.js';
+import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { type MultipartField, multipartBody } from '../transports/multipart.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
 import { ApiError, ConnectionError, apiErrorFromResponse } from './errors.js';
@@ -364,7 +364,7 @@ function transcriptionStream(http: HttpTransport, res: HttpResponse, signal: Abo
   return {
     requestId: res.requestId,
     abort() {
-      body.destroy();
+      discardBody(body);
     },
     async *[Symbol.asyncIterator]() {
       if (used) throw new InputError('A transcription stream can be iterated only once.', 'TLA_ERR_INPUT_TRANSCRIPTION');
@@ -406,7 +406,7 @@ function transcriptionStream(http: HttpTransport, res: HttpResponse, signal: Abo
         if (signal?.aborted) throw abortErrorOf(signal);
         throw http.bodyError(e, res.requestId);
       } finally {
-        if (!body.destroyed) body.destroy();
+        discardBody(body);
       }
     },
   };

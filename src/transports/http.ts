@@ -205,9 +205,15 @@ export class HttpTransport {
         error = e;
       }
       const transportFailure = error instanceof TimeoutError || error instanceof ConnectionError;
-      let retry = error.retryable && error.status !== 402 && attempt < maxRetries;
+      let retry: boolean;
+      if (transportFailure) {
+        // Nothing sent: safe to resend. Sent: only reads, or billable creates the caller opted in for.
+        retry = !state.bodyStarted || (options.billable ? retryBillable : options.method === 'GET');
+      } else {
+        retry = error.retryable && error.status !== 402;
+      }
+      if (attempt >= maxRetries) retry = false;
       if (retry && state.bodyStarted && !replayable) retry = false; // a one-shot stream cannot be sent twice
-      if (retry && transportFailure && state.bodyStarted && options.billable && !retryBillable) retry = false;
       if (!retry) {
         this.debug(`✗ ${options.method} ${options.path}: ${error.message}${attempt > 0 ? ` after ${attempt + 1} attempts` : ''}`);
         throw error;
@@ -342,7 +348,7 @@ export class HttpTransport {
         this.debug(`← ${res.statusCode} ${method} ${target.pathname}${requestId ? ` request ${requestId}` : ''} in ${Date.now() - started} ms`);
 
         if (res.statusCode >= 300 && res.statusCode < 400 && responseHeaders.location) {
-          res.body.destroy();
+          discardBody(res.body);
           const next = new URL(responseHeaders.location, target);
           if (next.origin !== this.#origin) {
             throw new ApiError(
@@ -403,7 +409,7 @@ export class HttpTransport {
     } catch {
       // The error status is what matters; a body cut short just makes the message shorter.
     } finally {
-      if (!res.body.destroyed) res.body.destroy();
+      discardBody(res.body);
     }
     let body: unknown = text;
     try {
@@ -496,6 +502,15 @@ export function retryAfterMsOf(headers: Readonly<Record<string, string>>, body?:
 /** Exponential backoff with jitter: 0.5 s, 1 s, 2 s … capped at 8 s, each minus up to 25 %. */
 export function backoffMs(attempt: number): number {
   return Math.min(500 * 2 ** attempt, 8_000) * (1 - 0.25 * Math.random());
+}
+
+/**
+ * Frees a response body we will not read: undici reports destroying an unread body as an error, which would
+ * be an uncaught exception without a listener.
+ */
+export function discardBody(body: Readable): void {
+  if (body.listenerCount('error') === 0) body.on('error', () => {});
+  if (!body.destroyed) body.destroy();
 }
 
 /** An `AbortError` (name `AbortError`, `cause` = the signal's reason), as Node's own APIs throw. */
