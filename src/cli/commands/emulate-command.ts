@@ -1,0 +1,56 @@
+import { startEmulator } from '../../emulator/start-emulator.js';
+import { parseFaultSpec } from '../../emulator/fault-plan.js';
+import type { EmulatorFault } from '../../emulator/emulator-options.js';
+import { printJson, type CliIo } from '../cli-io.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
+import { UsageError } from '../usage-error.js';
+
+/** `emulate`: runs the offline API emulator until Ctrl-C / SIGTERM. */
+export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCode> {
+  const { values, common } = parseCommandArgs('emulate', args, {
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    'accept-key': { type: 'string', multiple: true },
+    fault: { type: 'string', multiple: true },
+    'upload-limit-bytes': { type: 'string' },
+    'speech-pace-ms': { type: 'string' },
+    voice: { type: 'string' },
+    log: { type: 'boolean' },
+  }, 0);
+  const port = numberOption('emulate', 'port', values['port'] ?? '8787', 0, 65535)!;
+  if (!Number.isInteger(port)) throw new UsageError('--port must be a whole number', 'emulate');
+  const faults: EmulatorFault[] = [];
+  for (const spec of (values['fault'] as string[] | undefined) ?? []) {
+    const parsed = parseFaultSpec(spec);
+    if (parsed.unknown.length > 0) throw new UsageError(`unknown fault ${parsed.unknown.join(', ')}; use 429[;retry-after=S], 500, 503, latency=MS, reset, stall, malformed-sse`, 'emulate');
+    faults.push(...parsed.faults);
+  }
+  const uploadLimitBytes = numberOption('emulate', 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
+  const speechPaceMs = numberOption('emulate', 'speech-pace-ms', values['speech-pace-ms'], 0, 10_000);
+  const voiceEngine = choiceOption('emulate', 'voice', values['voice'], ['auto', 'espeak', 'builtin'] as const);
+  const acceptKeys = values['accept-key'] as string[] | undefined;
+  const emulator = await startEmulator({
+    port,
+    host: (values['host'] as string | undefined) ?? '127.0.0.1',
+    faults,
+    ...(acceptKeys ? { apiKeys: acceptKeys } : {}),
+    ...(uploadLimitBytes !== undefined ? { uploadLimitBytes } : {}),
+    ...(speechPaceMs !== undefined ? { speechPaceMs } : {}),
+    ...(voiceEngine ? { voiceEngine } : {}),
+    ...(values['log'] === true ? { log: (line: string) => io.stderr.write(`${line}\n`) } : {}),
+  });
+  if (common.json) printJson(io, { url: emulator.url, port: emulator.port });
+  else {
+    io.stdout.write(`TokenLab emulator listening on ${emulator.url}\n`);
+    io.stdout.write(`  export TOKENLAB_BASE_URL=${emulator.url} TOKENLAB_API_KEY=${acceptKeys ? '<one of your --accept-key values>' : 'any-key'}\n`);
+    io.stdout.write(`  faults per request: header "x-emulator-fault: 429;retry-after=2" (or 500, 503, latency=MS, reset, stall, malformed-sse)\n`);
+    io.stdout.write('Ctrl-C to stop.\n');
+  }
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await emulator.close();
+  return EXIT.ok;
+}

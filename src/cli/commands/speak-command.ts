@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { InputError } from '../../core/errors.js';
+import { formatBytes, formatMs, printJson, status, type CliIo } from '../cli-io.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { makeClient } from '../make-client.js';
+import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
+import { UsageError } from '../usage-error.js';
+
+const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
+type Format = (typeof FORMATS)[number];
+const BY_EXTENSION: Record<string, Format> = { '.mp3': 'mp3', '.opus': 'opus', '.ogg': 'opus', '.aac': 'aac', '.flac': 'flac', '.wav': 'wav', '.pcm': 'pcm', '.raw': 'pcm' };
+
+async function readStdin(io: CliIo): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `speak`: text (argument, `--input-file`, or `-` for stdin) to an audio file (`-o -`: stdout). */
+export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode> {
+  const { positionals, values, common } = parseCommandArgs('speak', args, {
+    output: { type: 'string', short: 'o' },
+    'input-file': { type: 'string' },
+    model: { type: 'string' },
+    voice: { type: 'string' },
+    format: { type: 'string' },
+    speed: { type: 'string' },
+    instructions: { type: 'string' },
+  }, 1);
+  const output = values['output'] as string | undefined;
+  if (!output) throw new UsageError('speak needs an output file: -o out.mp3 (or -o - for stdout)', 'speak');
+  const inputFile = values['input-file'] as string | undefined;
+  if (inputFile && positionals.length > 0) throw new UsageError('give the text as an argument or --input-file, not both', 'speak');
+  let text: string;
+  if (inputFile) {
+    text = await readFile(path.resolve(io.cwd, inputFile), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new InputError(`Cannot read --input-file ${inputFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    });
+  } else if (positionals[0] === '-') {
+    text = await readStdin(io);
+  } else if (positionals[0] !== undefined) {
+    text = positionals[0];
+  } else {
+    throw new UsageError('speak needs the text to say, e.g. speak "Hello there" -o hello.mp3', 'speak');
+  }
+  if (text.trim() === '') throw new InputError('The text to speak is empty.');
+  const speed = numberOption('speak', 'speed', values['speed'], 0.25, 4);
+  const explicit = choiceOption('speak', 'format', values['format'], FORMATS);
+  const fromExtension = output === '-' ? undefined : BY_EXTENSION[path.extname(output).toLowerCase()];
+  const format: Format = explicit ?? fromExtension ?? 'mp3';
+
+  const client = makeClient(io, common);
+  const started = performance.now();
+  try {
+    const audio = await client.audio.speech.create(
+      {
+        input: text,
+        response_format: format,
+        ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
+        ...(typeof values['voice'] === 'string' ? { voice: values['voice'] } : {}),
+        ...(speed !== undefined ? { speed } : {}),
+        ...(typeof values['instructions'] === 'string' ? { instructions: values['instructions'] } : {}),
+      },
+      { signal: io.signal },
+    );
+    const firstByteMs = performance.now() - started;
+    let byteLength: number;
+    let target: string;
+    if (output === '-') {
+      byteLength = 0;
+      audio.on('data', (c: Buffer) => {
+        byteLength += c.length;
+      });
+      await pipeline(audio, io.stdout, { signal: io.signal, end: false });
+      target = '-';
+    } else {
+      const saved = await audio.save(path.resolve(io.cwd, output), { signal: io.signal });
+      byteLength = saved.byteLength;
+      target = saved.path;
+    }
+    const totalMs = performance.now() - started;
+    const summary = { output: target, format: audio.format, byteLength, requestId: audio.requestId, firstByteMs: Math.round(firstByteMs), totalMs: Math.round(totalMs) };
+    if (common.json && output !== '-') printJson(io, summary);
+    else status(io, common, `wrote ${target === '-' ? 'stdout' : output} (${formatBytes(byteLength)}, ${audio.format}) in ${formatMs(totalMs)}, first audio after ${formatMs(firstByteMs)}; request ${audio.requestId ?? '-'}`);
+    return EXIT.ok;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,117 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { encodeWav } from '../../codecs/wav-writer.js';
+import { ffmpegArgs } from '../../codecs/ffmpeg-args.js';
+import { FfmpegProcess } from '../../codecs/ffmpeg-process.js';
+import type { PcmFormat } from '../../core/pcm-format.js';
+import { decodeUploadToPcm, STT_SAMPLE_RATE } from '../../emulator/upload-decoder.js';
+import { VadChunker, type VadUtterance } from '../../streams/vad-chunker.js';
+import { formatMs, printJson, status, type CliIo } from '../cli-io.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
+import { ProgressReporter } from '../progress-reporter.js';
+import { UsageError } from '../usage-error.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
+import { checkAudioFile } from './transcribe-command.js';
+
+/** One line of the split's `index.json`. */
+export interface SplitIndexEntry {
+  index: number;
+  file: string;
+  /** Start and end of the file's audio in the input, ms (pre-roll and padding included). */
+  startMs: number;
+  endMs: number;
+  /** Detected speech inside it, ms of the input. */
+  speechStartMs: number;
+  speechEndMs: number;
+  reason: string;
+}
+
+const FORMAT: PcmFormat = { sampleRate: STT_SAMPLE_RATE, channels: 1, encoding: 's16le' };
+
+async function writeUtterance(u: VadUtterance, target: string, kind: 'wav' | 'ogg-opus', io: CliIo): Promise<void> {
+  if (kind === 'wav') {
+    await writeFileAtomic(target, encodeWav(u.pcm, u.format), io.signal);
+    return;
+  }
+  const temp = `${target}.${process.pid}.tmp`;
+  const args = ffmpegArgs()
+    .input('pipe:0', { format: 's16le', sampleRate: u.format.sampleRate, channels: u.format.channels })
+    .output(temp, { format: 'ogg', codec: 'libopus', bitrate: 32_000 })
+    .build();
+  try {
+    const encoder = new FfmpegProcess({ args, stdout: 'none', signal: io.signal });
+    await pipeline(Readable.from([u.pcm]), encoder);
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** `split`: one file per utterance found by the VAD, plus `index.json` with their times. */
+export async function splitCommand(args: string[], io: CliIo): Promise<ExitCode> {
+  const { positionals, values, common } = parseCommandArgs('split', args, {
+    output: { type: 'string', short: 'o' },
+    'min-silence-ms': { type: 'string' },
+    'max-utterance-ms': { type: 'string' },
+    format: { type: 'string' },
+  }, 1);
+  const file = positionals[0];
+  if (!file) throw new UsageError('split needs an audio file, e.g. split talk.mp3 -o parts/', 'split');
+  const outDir = values['output'] as string | undefined;
+  if (!outDir) throw new UsageError('split needs an output directory: -o DIR', 'split');
+  const minSilenceMs = numberOption('split', 'min-silence-ms', values['min-silence-ms'], 50, 10_000);
+  const maxUtteranceMs = numberOption('split', 'max-utterance-ms', values['max-utterance-ms'], 1000, 3_600_000);
+  const kind = choiceOption('split', 'format', values['format'], ['wav', 'ogg-opus'] as const) ?? 'wav';
+  const filePath = path.resolve(io.cwd, file);
+  const size = await checkAudioFile(filePath);
+  const dir = path.resolve(io.cwd, outDir);
+  await mkdir(dir, { recursive: true });
+
+  const started = performance.now();
+  const progress = new ProgressReporter(io, common, 'Splitting');
+  let readBytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      readBytes += chunk.length;
+      progress.upload(readBytes, size);
+      callback(null, chunk);
+    },
+  });
+  const chunker = new VadChunker({
+    format: FORMAT,
+    signal: io.signal,
+    ...(minSilenceMs !== undefined ? { minSilenceMs } : {}),
+    ...(maxUtteranceMs !== undefined ? { maxUtteranceMs } : {}),
+  });
+  const entries: SplitIndexEntry[] = [];
+  const extension = kind === 'wav' ? 'wav' : 'opus';
+  const writer = new Transform({
+    writableObjectMode: true,
+    transform(u: VadUtterance, _enc, callback) {
+      const name = `utterance-${String(u.index + 1).padStart(4, '0')}.${extension}`;
+      writeUtterance(u, path.join(dir, name), kind, io).then(() => {
+        entries.push({ index: u.index, file: name, startMs: u.startMs, endMs: u.endMs, speechStartMs: u.speechStartMs, speechEndMs: u.speechEndMs, reason: u.reason });
+        callback();
+      }, callback);
+    },
+  });
+  try {
+    const input = createReadStream(filePath).pipe(counter);
+    await pipeline(decodeUploadToPcm(input, { signal: io.signal }), chunker, writer, { signal: io.signal });
+  } finally {
+    progress.done();
+  }
+  const index = { source: file, format: kind, sampleRate: FORMAT.sampleRate, utterances: entries };
+  await writeFileAtomic(path.join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`, io.signal);
+  if (common.json) printJson(io, { ...index, directory: dir });
+  else {
+    for (const e of entries) io.stdout.write(`${e.file}  ${formatMs(e.speechStartMs)} – ${formatMs(e.speechEndMs)}\n`);
+    status(io, common, `${entries.length} utterance${entries.length === 1 ? '' : 's'} in ${dir} (index.json) in ${formatMs(performance.now() - started)}`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,85 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../../core/errors.js';
+import type { UploadProgressEvent } from '../../api/transcriptions.js';
+import { formatBytes, formatMs, printJson, status, type CliIo } from '../cli-io.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { makeClient } from '../make-client.js';
+import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
+import { ProgressReporter } from '../progress-reporter.js';
+import { UsageError } from '../usage-error.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
+
+const FORMATS = ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const;
+
+/** Checks that `file` is a readable, non-empty regular file; returns its size. @throws InputError. */
+export async function checkAudioFile(file: string): Promise<number> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(error.code === 'ENOENT' ? `No such file: ${file}` : `Cannot read ${file}: ${error.message}`);
+  });
+  if (info.isDirectory()) throw new InputError(`${file} is a directory; give an audio file (e.g. talk.mp3).`);
+  if (!info.isFile()) throw new InputError(`${file} is not a regular file.`);
+  if (info.size === 0) throw new InputError(`${file} is empty (0 bytes).`);
+  return info.size;
+}
+
+/** `transcribe` and `translate`: upload a file with a progress bar, print or save the transcript. */
+export async function transcribeCommand(task: 'transcribe' | 'translate', args: string[], io: CliIo): Promise<ExitCode> {
+  const { positionals, values, common } = parseCommandArgs(task, args, {
+    output: { type: 'string', short: 'o' },
+    format: { type: 'string' },
+    model: { type: 'string' },
+    language: { type: 'string' },
+    prompt: { type: 'string' },
+    temperature: { type: 'string' },
+  }, 1);
+  const file = positionals[0];
+  if (!file) throw new UsageError(`${task} needs an audio file, e.g. ${task} talk.mp3`, task);
+  if (task === 'translate' && values['language'] !== undefined) throw new UsageError('translate always produces English; --language is for transcribe', task);
+  const format = choiceOption(task, 'format', values['format'], FORMATS) ?? 'text';
+  const temperature = numberOption(task, 'temperature', values['temperature'], 0, 1);
+  const filePath = path.resolve(io.cwd, file);
+  const size = await checkAudioFile(filePath);
+
+  const client = makeClient(io, common);
+  const progress = new ProgressReporter(io, common, task === 'transcribe' ? 'Transcribing' : 'Translating');
+  const onProgress = (event: UploadProgressEvent): void => {
+    if (event.type === 'upload') progress.upload(event.sentBytes, event.totalBytes ?? size);
+    else if (event.type === 'processing') progress.processing();
+    else progress.done();
+  };
+  const started = performance.now();
+  try {
+    const common2 = {
+      file: filePath,
+      responseFormat: format,
+      onProgress,
+      signal: io.signal,
+      ...(typeof values['prompt'] === 'string' ? { prompt: values['prompt'] } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+    };
+    const result: unknown =
+      task === 'transcribe'
+        ? await client.audio.transcriptions.create({
+            ...common2,
+            model: typeof values['model'] === 'string' ? values['model'] : 'whisper-1',
+            ...(typeof values['language'] === 'string' ? { language: values['language'] } : {}),
+          })
+        : await client.audio.translations.create({ ...common2, ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}) });
+    progress.done();
+    const requestId = typeof result === 'object' && result !== null ? (result as { requestId?: string }).requestId : undefined;
+    const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2) + '\n';
+    const output = values['output'] as string | undefined;
+    if (output && output !== '-') await writeFileAtomic(path.resolve(io.cwd, output), text, io.signal);
+    if (common.json) {
+      printJson(io, { file, format, output: output ?? null, requestId: requestId ?? null, result });
+    } else if (!output || output === '-') {
+      io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    status(io, common, `${task === 'transcribe' ? 'transcribed' : 'translated'} ${file} (${formatBytes(size)}) in ${formatMs(performance.now() - started)}${output && output !== '-' ? `, wrote ${output}` : ''}`);
+    return EXIT.ok;
+  } finally {
+    progress.done();
+    await client.close();
+  }
+}

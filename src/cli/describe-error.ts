@@ -1,0 +1,44 @@
+import { TokenLabAudioError } from '../core/errors.js';
+import { ApiError, ConnectionError, TimeoutError } from '../api/errors.js';
+import { FfmpegNotFoundError } from '../codecs/ffmpeg-errors.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
+
+/** The exit code for an error (see {@link EXIT}). */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof TimeoutError || error instanceof ConnectionError) return EXIT.network;
+  if (error instanceof ApiError) return error.status === 0 ? EXIT.network : EXIT.api;
+  if (error instanceof FfmpegNotFoundError) return EXIT.environment;
+  if ((error as { name?: string } | null)?.name === 'AbortError') return EXIT.interrupted;
+  if (error instanceof TokenLabAudioError) return EXIT.input;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EEXIST') return EXIT.input;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') return EXIT.network;
+  return EXIT.failure;
+}
+
+/**
+ * A short message for people: what went wrong, the request id and the server's hints (suggestions,
+ * validation errors). Secrets in `redact` are replaced even if some layer let them through.
+ */
+export function describeError(error: unknown, redact: readonly (string | undefined)[] = []): string {
+  let message: string;
+  if (error instanceof ApiError) {
+    const parts = [error.message];
+    if (error.validationErrors.length > 0 && !error.message.includes(error.validationErrors[0]!.message ?? "")) {
+      parts.push(...error.validationErrors.map((v) => `  ${v.field}: ${v.message}`));
+    }
+    if (error.suggestions.length > 0 && !error.message.includes(error.suggestions[0]!)) parts.push(`  did you mean: ${error.suggestions.join(', ')}`);
+    if (error.requestId && !error.message.includes(error.requestId)) parts.push(`  request id: ${error.requestId}`);
+    message = parts.join('\n');
+  } else if (error instanceof Error) {
+    message = error.message;
+  } else {
+    message = String(error);
+  }
+  for (const secret of redact) {
+    if (secret && secret.length >= 4) message = message.split(secret).join('<redacted>');
+  }
+  return message;
+}

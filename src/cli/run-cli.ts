@@ -1,0 +1,72 @@
+import { createRequire } from 'node:module';
+import type { CliIo } from './cli-io.js';
+import { describeError, exitCodeFor } from './describe-error.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { helpText, USAGE } from './help-text.js';
+import { UsageError } from './usage-error.js';
+import { demoCommand } from './commands/demo-command.js';
+import { emulateCommand } from './commands/emulate-command.js';
+import { modelsCommand } from './commands/models-command.js';
+import { speakCommand } from './commands/speak-command.js';
+import { splitCommand } from './commands/split-command.js';
+import { transcribeCommand } from './commands/transcribe-command.js';
+
+/** The package version (from package.json, two levels up from both src/cli and dist/cjs). */
+export function cliVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<ExitCode>> = {
+  models: modelsCommand,
+  speak: speakCommand,
+  transcribe: (args, io) => transcribeCommand('transcribe', args, io),
+  translate: (args, io) => transcribeCommand('translate', args, io),
+  split: splitCommand,
+  emulate: emulateCommand,
+  demo: demoCommand,
+};
+
+/**
+ * Runs one CLI invocation and returns its exit code; never throws. Errors are printed as one short
+ * message (no stack trace) on stderr, or as `{ "error": … }` on stdout with `--json`.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(helpText(cliVersion()));
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === '--version' || command === '-v') {
+      io.stdout.write(`${cliVersion()}\n`);
+      return EXIT.ok;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`Unknown command: ${command}. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(`Usage: ${USAGE[command]}\n`);
+      return EXIT.ok;
+    }
+    return await run(rest, io);
+  } catch (error) {
+    const code = io.signal.aborted ? EXIT.interrupted : exitCodeFor(error);
+    const apiKeyIndex = rest.indexOf('--api-key');
+    const secrets = [io.env['TOKENLAB_API_KEY'], apiKeyIndex >= 0 ? rest[apiKeyIndex + 1] : undefined, ...rest.filter((a) => a.startsWith('--api-key=')).map((a) => a.slice(10))];
+    const message = code === EXIT.interrupted ? 'Interrupted.' : describeError(error, secrets);
+    if (json) {
+      const e = error as { code?: string; status?: number; requestId?: string };
+      io.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, code: e?.code ?? null, status: e?.status ?? null, requestId: e?.requestId ?? null } }, null, 2)}\n`);
+    } else {
+      io.stderr.write(`tokenlab-audio: ${message}\n`);
+      if (error instanceof UsageError) io.stderr.write(`Usage: ${(error.command && USAGE[error.command]) ?? 'tokenlab-audio <command> [options]; tokenlab-audio --help'}\n`);
+      if (code === EXIT.failure && error instanceof Error && io.env['TOKENLAB_DEBUG']) io.stderr.write(`${error.stack}\n`);
+    }
+    return code;
+  }
+}
