@@ -15,6 +15,11 @@ export interface SileroVadOptions {
    * `wasm` requires it; `js` is the plain TypeScript forward pass. All give the same probabilities to ~1e-6.
    */
   backend?: 'auto' | 'wasm' | 'js';
+  /**
+   * Folder holding `silero-vad-<version>.bin/.json`. Default: the package's own `assets/silero/`. Set it when the
+   * app is bundled into one file and the assets were copied elsewhere.
+   */
+  weightsDir?: string;
 }
 
 const FRAMES = 4; // STFT frames per window: (context + window + pad - n) / hop + 1 for both rates
@@ -236,7 +241,7 @@ export function createSileroVad(options: SileroVadOptions = {}): VadEngine {
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
     throw new InputError(`unknown Silero VAD backend ${String(backend)}: use 'auto', 'wasm' or 'js'`);
   }
-  const weights = loadSileroWeights(version as SileroVersion, sampleRate as SileroSampleRate);
+  const weights = loadSileroWeights(version as SileroVersion, sampleRate as SileroSampleRate, options.weightsDir);
   if (backend !== 'js') {
     const rt = sileroWasmRuntime();
     if (rt) return new SileroVadWasm(weights, rt);

@@ -76,7 +76,7 @@ interface WeightsIndex {
 }
 
 const cache = new Map<string, SileroWeights>();
-const blobs = new Map<SileroVersion, { index: WeightsIndex; data: Float32Array }>();
+const blobs = new Map<string, { index: WeightsIndex; data: Float32Array }>();
 
 /** Finds `assets/silero` walking up from this module: works from src/ (tests, tsx) and from dist/esm or dist/cjs. */
 function assetsDir(): string {
@@ -94,10 +94,11 @@ function assetsDir(): string {
   );
 }
 
-function loadBlob(version: SileroVersion): { index: WeightsIndex; data: Float32Array } {
-  const known = blobs.get(version);
+function loadBlob(version: SileroVersion, weightsDir: string | undefined): { index: WeightsIndex; data: Float32Array } {
+  const dir = weightsDir ?? assetsDir();
+  const key = `${dir}\0${version}`;
+  const known = blobs.get(key);
   if (known) return known;
-  const dir = assetsDir();
   const jsonPath = path.join(dir, `silero-vad-${version}.json`);
   const binPath = path.join(dir, `silero-vad-${version}.bin`);
   let index: WeightsIndex;
@@ -122,19 +123,20 @@ function loadBlob(version: SileroVersion): { index: WeightsIndex; data: Float32A
     for (let i = 0; i < data.length; i++) data[i] = bytes.readFloatLE(i * 4);
   }
   const blob = { index, data };
-  blobs.set(version, blob);
+  blobs.set(key, blob);
   return blob;
 }
 
 /**
- * Loads (once per process) the weights of one Silero version and sample rate from the package's `assets/silero/`.
+ * Loads (once per process) the weights of one Silero version and sample rate from the package's `assets/silero/`,
+ * or from `weightsDir` (a copy of that folder, for apps bundled into one file).
  * @throws SileroWeightsError when the files are missing or damaged.
  */
-export function loadSileroWeights(version: SileroVersion, sampleRate: SileroSampleRate): SileroWeights {
-  const key = `${version}/${sampleRate}`;
+export function loadSileroWeights(version: SileroVersion, sampleRate: SileroSampleRate, weightsDir?: string): SileroWeights {
+  const key = `${weightsDir ?? ''}\0${version}/${sampleRate}`;
   const known = cache.get(key);
   if (known) return known;
-  const { index, data } = loadBlob(version);
+  const { index, data } = loadBlob(version, weightsDir);
   const rate = index.rates[String(sampleRate)];
   if (!rate) throw new SileroWeightsError(`the Silero ${version} weights have no ${sampleRate} Hz branch`);
   const tensor = (name: string, shape: number[]): Float32Array => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extract } from '../../../scripts/extract-silero-weights.js';
-import { loadSileroWeights } from '../../../src/core/vad/silero-weights.js';
+import { createSileroVad } from '../../../src/core/vad/silero-vad.js';
+import { loadSileroWeights, SileroWeightsError } from '../../../src/core/vad/silero-weights.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const onnxDir = path.join(root, 'node_modules', '@ricky0123', 'vad-web', 'dist');
@@ -33,6 +34,29 @@ describe('loadSileroWeights', () => {
   it('ships a periodic Hann analysis window (what the STFT basis of the model was built from)', () => {
     const { stftWindow: w, filterLength: n } = loadSileroWeights('v5', 16000);
     for (let t = 0; t < n; t++) expect(w[t]).toBeCloseTo(0.5 * (1 - Math.cos((2 * Math.PI * t) / n)), 6);
+  });
+});
+
+describe('weightsDir', () => {
+  it('loads a copy of the assets from another folder, and says clearly when the files are not there', () => {
+    const copy = path.join(tmp, 'copy');
+    mkdirSync(copy);
+    for (const f of ['silero-vad-v5.bin', 'silero-vad-v5.json']) copyFileSync(path.join(root, 'assets', 'silero', f), path.join(copy, f));
+    const vad = createSileroVad({ weightsDir: copy });
+    const ref = createSileroVad();
+    const frame = new Float32Array(512).map((_, i) => 0.2 * Math.sin(i / 7));
+    expect(vad.process(frame)).toBe(ref.process(frame));
+    expect(() => createSileroVad({ weightsDir: path.join(tmp, 'nowhere') })).toThrow(SileroWeightsError);
+  });
+
+  it('refuses a damaged weights file', () => {
+    const broken = path.join(tmp, 'broken');
+    mkdirSync(broken);
+    copyFileSync(path.join(root, 'assets', 'silero', 'silero-vad-v6.json'), path.join(broken, 'silero-vad-v6.json'));
+    const bin = readFileSync(path.join(root, 'assets', 'silero', 'silero-vad-v6.bin'));
+    bin[1000] = bin[1000]! ^ 0xff;
+    writeFileSync(path.join(broken, 'silero-vad-v6.bin'), bin);
+    expect(() => loadSileroWeights('v6', 16000, broken)).toThrow(/damaged/);
   });
 });
 
