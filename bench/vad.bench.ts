@@ -72,7 +72,8 @@ function runSync(engine: VadEngine, audio: Float32Array): { probs: FrameProb[]; 
 
 /** WebRTC VAD (libfvad in WebAssembly) as a VadEngine: probability 0 or 1 per 20 ms. */
 async function createFvad(mode: 0 | 1 | 2 | 3): Promise<VadEngine> {
-  const mod = (await import('@echogarden/fvad-wasm')) as unknown as { default: () => Promise<Record<string, any>> };
+  const specifier = '@echogarden/fvad-wasm'; // untyped package: imported by name at run time
+  const mod = (await import(specifier)) as { default: () => Promise<Record<string, any>> };
   const m = await mod.default();
   const frameSamples = 320;
   let handle = m._fvad_new();

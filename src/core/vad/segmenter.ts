@@ -96,7 +96,7 @@ export type ResolvedSegmenterOptions = Readonly<Required<SegmenterOptions>>;
 export function resolveSegmenterOptions(options: SegmenterOptions = {}): ResolvedSegmenterOptions {
   const threshold = options.threshold ?? 0.5;
   checkRange('threshold', threshold, 0, 1);
-  const endThreshold = options.endThreshold ?? Math.max(0.01, threshold - 0.15);
+  const endThreshold = options.endThreshold ?? Math.max(0.01, threshold - 0.05);
   checkRange('endThreshold', endThreshold, 0, threshold);
   const minSpeechMs = options.minSpeechMs ?? 200;
   checkRange('minSpeechMs', minSpeechMs, 0, 60_000);

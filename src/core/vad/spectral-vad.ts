@@ -9,20 +9,22 @@ export interface SpectralVadOptions {
 
 // Tuned constants (see bench/vad.bench.ts). Probabilities are a logistic of a weighted evidence sum.
 const MIN_HZ = 200;
+const HPF_HZ = 160;
 const MAX_HZ = 5500;
 const BANDS = 14;
 const PITCH_MIN_HZ = 70;
 const PITCH_MAX_HZ = 420;
-/** Floor drift up per frame (×) while the band is louder than its floor: about 2 dB/s at 16 ms frames. */
-const FLOOR_RISE = 1.0075;
-/** Weight of the new value when the band falls under its floor: follows quiet quickly. */
-const FLOOR_FALL = 0.15;
+/** Noise floor = minimum of the smoothed energy over SUB_WINDOWS windows of SUB_FRAMES frames (~1.5 s). */
+const SUB_WINDOWS = 8;
+const SUB_FRAMES = 12;
 const EPS = 1e-10;
+/** Minimum statistics sit below the mean noise level; this much of the band SNR is noise's own spread. */
+const SNR_BIAS_DB = 3;
 
 /**
  * A cheap, allocation-free speech detector for low-power use or as a pre-gate in front of a heavier
  * engine. Per 16 ms frame: a 2-frame Hann window and FFT, band energies against per-band noise floors
- * that fall fast and rise slowly (stationary noise, hum and tones sink into the floor), and a harmonicity
+ * from minimum statistics over ~1.5 s (stationary noise, hum and tones sink into the floor), and a harmonicity
  * measure (the autocorrelation peak of the noise-subtracted spectrum at voice pitch lags). Evidence from
  * both goes through a logistic to a probability. Far better than an energy threshold in noise; less
  * accurate than Silero on music and babble.
@@ -46,18 +48,28 @@ class SpectralVad implements VadEngine {
   private readonly cos: Float64Array;
   private readonly sin: Float64Array;
   private readonly rev: Uint32Array;
+  private readonly zr: Float64Array;
+  private readonly zi: Float64Array;
   private readonly power: Float64Array;
-  private readonly binFloor: Float64Array;
+  private readonly binMin: MinimumTracker;
+  private readonly bandMin: MinimumTracker;
   private readonly bandLo: Uint16Array;
   private readonly bandHi: Uint16Array;
-  private readonly bandFloor: Float64Array;
   private readonly bandSmooth: Float64Array;
   private readonly binSmooth: Float64Array;
+  private readonly binAvg: Float64Array;
   private readonly windowCorr: Float64Array;
   private readonly lagMin: number;
   private readonly lagMax: number;
   private frames = 0;
   private smooth = 0;
+  private prev1 = 0;
+  private prev2 = 0;
+  private readonly hpf: { b0: number; b1: number; b2: number; a1: number; a2: number };
+  private hx1 = 0;
+  private hx2 = 0;
+  private hy1 = 0;
+  private hy2 = 0;
 
   constructor(sampleRate: number) {
     if (sampleRate !== 16000 && sampleRate !== 8000) {
@@ -65,6 +77,12 @@ class SpectralVad implements VadEngine {
     }
     this.sampleRate = sampleRate;
     this.frameSamples = sampleRate === 16000 ? 256 : 128;
+    {
+      const w = Math.tan((Math.PI * HPF_HZ) / sampleRate);
+      const q = Math.SQRT1_2;
+      const norm = 1 / (1 + w / q + w * w);
+      this.hpf = { b0: norm, b1: -2 * norm, b2: norm, a1: 2 * (w * w - 1) * norm, a2: (1 - w / q + w * w) * norm };
+    }
     const n = (this.n = this.frameSamples * 2);
     this.window = new Float32Array(n);
     for (let i = 0; i < n; i++) this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n);
@@ -77,16 +95,18 @@ class SpectralVad implements VadEngine {
       this.cos[i] = Math.cos((2 * Math.PI * i) / n);
       this.sin[i] = -Math.sin((2 * Math.PI * i) / n);
     }
-    this.rev = new Uint32Array(n);
-    const bits = Math.log2(n);
-    for (let i = 0; i < n; i++) {
+    this.zr = new Float64Array(n / 2);
+    this.zi = new Float64Array(n / 2);
+    this.rev = new Uint32Array(n / 2);
+    const bits = Math.log2(n / 2);
+    for (let i = 0; i < n / 2; i++) {
       let r = 0;
       for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
       this.rev[i] = r;
     }
     const bins = n / 2 + 1;
     this.power = new Float64Array(bins);
-    this.binFloor = new Float64Array(bins);
+    this.binMin = new MinimumTracker(bins);
     const hzPerBin = sampleRate / n;
     const maxHz = Math.min(MAX_HZ, sampleRate / 2 - hzPerBin);
     this.bandLo = new Uint16Array(BANDS);
@@ -97,9 +117,10 @@ class SpectralVad implements VadEngine {
       this.bandLo[b] = Math.max(1, Math.round(lo / hzPerBin));
       this.bandHi[b] = Math.max(this.bandLo[b]! + 1, Math.round(hi / hzPerBin));
     }
-    this.bandFloor = new Float64Array(BANDS);
+    this.bandMin = new MinimumTracker(BANDS);
     this.bandSmooth = new Float64Array(BANDS);
     this.binSmooth = new Float64Array(bins);
+    this.binAvg = new Float64Array(bins);
     this.lagMin = Math.floor(sampleRate / PITCH_MAX_HZ);
     this.lagMax = Math.ceil(sampleRate / PITCH_MIN_HZ);
     // Autocorrelation of the window itself, to undo its taper at long lags.
@@ -118,10 +139,24 @@ class SpectralVad implements VadEngine {
     const half = this.frameSamples;
     const hist = this.history;
     hist.copyWithin(0, half);
+    // High-pass (2nd-order Butterworth at HPF_HZ): mains hum and rumble, and their spectral leakage,
+    // never reach the analysis. Speech keeps its harmonics above it.
+    const { b0, b1, b2, a1, a2 } = this.hpf;
+    let x1 = this.hx1, x2 = this.hx2, y1 = this.hy1, y2 = this.hy2;
     for (let i = 0; i < half; i++) {
-      const x = frame[i]!;
-      hist[half + i] = x === x ? (x > 1 ? 1 : x < -1 ? -1 : x) : 0;
+      const v = frame[i]!;
+      const x = v === v ? (v > 1 ? 1 : v < -1 ? -1 : v) : 0;
+      const y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+      x2 = x1;
+      x1 = x;
+      y2 = y1;
+      y1 = y;
+      hist[half + i] = y;
     }
+    this.hx1 = x1;
+    this.hx2 = x2;
+    this.hy1 = y1 > 1e-30 || y1 < -1e-30 ? y1 : 0; // no denormals
+    this.hy2 = y2 > 1e-30 || y2 < -1e-30 ? y2 : 0;
     // Remove the DC of the window so offsets do not read as energy.
     let mean = 0;
     for (let i = 0; i < n; i++) mean += hist[i]!;
@@ -130,15 +165,18 @@ class SpectralVad implements VadEngine {
     const im = this.im;
     for (let i = 0; i < n; i++) {
       re[i] = (hist[i]! - mean) * this.window[i]!;
-      im[i] = 0;
     }
     this.fft();
     const bins = n / 2 + 1;
     const power = this.power;
     for (let k = 0; k < bins; k++) power[k] = re[k]! * re[k]! + im[k]! * im[k]! + EPS;
 
-    const first = this.frames === 0;
+    // The first frame's window is half history (zeros): it says nothing about the noise level.
+    const first = this.frames <= 1;
+    const warm = this.frames >= 1;
     this.frames++;
+    this.bandMin.tick();
+    this.binMin.tick();
 
     // Band SNRs against adaptive floors.
     let snrSum = 0;
@@ -149,16 +187,13 @@ class SpectralVad implements VadEngine {
       const hi = this.bandHi[b]!;
       for (let k = lo; k < hi; k++) e += power[k]!;
       e /= hi - lo;
-      let floor = this.bandFloor[b]!;
       // The floor follows a smoothed energy, so frame-to-frame ripple of steady sounds is not speech.
       // Smoothed in the log domain: a linear average would take ages to fall after loud speech.
       const es = first ? e : Math.exp(Math.log(this.bandSmooth[b]!) * 0.6 + Math.log(e) * 0.4);
       this.bandSmooth[b] = es;
-      if (first) floor = e;
-      const snrDb = 10 * Math.log10(es / floor);
-      if (es < floor) floor += (es - floor) * FLOOR_FALL;
-      else floor *= FLOOR_RISE;
-      this.bandFloor[b] = floor;
+      const floor = warm ? this.bandMin.update(b, es) : e;
+      // Instantaneous energy against the floor: a click lasts one or two frames, not the smoother's tail.
+      const snrDb = 10 * Math.log10(e / floor) - SNR_BIAS_DB;
       const s = snrDb < 0 ? 0 : snrDb > 30 ? 30 : snrDb;
       snrSum += s;
       if (s > snrTop) snrTop = s;
@@ -166,92 +201,199 @@ class SpectralVad implements VadEngine {
     const snrMean = snrSum / BANDS;
 
     // Per-bin floor for noise subtraction before the harmonicity measure.
-    const bf = this.binFloor;
+    let voiceBand = 0;
+    let voiceClean = 0;
+    const learn = this.smooth < 0.3;
     for (let k = 0; k < bins; k++) {
       const p = power[k]!;
       const prev = this.binSmooth[k]!;
       const ps = first ? p : p < prev ? p : prev * 0.7 + p * 0.3;
       this.binSmooth[k] = ps;
-      let f = bf[k]!;
-      if (first) f = ps;
-      if (ps < f) f += (ps - f) * FLOOR_FALL;
-      else f *= FLOOR_RISE;
-      bf[k] = f;
-      const clean = p - 3 * f;
+      const f = warm ? this.binMin.update(k, ps) : p;
+      // Steady sounds that beat (hum harmonics sharing a bin) swing far above their minimum: also
+      // subtract twice their long-term mean, learnt while nothing speech-like is going on.
+      let avg = this.binAvg[k]!;
+      if (!warm || avg === 0) avg = p;
+      else if (learn) avg += (p - avg) * 0.05;
+      this.binAvg[k] = avg;
+      const ref = 3 * f > 2 * avg ? 3 * f : 2 * avg;
+      const clean = p - ref;
       re[k] = clean > 0 ? clean : 0;
       im[k] = 0;
+      if (k >= this.bandLo[0]! && k < this.bandHi[BANDS - 1]!) {
+        voiceBand += p;
+        voiceClean += re[k]!;
+      }
     }
     // Only voice bands count towards pitch; the rest of the spectrum (hum, hiss) is zeroed.
     const loBin = this.bandLo[0]!;
     const hiBin = this.bandHi[BANDS - 1]!;
     for (let k = 0; k < bins; k++) if (k < loBin || k >= hiBin) re[k] = 0;
-    for (let k = 1; k < n / 2; k++) {
-      re[n - k] = re[k]!;
-      im[n - k] = 0;
-    }
-    this.fft(); // a real, even spectrum: its FFT is the (circular) autocorrelation, scaled
-    const r0 = re[0]!;
+    for (let k = 1; k < n / 2; k++) re[n - k] = re[k]!;
+    // Periodicity only matters when something stands above the floor: skip the second FFT otherwise.
     let harmonicity = 0;
-    if (r0 > EPS) {
+    if (snrTop > 3) this.fft(); // a real, even spectrum: its FFT is the (circular) autocorrelation, scaled
+    const r0 = re[0]!;
+    if (snrTop > 3 && r0 > EPS) {
       for (let lag = this.lagMin; lag <= this.lagMax; lag++) {
         const r = re[lag]! / (r0 * this.windowCorr[lag]!);
         if (r > harmonicity) harmonicity = r;
       }
       if (harmonicity > 1) harmonicity = 1;
     }
+    // Periodicity only counts in proportion to the energy that stands above the noise floor.
+    const cleanFrac = voiceBand > 0 ? voiceClean / voiceBand : 0;
+    harmonicity *= cleanFrac < 0.3 ? cleanFrac / 0.3 : 1;
 
     // Evidence: loud-above-floor in several bands, or clearly harmonic and somewhat above the floor.
     const evidence = 0.45 * (snrMean - 4) + 0.12 * (snrTop - 10) + 6 * (harmonicity - 0.45) * (snrTop > 3 ? 1 : 0);
-    const p = 1 / (1 + Math.exp(-evidence));
-    // A short release keeps the probability up across the gaps between phonemes.
-    this.smooth = p > this.smooth ? p : 0.6 * this.smooth + 0.4 * p;
+    const raw = 1 / (1 + Math.exp(-evidence));
+    // Median of the last three frames drops one-frame transients (clicks, pops); then a short release
+    // keeps the probability up across the gaps between phonemes.
+    const a = this.prev1;
+    const b = this.prev2;
+    this.prev2 = a;
+    this.prev1 = raw;
+    const med = raw > a ? (a > b ? a : raw > b ? b : raw) : raw > b ? raw : a > b ? b : a;
+    this.smooth = med > this.smooth ? med : 0.6 * this.smooth + 0.4 * med;
     return this.smooth;
   }
 
   reset(): void {
     this.history.fill(0);
-    this.bandFloor.fill(0);
+    this.bandMin.reset();
     this.bandSmooth.fill(0);
-    this.binFloor.fill(0);
+    this.binMin.reset();
     this.binSmooth.fill(0);
+    this.binAvg.fill(0);
     this.frames = 0;
     this.smooth = 0;
+    this.prev1 = 0;
+    this.prev2 = 0;
+    this.hx1 = this.hx2 = this.hy1 = this.hy2 = 0;
   }
 
-  /** In-place iterative radix-2 complex FFT of `re`/`im`. */
+  /**
+   * Spectrum of the real sequence in `re[0..n)` into `re[k]`, `im[k]` for k = 0..n/2, through one
+   * complex FFT of half the size (even samples as real part, odd as imaginary), then the split step.
+   */
   private fft(): void {
     const n = this.n;
+    const m = n >> 1;
     const re = this.re;
     const im = this.im;
+    const zr = this.zr;
+    const zi = this.zi;
     const rev = this.rev;
-    for (let i = 0; i < n; i++) {
-      const j = rev[i]!;
-      if (j > i) {
-        const tr = re[i]!;
-        re[i] = re[j]!;
-        re[j] = tr;
-        const ti = im[i]!;
-        im[i] = im[j]!;
-        im[j] = ti;
-      }
+    for (let k = 0; k < m; k++) {
+      const j = rev[k]!;
+      zr[j] = re[2 * k]!;
+      zi[j] = re[2 * k + 1]!;
     }
-    for (let size = 2; size <= n; size <<= 1) {
-      const halfSize = size >> 1;
-      const step = n / size;
-      for (let start = 0; start < n; start += size) {
-        for (let k = 0, t = 0; k < halfSize; k++, t += step) {
-          const wr = this.cos[t]!;
-          const wi = this.sin[t]!;
+    const cos = this.cos;
+    const sin = this.sin;
+    for (let size = 2; size <= m; size <<= 1) {
+      const half = size >> 1;
+      const step = (n / size) | 0; // twiddles of size m sit at even indices of the size-n tables
+      for (let start = 0; start < m; start += size) {
+        for (let k = 0, t = 0; k < half; k++, t += step) {
+          const wr = cos[t]!;
+          const wi = sin[t]!;
           const a = start + k;
-          const b = a + halfSize;
-          const xr = re[b]! * wr - im[b]! * wi;
-          const xi = re[b]! * wi + im[b]! * wr;
-          re[b] = re[a]! - xr;
-          im[b] = im[a]! - xi;
-          re[a] = re[a]! + xr;
-          im[a] = im[a]! + xi;
+          const b = a + half;
+          const br = zr[b]!;
+          const bi = zi[b]!;
+          const xr = br * wr - bi * wi;
+          const xi = br * wi + bi * wr;
+          const ar = zr[a]!;
+          const ai = zi[a]!;
+          zr[b] = ar - xr;
+          zi[b] = ai - xi;
+          zr[a] = ar + xr;
+          zi[a] = ai + xi;
         }
       }
     }
+    // Split: X[k] = E[k] + W^k O[k], with E, O from Z[k] and conj(Z[m-k]).
+    for (let k = 0; k <= m; k++) {
+      const k1 = k === m ? 0 : k;
+      const k2 = k === 0 ? 0 : m - k;
+      const ar = zr[k1]!;
+      const ai = zi[k1]!;
+      const br = zr[k2]!;
+      const bi = -zi[k2]!;
+      const er = 0.5 * (ar + br);
+      const ei = 0.5 * (ai + bi);
+      // O = (A - B) / (2i)
+      const or = 0.5 * (ai - bi);
+      const oi = -0.5 * (ar - br);
+      const wr = k === m ? -1 : cos[k]!;
+      const wi = k === m ? 0 : sin[k]!;
+      re[k] = er + or * wr - oi * wi;
+      im[k] = ei + or * wi + oi * wr;
+    }
+  }
+}
+
+/**
+ * Minimum statistics per channel (band or bin): the smallest value seen over the last SUB_WINDOWS
+ * sub-windows. Falls at once, rises within ~1.5 s to a new steady level; speech, which keeps dipping
+ * between syllables and words, barely lifts it.
+ */
+class MinimumTracker {
+  private readonly channels: number;
+  private readonly windows: Float64Array;
+  private readonly current: Float64Array;
+  /** Minimum over the completed sub-windows, refreshed when one completes (so `update` is O(1)). */
+  private readonly past: Float64Array;
+  private frame = 0;
+  private slot = 0;
+  private filled = 0;
+
+  constructor(channels: number) {
+    this.channels = channels;
+    this.windows = new Float64Array(channels * SUB_WINDOWS);
+    this.current = new Float64Array(channels).fill(Infinity);
+    this.past = new Float64Array(channels).fill(Infinity);
+  }
+
+  /** Advances one frame (call once per frame, before the `update` calls). */
+  tick(): void {
+    if (this.frame > 0 && this.frame % SUB_FRAMES === 0) {
+      const ch = this.channels;
+      const base = this.slot * ch;
+      for (let c = 0; c < ch; c++) {
+        this.windows[base + c] = this.current[c]!;
+        this.current[c] = Infinity;
+      }
+      this.slot = (this.slot + 1) % SUB_WINDOWS;
+      if (this.filled < SUB_WINDOWS) this.filled++;
+      for (let c = 0; c < ch; c++) {
+        let m = Infinity;
+        for (let w = 0; w < this.filled; w++) {
+          const v = this.windows[w * ch + c]!;
+          if (v < m) m = v;
+        }
+        this.past[c] = m;
+      }
+    }
+    this.frame++;
+  }
+
+  /** Records `value` for channel `c` and returns the floor (never below EPS). */
+  update(c: number, value: number): number {
+    let m = this.current[c]!;
+    if (value < m) this.current[c] = m = value;
+    const p = this.past[c]!;
+    if (p < m) m = p;
+    return m > EPS ? m : EPS;
+  }
+
+  reset(): void {
+    this.current.fill(Infinity);
+    this.past.fill(Infinity);
+    this.frame = 0;
+    this.slot = 0;
+    this.filled = 0;
   }
 }

@@ -160,7 +160,7 @@ describe('Segmenter', () => {
     expect(() => resolveSegmenterOptions({ minSilenceMs: -1 })).toThrow(/minSilenceMs/);
     expect(() => resolveSegmenterOptions({ maxUtteranceMs: 10 })).toThrow(/maxUtteranceMs/);
     expect(resolveSegmenterOptions({ maxUtteranceMs: Infinity }).maxUtteranceMs).toBe(Infinity);
-    expect(resolveSegmenterOptions()).toMatchObject({ threshold: 0.5, endThreshold: 0.35, minSilenceMs: 500, preRollMs: 300 });
+    expect(resolveSegmenterOptions()).toMatchObject({ threshold: 0.5, endThreshold: 0.45, minSpeechMs: 200, minSilenceMs: 500, preRollMs: 300, postPadMs: 100 });
   });
 
   it('gives the same events for the same probabilities whatever the frame length grouping', () => {
