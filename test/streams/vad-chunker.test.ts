@@ -73,6 +73,15 @@ describe('VadChunker', () => {
     expect(us[0]!.pcm.length).toBe(((us[0]!.endMs - us[0]!.startMs) * 48 * 8) | 0);
   });
 
+  it('accepts any rate from 8 kHz to 384 kHz (resampled for the engine) with the same decisions', async () => {
+    for (const sampleRate of [8000, 22050, 96000, 384000]) {
+      const x = bursts(sampleRate, 2000, [[500, 1200]]);
+      const us = await cut(toS16(x), [sampleRate / 25 + 1], { format: { sampleRate, channels: 1, encoding: 's16le' }, preRollMs: 100, postPadMs: 0 });
+      expect(us.map((u) => [u.speechStartMs, u.speechEndMs])).toEqual([[500, 1200]]);
+      expect(us[0]!.pcm.length).toBe(Math.round((800 * sampleRate) / 1000) * 2);
+    }
+  });
+
   it('closes the utterance in progress when the input ends mid-speech', async () => {
     const us = await cut(toS16(bursts(16000, 1500, [[1000, 1500]])), [999]);
     expect(brief(us)).toEqual([{ startMs: 700, endMs: 1500, speechStartMs: 1000, speechEndMs: 1500, bytes: 800 * 32, reason: 'end-of-stream' }]);

@@ -87,6 +87,20 @@ describe('VadGate', () => {
     expect(g.format).toEqual(MONO16);
   });
 
+  it('honours backpressure: a reader that does not read holds the writer', async () => {
+    const g = vadGate({ format: MONO16, engine: loudnessEngine() });
+    const loud = toS16(bursts(16000, 20_000, [[0, 20_000]]));
+    let accepted = 0;
+    for (const c of chunked(loud, [3200])) {
+      if (!g.write(c)) break;
+      accepted++;
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(accepted).toBeLessThan(50);
+    expect(g.readableLength).toBeLessThan(64 * 1024);
+    g.destroy();
+  });
+
   it('closes an open turn at the end of the input', async () => {
     const y = toS16(bursts(16000, 1500, [[1000, 1500]]));
     const { out, events } = await gate(y, [999], opts);
