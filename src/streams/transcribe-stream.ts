@@ -10,8 +10,8 @@ import { InputError } from '../core/errors.js';
 import { type PcmFormat, assertPcmFormat, bytesPerFrame } from '../core/pcm-format.js';
 import { encodeWav } from '../codecs/wav-writer.js';
 
-/** One utterance in. */
-export interface Utterance {
+/** One utterance in (a `VadUtterance` from `VadChunker` fits). */
+export interface TranscribeUtterance {
   readonly pcm: Uint8Array;
   readonly format: PcmFormat;
   /** Start and end of the utterance in the source, ms. */
@@ -53,7 +53,7 @@ interface Pending {
 }
 
 /**
- * Builds the Transform. Write {@link Utterance}s, read {@link UtteranceTranscript}s.
+ * Builds the Transform. Write {@link TranscribeUtterance}s, read {@link UtteranceTranscript}s.
  * A failed request destroys the stream with its error (ApiError with the request id, …) and cancels the others.
  * @throws InputError for a bad `concurrency` or a missing `model`.
  */
@@ -93,7 +93,7 @@ export class TranscribeStream extends Transform {
     }
   }
 
-  override _transform(utterance: Utterance, _enc: BufferEncoding, callback: TransformCallback): void {
+  override _transform(utterance: TranscribeUtterance, _enc: BufferEncoding, callback: TransformCallback): void {
     let wav: Buffer;
     try {
       wav = this.#encode(utterance);
@@ -146,7 +146,7 @@ export class TranscribeStream extends Transform {
     }
   }
 
-  #encode(u: Utterance): Buffer {
+  #encode(u: TranscribeUtterance): Buffer {
     if (!u || typeof u !== 'object' || !(u.pcm instanceof Uint8Array)) {
       throw new InputError('transcribeStream takes utterances { pcm, format, startMs, endMs }.', 'TLA_ERR_INPUT_UTTERANCE');
     }
@@ -161,7 +161,7 @@ export class TranscribeStream extends Transform {
     return encodeWav(u.pcm, u.format);
   }
 
-  async #transcribe(wav: Buffer, u: Utterance, index: number): Promise<UtteranceTranscript> {
+  async #transcribe(wav: Buffer, u: TranscribeUtterance, index: number): Promise<UtteranceTranscript> {
     const o = this.#options;
     const result = (await this.#client.audio.transcriptions.create({
       file: wav,

@@ -112,7 +112,7 @@ describe('HttpTransport', () => {
   });
 
   it('does not resend a billable create whose body was sent before the connection died, unless retryBillable', async () => {
-    const s = await serve((req) => req.socket.destroy());
+    const s = await serve((req) => void req.socket.destroy());
     const t = transport(s.url, { maxRetries: 2 });
     const err = await t.request({ method: 'POST', path: '/audio/speech', body: jsonBody({ input: 'hi' }), billable: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
