@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
-import { ffmpegArgs } from '../codecs/ffmpeg-args.js';
-import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
+import { createWavHeader } from '../codecs/wav-writer.js';
+import type { PcmFormat } from '../core/pcm-format.js';
+import { encode } from '../streams/encode.js';
 import type { SpeechAudioFormat } from './speech-request.js';
 import { VoiceSynth } from './voice-synth.js';
 
 /** The API's speech PCM: 24 kHz mono s16le. */
 export const SPEECH_SAMPLE_RATE = 24_000;
+const SPEECH_PCM: PcmFormat = { sampleRate: SPEECH_SAMPLE_RATE, channels: 1, encoding: 's16le' };
 
 /** `Content-Type` the emulator answers per speech format (pcm has none declared in the spec; see contract tests). */
 export const SPEECH_CONTENT_TYPE: Record<SpeechAudioFormat, string> = {
@@ -44,37 +46,17 @@ export function builtinSpeechPcm(text: string, options: SpeechPcmOptions): Reada
   return Object.assign(stream, { totalBytes: synth.totalSamples * 2 });
 }
 
-/** A 44-byte canonical WAV header for mono s16le; `dataBytes` undefined writes the streaming form (sizes 0xFFFFFFFF). */
+/** A WAV header for mono s16le at `sampleRate`; `dataBytes` undefined writes the streaming form (sizes 0xFFFFFFFF). */
 export function wavHeader(sampleRate: number, dataBytes: number | undefined): Buffer {
-  const h = Buffer.alloc(44);
-  const unknown = dataBytes === undefined;
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(unknown ? 0xffffffff : 36 + dataBytes, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(unknown ? 0xffffffff : dataBytes, 40);
-  return h;
+  return createWavHeader({ sampleRate, channels: 1, encoding: 's16le' }, dataBytes);
 }
 
-const FFMPEG_OUTPUT: Record<'mp3' | 'aac' | 'flac' | 'opus', { format: string; codec: string; bitrate?: number }> = {
-  mp3: { format: 'mp3', codec: 'libmp3lame', bitrate: 64_000 },
-  aac: { format: 'adts', codec: 'aac', bitrate: 64_000 },
-  flac: { format: 'flac', codec: 'flac' },
-  opus: { format: 'ogg', codec: 'libopus', bitrate: 32_000 },
-};
+const BITRATE: Partial<Record<SpeechAudioFormat, number>> = { mp3: 64_000, aac: 64_000, opus: 32_000 };
 
 /**
  * Encodes a 24 kHz mono s16le PCM stream into a speech response format. pcm passes through; wav
  * gets a header (exact when `totalBytes` is known, streaming otherwise); the compressed formats go
- * through ffmpeg, chunk by chunk. Destroying the result (or aborting `signal`) stops the encoder.
+ * through the toolkit's `encode()` (ffmpeg or in-process), chunk by chunk. Destroying the result (or aborting `signal`) stops the encoder.
  */
 export function encodeSpeech(
   pcm: Readable,
@@ -106,14 +88,15 @@ export function encodeSpeech(
     pcm.pause();
     return out;
   }
-  const spec = FFMPEG_OUTPUT[format];
-  const args = ffmpegArgs()
-    .input('pipe:0', { format: 's16le', sampleRate: SPEECH_SAMPLE_RATE, channels: 1 })
-    .output('pipe:1', { format: spec.format, codec: spec.codec, ...(spec.bitrate ? { bitrate: spec.bitrate } : {}), extra: format === 'opus' ? ['-page_duration', '20000'] : ['-flush_packets', '1'] })
-    .build();
-  const encoder = new FfmpegProcess({ args, ffmpegPath: options.ffmpegPath, signal: options.signal });
-  pcm.pipe(encoder);
-  pcm.once('error', (error) => encoder.destroy(error));
-  encoder.once('close', () => pcm.destroy());
-  return encoder;
+  const bitrate = BITRATE[format];
+  const encoded = encode(pcm, {
+    format,
+    inputFormat: SPEECH_PCM,
+    ...(bitrate ? { bitrate } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+  });
+  pcm.once('error', (error) => encoded.destroy(error));
+  encoded.once('close', () => pcm.destroy());
+  return encoded;
 }
