@@ -74,3 +74,51 @@ describe('emulator basics', () => {
     expect(r.body).toEqual({ object: 'realtime.endpoint', websocket_url: '/v1/realtime?model=gpt-realtime', protocol: 'tokenlab_realtime_proxy' });
   });
 });
+
+describe('realtime WebSocket upgrade', () => {
+  it('refuses an upgrade without auth, without a model, with a non-realtime model, and while no protocol is attached', async () => {
+    const { WebSocket } = await import('ws');
+    const attempt = (query: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const ws = new WebSocket(`${emu.url.replace('http', 'ws')}/realtime${query}`, { headers });
+        ws.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) }));
+        });
+        ws.on('open', () => reject(new Error('should not open')));
+        ws.on('error', () => undefined);
+      });
+    expect((await attempt('?model=gpt-realtime', {})).status).toBe(401);
+    const noModel = await attempt('', auth);
+    expect(noModel.status).toBe(400);
+    expect(noModel.body.error.param).toBe('model');
+    expect((await attempt('?model=tts-1', auth)).body.validation_errors[0].field).toBe('model');
+    const typo = await attempt('?model=gpt-realtim', auth);
+    expect(typo.body.error.did_you_mean).toBe('gpt-realtime');
+    const unavailable = await attempt('?model=gpt-realtime', auth);
+    expect(unavailable.status).toBe(400);
+    expect(unavailable.body.error.code).toBe('realtime_unavailable');
+  });
+
+  it('hands authenticated realtime upgrades to an attached ws server', async () => {
+    const { WebSocket, WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ noServer: true });
+    const withRealtime = await startEmulator({
+      onRealtimeUpgrade: (req, socket, head, model) =>
+        wss.handleUpgrade(req, socket, head, (ws) => ws.send(JSON.stringify({ type: 'session.created', session: { model } }))),
+    });
+    try {
+      const ws = new WebSocket(`${withRealtime.url.replace('http', 'ws')}/realtime?model=gpt-realtime-mini`, { headers: auth });
+      const first = await new Promise<any>((resolve, reject) => {
+        ws.once('message', (data) => resolve(JSON.parse(String(data))));
+        ws.once('error', reject);
+      });
+      expect(first).toEqual({ type: 'session.created', session: { model: 'gpt-realtime-mini' } });
+      ws.close();
+    } finally {
+      wss.close();
+      await withRealtime.close();
+    }
+  });
+});

@@ -244,3 +244,23 @@ describe('speech segments from the VAD (default detector)', () => {
     }
   });
 });
+
+describe('local recognizer command', () => {
+  it('transcribes each detected segment with the configured command (16 kHz WAV on stdin)', async () => {
+    // A stand-in recognizer: reports the WAV it was given, so the test can check what it received.
+    const script = "let n=0;process.stdin.on('data',d=>n+=d.length).on('end',()=>{console.log('heard '+((n-44)/32).toFixed(0)+' ms')})";
+    const withRecognizer = await startEmulator({ speechDetector: 'energy', recognizerCommand: [process.execPath, '-e', script] });
+    try {
+      const fd = new FormData();
+      fd.set('file', new Blob([WAV], { type: 'audio/wav' }), 'clip.wav');
+      fd.set('model', 'whisper-1');
+      fd.set('response_format', 'verbose_json');
+      const json = (await (await fetch(`${withRecognizer.url}/audio/transcriptions`, { method: 'POST', headers: auth, body: fd })).json()) as any;
+      expect(json.segments.map((s: any) => s.text)).toEqual(['heard 700 ms', 'heard 800 ms']);
+      expect(json.text).toBe('heard 700 ms heard 800 ms');
+      expect(json.segments[0].start).toBe(0.5);
+    } finally {
+      await withRecognizer.close();
+    }
+  });
+});
