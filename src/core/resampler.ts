@@ -77,6 +77,15 @@ export class Resampler {
   readonly decimation: number;
   /** Filter taps per output sample (per polyphase branch); 0 when rates are equal. */
   readonly tapsPerOutput: number;
+  /** Highest frequency (Hz) passed within the preset's ripple; Nyquist of the lower rate when rates are equal. */
+  readonly passbandHz: number;
+  /**
+   * Lowest frequency (Hz) rejected by the preset's full attenuation. Anything at or above it that
+   * would alias (or image) is that far down; `default`/`high` put it at the lower rate's Nyquist
+   * frequency, `low-latency` may put it above (mirroring `passbandHz`), so aliases can reach the
+   * transition band but never the passband.
+   */
+  readonly stopbandHz: number;
 
   /** Channels actually filtered: the smaller of the two counts. */
   private readonly filterChannels: number;
@@ -160,6 +169,8 @@ export class Resampler {
       this.delay = 0;
       this.latencyMs = 0;
       this.tapsPerOutput = 0;
+      this.passbandHz = inputRate / 2;
+      this.stopbandHz = inputRate / 2;
       this.coeffFloats = 0;
       this.kernel = createResamplerKernel(false);
       return;
@@ -169,12 +180,17 @@ export class Resampler {
     const protoRate = inputRate * L;
     let cutoffHz = ((spec.passband + spec.stopband) / 2) * lowerRate;
     let taps = kaiserTaps(spec.attenuationDb, ((spec.stopband - spec.passband) * lowerRate) / protoRate);
+    this.passbandHz = spec.passband * lowerRate;
+    this.stopbandHz = spec.stopband * lowerRate;
     const maxTaps = 2 * Math.floor((spec.maxDelayMs / 1000) * protoRate) + 1;
     if (taps > maxTaps) {
       // Too long for the delay budget: use the widest transition the budget allows, centred on the
       // lower Nyquist frequency, so nothing aliases into what remains of the passband.
       taps = maxTaps;
       cutoffHz = lowerRate / 2;
+      const transitionHz = ((spec.attenuationDb - 7.95) / (2.285 * 2 * Math.PI * (taps - 1))) * protoRate;
+      this.passbandHz = cutoffHz - transitionHz / 2;
+      this.stopbandHz = cutoffHz + transitionHz / 2;
     }
     let perBranch = Math.ceil(taps / L);
     perBranch += (8 - (perBranch % 8)) % 8;

@@ -1,0 +1,648 @@
+// Resampler against its peers, side by side in one run:
+//   node --expose-gc --import tsx bench/resampler.bench.ts      (or: npm run bench -- resampler)
+//
+// Speed: x realtime (seconds of input audio converted per second of CPU), streaming chunks of 10 ms,
+// 20 ms and 1 s, best of interleaved timed rounds. Every in-process peer does the same job: for
+// 48k stereo -> 24k mono the peers get a JS down-mix first and for 24k mono -> 48k stereo a JS
+// up-mix after (ours does the same inside), both inside the timed loop. ffmpeg (soxr) and sox run as
+// subprocesses on 30 s of audio through pipes; their figure includes process start-up.
+//
+// Quality, measured the same way for every peer on mono signals (own FFT-free analysis: exact
+// least-squares sinusoid fits at known frequencies):
+//   - SNR (THD+N) of a 1 kHz tone at -6 dBFS: fitted tone power / everything else.
+//   - Passband: worst |gain| in dB over tones from 0.02 to 0.45 x the lower rate (= 0.9 x the lower Nyquist).
+//   - Rejection: downsampling, tones from 1.02 to 1.9 x the output Nyquist (everything that would
+//     alias): output level relative to the input tone; upsampling, tones up to 0.96 x the input
+//     Nyquist: everything but the tone (images) relative to it. Worst tone reported, in dB.
+//   - Delay: where an impulse comes out (peak, interpolated) minus where it went in; held back:
+//     input not yet reflected in the output while streaming (20 ms chunks). Latency = both.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Resampler, type ResampleQuality } from '../src/core/resampler.js';
+import { ResampleStream } from '../src/streams/resample-stream.js';
+import { table, writeSection } from './report.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const gc = (globalThis as { gc?: () => void }).gc;
+
+interface Conversion {
+  name: string;
+  inRate: number;
+  inCh: number;
+  outRate: number;
+  outCh: number;
+  /** What the issue measured speex q7 at (x realtime, 20 ms chunks) for reference. */
+  issueSpeex: number;
+}
+const CONVERSIONS: Conversion[] = [
+  { name: '48k stereo -> 24k mono', inRate: 48000, inCh: 2, outRate: 24000, outCh: 1, issueSpeex: 900 },
+  { name: '24k mono -> 48k stereo', inRate: 24000, inCh: 1, outRate: 48000, outCh: 2, issueSpeex: 970 },
+  { name: '44.1k -> 16k', inRate: 44100, inCh: 1, outRate: 16000, outCh: 1, issueSpeex: 220 },
+  { name: '16k -> 24k', inRate: 16000, inCh: 1, outRate: 24000, outCh: 1, issueSpeex: 2200 },
+  { name: '8k -> 24k', inRate: 8000, inCh: 1, outRate: 24000, outCh: 1, issueSpeex: 2200 },
+];
+const CHUNKS_MS = [10, 20, 1000];
+const AUDIO_S = 4;
+const ROUNDS = Number(process.env.RESAMPLER_BENCH_ROUNDS ?? 7);
+const MIN_ROUND_MS = 30;
+
+// ---------------------------------------------------------------------------------------------
+// Peers. Each streaming peer makes a fresh mono converter: push(chunk) -> output (maybe empty).
+
+interface MonoConverter {
+  push(input: Float32Array): Float32Array;
+}
+interface StreamPeer {
+  name: string;
+  /** null when the peer cannot do this pair. */
+  make(inRate: number, outRate: number): MonoConverter | null;
+}
+
+type SpeexModule = {
+  _malloc(n: number): number;
+  _speex_resampler_init(ch: number, inRate: number, outRate: number, q: number, err: number): number;
+  _speex_resampler_process_float(st: number, ch: number, inp: number, inLen: number, out: number, outLen: number): number;
+  HEAPF32: Float32Array;
+  HEAPU32: Uint32Array;
+};
+
+async function loadSpeex(simd: boolean): Promise<SpeexModule | null> {
+  try {
+    const spec = simd ? '@echogarden/speex-resampler-wasm/simd' : '@echogarden/speex-resampler-wasm';
+    const mod = (await import(spec as string)) as { default: () => Promise<SpeexModule> };
+    return await mod.default();
+  } catch {
+    return null;
+  }
+}
+
+function speexPeer(m: SpeexModule, quality: number, label: string): StreamPeer {
+  return {
+    name: label,
+    make(inRate, outRate) {
+      const err = m._malloc(4);
+      const st = m._speex_resampler_init(1, inRate, outRate, quality, err);
+      const maxIn = inRate; // 1 s
+      const maxOut = Math.ceil((maxIn * outRate) / inRate) + 64;
+      const inPtr = m._malloc(maxIn * 4);
+      const outPtr = m._malloc(maxOut * 4);
+      const inLen = m._malloc(4);
+      const outLen = m._malloc(4);
+      const out = new Float32Array(maxOut);
+      return {
+        push(input) {
+          m.HEAPF32.set(input, inPtr >> 2);
+          m.HEAPU32[inLen >> 2] = input.length;
+          m.HEAPU32[outLen >> 2] = maxOut;
+          m._speex_resampler_process_float(st, 0, inPtr, inLen, outPtr, outLen);
+          const n = m.HEAPU32[outLen >> 2]!;
+          out.set(m.HEAPF32.subarray(outPtr >> 2, (outPtr >> 2) + n));
+          return out.subarray(0, n);
+        },
+      };
+    },
+  };
+}
+
+type Lsr = { full(input: Float32Array, out?: Float32Array | null, len?: { frames: number } | null): Float32Array };
+interface LsrPeer extends StreamPeer {
+  /** libsamplerate-js creates converters asynchronously: make them ahead of the synchronous make(). */
+  prepare(inRate: number, outRate: number, count: number): Promise<void>;
+}
+async function libsamplerPeer(converterType: number, label: string): Promise<LsrPeer | null> {
+  try {
+    const mod = (await import('@alexanderolsen/libsamplerate-js' as string)) as {
+      create(ch: number, inRate: number, outRate: number, o: { converterType: number }): Promise<Lsr>;
+    };
+    const ready = new Map<string, Lsr[]>();
+    return {
+      name: label,
+      make(inRate, outRate) {
+        const src = ready.get(`${inRate}:${outRate}`)?.pop();
+        if (!src) return null;
+        const out = new Float32Array(Math.ceil((inRate * outRate) / inRate) + 64);
+        const len = { frames: 0 };
+        return {
+          push(input) {
+            src.full(input, out, len);
+            return out.subarray(0, len.frames);
+          },
+        };
+      },
+      async prepare(inRate, outRate, count) {
+        const key = `${inRate}:${outRate}`;
+        if (!ready.has(key)) ready.set(key, []);
+        for (let i = 0; i < count; i++) ready.get(key)!.push(await mod.create(1, inRate, outRate, { converterType }));
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+function oursPeer(quality: ResampleQuality, useWasm = true): StreamPeer {
+  return {
+    name: `tokenlab ${quality}${useWasm ? '' : ' (JS fallback)'}`,
+    make(inRate, outRate) {
+      const r = new Resampler({ inputRate: inRate, outputRate: outRate, channels: 1, quality }, useWasm);
+      return { push: (input) => r.process(input) };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals and analysis.
+
+function tone(rate: number, hz: number, frames: number, amplitude = 0.5): Float32Array {
+  const x = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) x[i] = amplitude * Math.sin((2 * Math.PI * hz * i) / rate);
+  return x;
+}
+
+function noise(samples: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const x = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 32 - 0.5) * 0.8;
+  }
+  return x;
+}
+
+/** Least-squares fit of a·cos + b·sin at `hz` over [from, to): amplitude and residual power. */
+function fitTone(y: Float32Array, rate: number, hz: number, from: number, to: number): { amplitude: number; residual: number } {
+  let cc = 0;
+  let ss = 0;
+  let cs = 0;
+  let yc = 0;
+  let ys = 0;
+  const w = (2 * Math.PI * hz) / rate;
+  for (let i = from; i < to; i++) {
+    const c = Math.cos(w * i);
+    const s = Math.sin(w * i);
+    cc += c * c;
+    ss += s * s;
+    cs += c * s;
+    yc += y[i]! * c;
+    ys += y[i]! * s;
+  }
+  const det = cc * ss - cs * cs;
+  const a = (yc * ss - ys * cs) / det;
+  const b = (ys * cc - yc * cs) / det;
+  let res = 0;
+  for (let i = from; i < to; i++) {
+    const e = y[i]! - a * Math.cos(w * i) - b * Math.sin(w * i);
+    res += e * e;
+  }
+  return { amplitude: Math.hypot(a, b), residual: res / (to - from) };
+}
+
+function rms(y: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += y[i]! * y[i]!;
+  return Math.sqrt(s / Math.max(1, to - from));
+}
+
+const db = (x: number): number => 20 * Math.log10(Math.max(x, 1e-30));
+
+/** Converts a whole mono signal: 20 ms chunks, then 0.1 s of silence so delayed peers get it all out. */
+type ConvertFn = (input: Float32Array, inRate: number, outRate: number) => Float32Array | null;
+
+function viaStream(peer: StreamPeer): ConvertFn {
+  return (input, inRate, outRate) => {
+    const conv = peer.make(inRate, outRate);
+    if (!conv) return null;
+    const padded = new Float32Array(input.length + Math.round(inRate * 0.1));
+    padded.set(input);
+    const chunk = inRate / 50;
+    const parts: number[] = [];
+    for (let p = 0; p < padded.length; p += chunk) {
+      for (const v of conv.push(padded.subarray(p, Math.min(p + chunk, padded.length)))) parts.push(v);
+    }
+    return Float32Array.from(parts);
+  };
+}
+
+interface QualityRow {
+  snrDb: number;
+  passbandDb: number;
+  rejectionDb: number;
+  delayMs: number;
+  heldMs: number;
+}
+
+/**
+ * `passbandHz`, when given, limits rejection to what would alias (or image) into that passband
+ * (the low-latency preset's promise); otherwise every tone that would alias at all is measured.
+ */
+function measureQuality(convert: ConvertFn, inRate: number, outRate: number, heldMs: number, passbandHz?: number): QualityRow | null {
+  const frames = Math.round(inRate * 0.5);
+  const skip = Math.round(outRate * 0.1);
+  const out1k = convert(tone(inRate, 1000, frames), inRate, outRate);
+  if (!out1k) return null;
+  const end = Math.round(frames * (outRate / inRate)) - skip;
+  const fit = fitTone(out1k, outRate, 1000, skip, end);
+  const snrDb = 10 * Math.log10((fit.amplitude * fit.amplitude) / 2 / fit.residual);
+
+  const lower = Math.min(inRate, outRate);
+  let passbandDb = 0;
+  for (const k of [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.43, 0.45]) {
+    const hz = k * lower;
+    const y = convert(tone(inRate, hz, frames), inRate, outRate)!;
+    passbandDb = Math.max(passbandDb, Math.abs(db(fitTone(y, outRate, hz, skip, end).amplitude / 0.5)));
+  }
+
+  let rejectionDb = Infinity;
+  if (outRate < inRate) {
+    const fromHz = passbandHz === undefined ? outRate / 2 : outRate - passbandHz;
+    for (const k of [1.02, 1.05, 1.1, 1.25, 1.5, 1.9]) {
+      const hz = Math.min(k * fromHz, 0.98 * (inRate / 2));
+      const y = convert(tone(inRate, hz, frames), inRate, outRate)!;
+      rejectionDb = Math.min(rejectionDb, -db(rms(y, skip, end) / (0.5 / Math.SQRT2)));
+    }
+  } else {
+    const toHz = passbandHz ?? inRate / 2;
+    for (const k of [0.3, 0.6, 0.9, 0.96]) {
+      const hz = k * toHz;
+      const y = convert(tone(inRate, hz, frames), inRate, outRate)!;
+      const f = fitTone(y, outRate, hz, skip, end);
+      rejectionDb = Math.min(rejectionDb, -db(Math.sqrt(f.residual) / (0.5 / Math.SQRT2)));
+    }
+  }
+
+  const impulse = new Float32Array(frames);
+  const at = Math.round(inRate * 0.1);
+  impulse[at] = 1;
+  const yi = convert(impulse, inRate, outRate)!;
+  let peak = 0;
+  for (let i = 1; i < yi.length - 1; i++) if (Math.abs(yi[i]!) > Math.abs(yi[peak]!)) peak = i;
+  const a = yi[peak - 1] ?? 0;
+  const b = yi[peak]!;
+  const c = yi[peak + 1] ?? 0;
+  const frac = a - 2 * b + c !== 0 ? (0.5 * (a - c)) / (a - 2 * b + c) : 0;
+  const delayMs = ((peak + frac) / outRate - at / inRate) * 1000;
+  return { snrDb, passbandDb, rejectionDb, delayMs, heldMs };
+}
+
+/** Audio fed but not yet in the output, while streaming 1 s in 20 ms chunks. */
+function heldBackMs(peer: StreamPeer, inRate: number, outRate: number): number {
+  const conv = peer.make(inRate, outRate);
+  if (!conv) return NaN;
+  const x = noise(inRate, 1);
+  let produced = 0;
+  for (let p = 0; p < x.length; p += inRate / 50) produced += conv.push(x.subarray(p, p + inRate / 50)).length;
+  return ((outRate - produced) / outRate) * 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Speed.
+
+/** A prepared job: `once()` streams AUDIO_S seconds of `conv` through `peer` in chunks of `chunkMs`. */
+function speedJob(peer: StreamPeer, conv: Conversion, chunkMs: number): (() => void) | null {
+  const mono = peer.make(conv.inRate, conv.outRate);
+  if (!mono) return null;
+  const chunk = Math.round((conv.inRate * chunkMs) / 1000);
+  const input = noise(conv.inRate * AUDIO_S * conv.inCh, 7);
+  const total = conv.inRate * AUDIO_S;
+  if (peer.name.startsWith('tokenlab')) {
+    // Ours takes the real channel layout and does its own down/up-mix.
+    const r = new Resampler(
+      {
+        inputRate: conv.inRate,
+        outputRate: conv.outRate,
+        channels: conv.inCh,
+        outputChannels: conv.outCh,
+        quality: peer.name.split(' ')[1] as ResampleQuality,
+      },
+      !peer.name.includes('JS fallback'),
+    );
+    const ch = conv.inCh;
+    return () => {
+      for (let p = 0; p + chunk <= total; p += chunk) r.process(input.subarray(p * ch, (p + chunk) * ch));
+    };
+  }
+  const monoBuf = new Float32Array(chunk);
+  const upBuf = new Float32Array(Math.ceil((chunk * conv.outRate) / conv.inRate + 64) * conv.outCh);
+  return () => {
+    for (let p = 0; p + chunk <= total; p += chunk) {
+      let x: Float32Array;
+      if (conv.inCh === 2) {
+        for (let i = 0, j = p * 2; i < chunk; i++, j += 2) monoBuf[i] = (input[j]! + input[j + 1]!) * 0.5;
+        x = monoBuf;
+      } else {
+        x = input.subarray(p, p + chunk);
+      }
+      const y = mono.push(x);
+      if (conv.outCh === 2) {
+        for (let i = 0, j = 0; i < y.length; i++, j += 2) {
+          upBuf[j] = y[i]!;
+          upBuf[j + 1] = y[i]!;
+        }
+      }
+    }
+  };
+}
+
+/**
+ * x realtime of each job, best of ROUNDS rounds; rounds are interleaved across jobs (A B C A B C …)
+ * so that load from other processes on the machine hits every peer alike.
+ */
+function timeJobs(jobs: ((() => void) | null)[]): number[] {
+  const best = jobs.map(() => Infinity);
+  for (const job of jobs) job?.(); // warm up
+  for (let round = 0; round < ROUNDS; round++) {
+    jobs.forEach((job, k) => {
+      if (!job) return;
+      let reps = 0;
+      const t0 = performance.now();
+      let t = t0;
+      do {
+        job();
+        reps++;
+        t = performance.now();
+      } while (t - t0 < MIN_ROUND_MS);
+      best[k] = Math.min(best[k]!, (t - t0) / reps);
+    });
+  }
+  return best.map((ms) => (Number.isFinite(ms) ? (AUDIO_S * 1000) / ms : NaN));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subprocess peers.
+
+interface ProcPeer {
+  name: string;
+  args(conv: Conversion, inCh: number, outCh: number): string[];
+  bin: string;
+}
+const ffmpegBin = path.join(here, '..', 'node_modules', '@ffmpeg-installer', 'linux-x64', 'ffmpeg');
+const soxBin = ['/usr/bin/sox', '/usr/local/bin/sox'].find((p) => existsSync(p));
+const procPeers: ProcPeer[] = [];
+const notes: string[] = [];
+if (existsSync(ffmpegBin)) {
+  procPeers.push({
+    name: 'ffmpeg soxr',
+    bin: ffmpegBin,
+    args: (c, inCh, outCh) => [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'f32le', '-ar', String(c.inRate), '-ac', String(inCh), '-i', 'pipe:0'],
+      ...['-af', 'aresample=resampler=soxr', '-ar', String(c.outRate), '-ac', String(outCh), '-f', 'f32le', 'pipe:1'],
+    ],
+  });
+} else notes.push('ffmpeg (node_modules/@ffmpeg-installer/linux-x64/ffmpeg) not found: skipped.');
+if (soxBin) {
+  procPeers.push({
+    name: 'sox rate -v',
+    bin: soxBin,
+    args: (c, inCh, outCh) => [
+      ...['-q', '-t', 'f32', '-r', String(c.inRate), '-c', String(inCh), '-'],
+      ...['-t', 'f32', '-r', String(c.outRate), '-c', String(outCh), '-', 'rate', '-v'],
+    ],
+  });
+} else notes.push('sox not found: skipped.');
+
+function runProc(peer: ProcPeer, conv: Conversion, input: Float32Array, inCh: number, outCh: number): Float32Array {
+  const r = spawnSync(peer.bin, peer.args(conv, inCh, outCh), {
+    input: Buffer.from(input.buffer, input.byteOffset, input.byteLength),
+    maxBuffer: 1 << 30,
+  });
+  if (r.status !== 0) throw new Error(`${peer.name} failed: ${String(r.stderr)}`);
+  const out = r.stdout;
+  return new Float32Array(out.buffer.slice(out.byteOffset, out.byteOffset + (out.length & ~3)));
+}
+
+function procConvert(peer: ProcPeer, conv: Conversion): ConvertFn {
+  return (input, inRate, outRate) => {
+    const padded = new Float32Array(input.length + Math.round(inRate * 0.1));
+    padded.set(input);
+    return runProc(peer, { ...conv, inRate, outRate }, padded, 1, 1);
+  };
+}
+
+function procSpeed(peer: ProcPeer, conv: Conversion): number {
+  const seconds = 30;
+  const input = noise(conv.inRate * seconds * conv.inCh, 3);
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    runProc(peer, conv, input, conv.inCh, conv.outCh);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (seconds * 1000) / best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Our stream's allocation per chunk in steady state.
+
+async function streamBytesPerChunk(): Promise<{ heapPerChunk: number; outBytes: number }> {
+  const s = new ResampleStream({
+    from: { sampleRate: 48000, channels: 2, encoding: 's16le' },
+    to: { sampleRate: 24000, channels: 1, encoding: 's16le' },
+  });
+  s.on('data', () => undefined);
+  const chunk = Buffer.alloc(3840, 1);
+  const write = (n: number): Promise<void> =>
+    new Promise((resolve) => {
+      let i = 0;
+      const next = (): void => {
+        while (i < n) {
+          i++;
+          if (!s.write(chunk)) {
+            s.once('drain', next);
+            return;
+          }
+        }
+        setImmediate(resolve);
+      };
+      next();
+    });
+  await write(2000);
+  gc?.();
+  const before = process.memoryUsage();
+  const n = 2000;
+  await write(n);
+  const after = process.memoryUsage();
+  s.destroy();
+  // Each output Buffer is 1920 bytes of pooled external memory plus its JS object; count the JS heap only.
+  return { heapPerChunk: (after.heapUsed - before.heapUsed) / n, outBytes: 1920 };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const speexSimd = await loadSpeex(true);
+  const speexPlain = await loadSpeex(false);
+  const peers: StreamPeer[] = [oursPeer('default')];
+  if (speexSimd) {
+    peers.push(speexPeer(speexSimd, 7, 'speex-wasm SIMD q7'), speexPeer(speexSimd, 10, 'speex-wasm SIMD q10'));
+  } else notes.push('@echogarden/speex-resampler-wasm not loadable: skipped.');
+  if (speexPlain) peers.push(speexPeer(speexPlain, 7, 'speex-wasm q7 (no SIMD)'));
+  const lsrMedium = await libsamplerPeer(1, 'libsamplerate-js medium');
+  const lsrBest = await libsamplerPeer(0, 'libsamplerate-js best');
+  const lsrPeers = [lsrMedium, lsrBest].filter((p): p is NonNullable<typeof p> => p !== null);
+  if (lsrPeers.length === 0) notes.push('@alexanderolsen/libsamplerate-js not loadable: skipped.');
+  peers.push(...lsrPeers);
+  type WaveResample = (x: Float32Array, a: number, b: number, o: object) => ArrayLike<number>;
+  const waveResample: WaveResample | null = await import('wave-resampler' as string).then(
+    (mod: { resample?: WaveResample; default?: { resample?: WaveResample } }) => mod.resample ?? mod.default?.resample ?? null,
+    () => null,
+  );
+  if (!waveResample) notes.push('wave-resampler not loadable: skipped.');
+  const prepare = async (inRate: number, outRate: number, count: number): Promise<void> => {
+    for (const p of lsrPeers) await p.prepare(inRate, outRate, count);
+  };
+
+  // ---- speed
+  const speedRows: (string | number)[][] = [];
+  const targetRows: (string | number)[][] = [];
+  const extraPeers = [oursPeer('low-latency'), oursPeer('high'), oursPeer('default', false)];
+  for (const conv of CONVERSIONS) {
+    const results = new Map<string, number[]>();
+    for (const name of [...peers, ...extraPeers].map((p) => p.name)) results.set(name, [NaN, NaN, NaN]);
+    for (const [k, chunkMs] of CHUNKS_MS.entries()) {
+      await prepare(conv.inRate, conv.outRate, 1);
+      const subjects = chunkMs === 20 ? [...peers, ...extraPeers] : peers;
+      const speeds = timeJobs(subjects.map((peer) => speedJob(peer, conv, chunkMs)));
+      subjects.forEach((peer, i) => (results.get(peer.name)![k] = speeds[i]!));
+    }
+    if (waveResample) {
+      const x = noise(conv.inRate, 5);
+      const t0 = performance.now();
+      waveResample(x, conv.inRate, conv.outRate, { method: 'sinc', LPF: true });
+      results.set('wave-resampler sinc (one shot)', [NaN, NaN, 1000 / (performance.now() - t0)]);
+    }
+    for (const p of procPeers) results.set(`${p.name} (subprocess, 30 s)`, [NaN, NaN, procSpeed(p, conv)]);
+    const ours20 = results.get('tokenlab default')![1]!;
+    const speex20 = results.get('speex-wasm SIMD q7')?.[1] ?? NaN;
+    for (const [name, v] of results) {
+      speedRows.push([conv.name, name, ...v.map((x) => (Number.isNaN(x) ? '–' : Math.round(x)))]);
+    }
+    targetRows.push([
+      conv.name,
+      Math.round(ours20),
+      Math.round(speex20),
+      (ours20 / speex20).toFixed(2),
+      ours20 / speex20 >= 2 ? 'yes' : 'no',
+    ]);
+    console.log(`speed ${conv.name}: ours ${Math.round(ours20)}x, speex q7 ${Math.round(speex20)}x`);
+  }
+
+  // ---- quality (mono signals; channel mixing does not change the filter)
+  const qualityRows: (string | number)[][] = [];
+  const qualityPeers: { name: string; convert: ConvertFn; held: (i: number, o: number) => number; passbandHz?: (i: number, o: number) => number }[] = [];
+  for (const peer of [oursPeer('default'), oursPeer('low-latency'), oursPeer('high'), ...peers.slice(1)]) {
+    qualityPeers.push({ name: peer.name, convert: viaStream(peer), held: (i, o) => heldBackMs(peer, i, o) });
+  }
+  // The low-latency preset once more, judged on its own promise: what would alias into its passband.
+  qualityPeers.push({
+    name: 'tokenlab low-latency (into its passband)',
+    convert: viaStream(oursPeer('low-latency')),
+    held: (i, o) => heldBackMs(oursPeer('low-latency'), i, o),
+    passbandHz: (i, o) => new Resampler({ inputRate: i, outputRate: o, channels: 1, quality: 'low-latency' }).passbandHz,
+  });
+  if (waveResample) {
+    const wr = waveResample;
+    qualityPeers.push({
+      name: 'wave-resampler sinc (one shot)',
+      convert: (x, i, o) => {
+        const padded = new Float32Array(x.length + Math.round(i * 0.1));
+        padded.set(x);
+        return Float32Array.from(wr(padded, i, o, { method: 'sinc', LPF: true }));
+      },
+      held: () => NaN,
+    });
+  }
+  const defaultQuality: (string | number)[][] = [];
+  const lowLatencyRows: (string | number)[][] = [];
+  for (const conv of CONVERSIONS) {
+    const measured: { name: string; q: QualityRow | null }[] = [];
+    // One libsamplerate converter per signal measured (20 at most), made ahead.
+    await prepare(conv.inRate, conv.outRate, 20);
+    for (const p of qualityPeers) {
+      const held = p.held(conv.inRate, conv.outRate);
+      measured.push({ name: p.name, q: measureQuality(p.convert, conv.inRate, conv.outRate, held, p.passbandHz?.(conv.inRate, conv.outRate)) });
+    }
+    for (const p of procPeers) measured.push({ name: p.name, q: measureQuality(procConvert(p, conv), conv.inRate, conv.outRate, 0) });
+    for (const { name, q } of measured) {
+      if (!q) continue;
+      const latency = q.delayMs + (Number.isNaN(q.heldMs) ? 0 : q.heldMs);
+      qualityRows.push([
+        conv.name,
+        name,
+        q.snrDb.toFixed(1),
+        q.passbandDb.toFixed(4),
+        q.rejectionDb > 200 ? '> 200' : q.rejectionDb.toFixed(1),
+        q.delayMs.toFixed(2),
+        Number.isNaN(q.heldMs) ? '–' : q.heldMs.toFixed(2),
+        latency.toFixed(2),
+      ]);
+      if (name === 'tokenlab default') {
+        defaultQuality.push([
+          conv.name,
+          `${q.rejectionDb.toFixed(1)} dB`,
+          q.rejectionDb >= 110 ? 'yes' : 'no',
+          `${q.passbandDb.toFixed(4)} dB`,
+          q.passbandDb <= 0.1 ? 'yes' : 'no',
+          `${(-q.snrDb).toFixed(1)} dB`,
+          -q.snrDb <= -96 ? 'yes' : 'no',
+        ]);
+      }
+      if (name === 'tokenlab low-latency (into its passband)') {
+        const pb = new Resampler({ inputRate: conv.inRate, outputRate: conv.outRate, channels: 1, quality: 'low-latency' }).passbandHz;
+        lowLatencyRows.push([
+          conv.name,
+          `${latency.toFixed(2)} ms`,
+          latency <= 1.0001 ? 'yes' : 'no',
+          `${q.rejectionDb.toFixed(1)} dB`,
+          q.rejectionDb >= 90 ? 'yes' : 'no',
+          `${Math.round(pb)} Hz`,
+        ]);
+      }
+    }
+    console.log(`quality ${conv.name}: done`);
+  }
+
+  const alloc = await streamBytesPerChunk();
+  const elapsedS = (performance.now() - started) / 1000;
+
+  const body = [
+    '### Targets (issue 2)',
+    '',
+    'Default preset, 20 ms chunks, same run, vs @echogarden/speex-resampler-wasm SIMD quality 7 (target: at least 2x):',
+    '',
+    table(['conversion', 'tokenlab default (x realtime)', 'speex SIMD q7 (x realtime)', 'ratio', '>= 2x?'], targetRows),
+    '',
+    'Default preset quality (targets: rejection >= 110 dB of everything that would alias, passband within 0.1 dB to 0.45 x the lower rate, THD+N <= -96 dB):',
+    '',
+    table(['conversion', 'rejection', '>= 110?', 'passband deviation', '<= 0.1?', 'THD+N (1 kHz)', '<= -96?'], defaultQuality),
+    '',
+    'Low-latency preset (targets: latency <= 1 ms with >= 90 dB rejection). 1 ms of linear-phase filter only buys a ~2.9 kHz wide transition, so it is centred on ' +
+      'the lower Nyquist frequency: rejection is measured on what would alias (or image) into its passband; its transition band can receive aliases ' +
+      '(the quality table also lists it against every tone above Nyquist).',
+    '',
+    table(['conversion', 'latency', '<= 1 ms?', 'rejection (into passband)', '>= 90?', 'passband edge'], lowLatencyRows),
+    '',
+    `ResampleStream steady state (48k stereo s16 -> 24k mono s16, 20 ms chunks): ${alloc.heapPerChunk.toFixed(0)} bytes of JS heap per chunk, ` +
+      `against the output Buffer's own JS object (~100 bytes; its ${alloc.outBytes} data bytes are pooled external memory).`,
+    '',
+    '### Speed (x realtime; chunk = input per call)',
+    '',
+    table(['conversion', 'peer', '10 ms', '20 ms', '1 s'], speedRows),
+    '',
+    '### Quality (mono signals, -6 dBFS tones)',
+    '',
+    'SNR = 1 kHz tone vs everything else (THD+N). Passband = worst |gain| up to 0.45 x the lower rate. Rejection = worst tone that would alias ' +
+      '(down: output level of tones from 1.02 to 1.9 x output Nyquist; up: image level for tones up to 0.96 x input Nyquist). ' +
+      'Delay = impulse peak out minus in. Held = input not yet reflected in output while streaming 20 ms chunks. Latency = delay + held.',
+    '',
+    table(['conversion', 'peer', 'SNR dB', 'passband dB', 'rejection dB', 'delay ms', 'held ms', 'latency ms'], qualityRows),
+    '',
+    ...(notes.length > 0 ? ['Notes: ' + notes.join(' '), ''] : []),
+    `Bench wall time: ${elapsedS.toFixed(0)} s.`,
+  ].join('\n');
+  writeSection('resampler', 'Resampler', body);
+}
+
+await main();
