@@ -54,9 +54,13 @@ export interface EmulatorOptions {
   recognizerCommand?: readonly string[];
   /**
    * How transcription finds speech: `vad` (default) cuts with the toolkit's VAD chunker (Silero), as
-   * the client's own splitter would; `energy` uses a plain energy detector (any sound counts, e.g. tones).
+   * the client's own splitter would; `energy` uses a plain energy detector (any sound counts, e.g. tones);
+   * `none` does not decode uploads at all (they are read and counted only, for upload benchmarks) and
+   * the transcript says how many bytes arrived.
    */
-  speechDetector?: 'vad' | 'energy';
+  speechDetector?: 'vad' | 'energy' | 'none';
+  /** How many requests `requests` keeps (oldest dropped first); default 10 000. */
+  maxLoggedRequests?: number;
   /** Requests per minute per API key before 429 `rate_limit_exceeded` (default 10 000). */
   rateLimitPerMinute?: number;
   /** Path to the ffmpeg executable for mp3/aac/flac (default: resolved like the codecs layer does). */

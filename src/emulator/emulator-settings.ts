@@ -12,7 +12,8 @@ export interface ResolvedEmulatorSettings {
   ffmpegPath: string | undefined;
   recognizerCommand: readonly string[] | undefined;
   rateLimitPerMinute: number;
-  speechDetector: 'vad' | 'energy';
+  speechDetector: 'vad' | 'energy' | 'none';
+  maxLoggedRequests: number;
   /** Resolves whether espeak-ng can be used (false when `voiceEngine` is `builtin`). */
   espeakAvailable(): Promise<boolean>;
 }
@@ -37,6 +38,7 @@ export function resolveEmulatorSettings(options: EmulatorOptions): ResolvedEmula
     recognizerCommand: options.recognizerCommand && options.recognizerCommand.length > 0 ? options.recognizerCommand : undefined,
     rateLimitPerMinute: positive('rateLimitPerMinute', options.rateLimitPerMinute, 10_000),
     speechDetector: options.speechDetector ?? 'vad',
+    maxLoggedRequests: positive('maxLoggedRequests', options.maxLoggedRequests, 10_000, 0),
     espeakAvailable: () => (voiceEngine === 'builtin' ? Promise.resolve(false) : isEspeakAvailable(espeakPath)),
   };
 }

@@ -106,6 +106,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sockets = new Set<Socket>();
   const live = new Set<RequestContext>();
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
+  const log = (record: EmulatorRequestRecord): void => {
+    requests.push(record);
+    // Trim in batches so a long benchmark run neither grows without bound nor shifts on every request.
+    if (requests.length > settings.maxLoggedRequests * 2 || (settings.maxLoggedRequests === 0 && requests.length > 0)) {
+      requests.splice(0, requests.length - settings.maxLoggedRequests);
+    }
+  };
 
   const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
     void handle(req, res);
@@ -133,7 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       .flatMap((spec) => parseFaultSpec(spec).faults);
     const plan = faults.planFor(path, perRequest);
     const record: EmulatorRequestRecord = { requestId, method: req.method ?? 'GET', path, query, headers: redactHeaders(req), faults: plan.names };
-    requests.push(record);
+    log(record);
     const baseHeaders: Record<string, string> = { 'x-request-id': requestId, 'openai-processing-ms': '1', 'x-emulator': 'tokenlab-audio' };
     const ctx = new RequestContext(req, res, requestId, record, plan, baseHeaders);
     live.add(ctx);
@@ -181,7 +188,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
       );
     };
-    requests.push({ requestId, method: 'GET', path, query: Object.fromEntries(url.searchParams), headers: redactHeaders(req), faults: [] });
+    log({ requestId, method: 'GET', path, query: Object.fromEntries(url.searchParams), headers: redactHeaders(req), faults: [] });
     try {
       if (path !== '/v1/realtime') throw notFound('GET (upgrade)', path);
       authorize(req);

@@ -122,3 +122,29 @@ describe('realtime WebSocket upgrade', () => {
     }
   });
 });
+
+describe('benchmark helpers', () => {
+  it('keeps at most maxLoggedRequests records (oldest dropped)', async () => {
+    const small = await startEmulator({ maxLoggedRequests: 3 });
+    try {
+      for (let i = 0; i < 10; i++) await (await fetch(`${small.url}/models?tag=t${i}`, { headers: auth })).arrayBuffer();
+      expect(small.requests.length).toBeLessThanOrEqual(6);
+      expect(small.requests.at(-1)?.query).toEqual({ tag: 't9' });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("speechDetector 'none' reads uploads without decoding and says so", async () => {
+    const counting = await startEmulator({ speechDetector: 'none' });
+    try {
+      const fd = new FormData();
+      fd.set('model', 'whisper-1');
+      fd.set('file', new Blob([Buffer.alloc(12345, 7)], { type: 'audio/wav' }), 'x.wav');
+      const json = (await (await fetch(`${counting.url}/audio/transcriptions`, { method: 'POST', headers: auth, body: fd })).json()) as any;
+      expect(json.text).toBe('[not analysed: 12345 bytes received]');
+    } finally {
+      await counting.close();
+    }
+  });
+});
