@@ -7,9 +7,10 @@ import { FrameFeeder } from '../src/core/vad/frame-feeder.js';
 import { Segmenter, resolveSegmenterOptions, type SegmenterEvent, type SegmenterOptions } from '../src/core/vad/segmenter.js';
 import { createSpectralVad } from '../src/core/vad/spectral-vad.js';
 import { defaultVadEngine } from '../src/core/vad/vad-tracker.js';
+import { createSileroVad } from '../src/core/vad/silero-vad.js';
 
 const split = process.argv.includes('--heldout') ? 'heldout' : 'tune';
-const engine = process.argv.includes('spectral') ? createSpectralVad() : defaultVadEngine();
+const engine = process.argv.includes('spectral') ? createSpectralVad() : process.argv.includes('v6') ? createSileroVad({ version: 'v6' }) : defaultVadEngine();
 const clips = ensureVadCorpus().clips.filter((c) => c.split === split);
 const cached = clips.map((clip) => {
   const audio = readClip(clip);
@@ -54,10 +55,10 @@ function evaluate(o: SegmenterOptions) {
   };
 }
 
-for (const threshold of (process.argv.includes("--final") ? [0.5] : [0.35, 0.4, 0.5, 0.6])) {
-  for (const gap of (process.argv.includes("--final") ? [0.05, 0.1, 0.15] : [0.05, 0.15, 0.25])) {
+for (const threshold of (process.argv.includes("--final") ? [0.5] : [0.4, 0.5, 0.6, 0.7])) {
+  for (const gap of (process.argv.includes("--final") ? [0.05, 0.1, 0.15] : [0, 0.05, 0.15])) {
     const endThreshold = Math.max(0.01, threshold - gap);
-    for (const minSpeechMs of (process.argv.includes("--final") ? [200] : [150, 250])) {
+    for (const minSpeechMs of (process.argv.includes("--final") ? [200] : [200])) {
       console.log(JSON.stringify({ threshold, endThreshold, minSpeechMs, ...evaluate({ threshold, endThreshold, minSpeechMs }) }));
     }
   }

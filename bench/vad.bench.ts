@@ -1,6 +1,7 @@
 // VAD accuracy and cost on the generated corpus (scripts/make-vad-corpus.ts), every engine through the
 // same frame feeder and the same segmenter with the toolkit's default options:
 //   - default: Silero v5 in-process (src/core/vad/silero-vad.ts, no native addon)
+//   - Silero v6 in-process (same code, other weights)
 //   - spectral: our cheap engine
 //   - webrtc: libfvad (WebRTC VAD) through @echogarden/fvad-wasm, mode 3, 20 ms frames
 //   - silero-ort: Silero v5 on onnxruntime-node (the reference; 64-sample context carried as upstream does)
@@ -13,6 +14,7 @@ import { emptyScore, f1, mergeScores, quantile, scoreClip, type ClipTruth, type 
 import { FrameFeeder } from '../src/core/vad/frame-feeder.js';
 import { Segmenter, resolveSegmenterOptions, type SegmenterEvent } from '../src/core/vad/segmenter.js';
 import { createSpectralVad } from '../src/core/vad/spectral-vad.js';
+import { createSileroVad } from '../src/core/vad/silero-vad.js';
 import { defaultVadEngine } from '../src/core/vad/vad-tracker.js';
 import type { VadEngine } from '../src/core/vad/vad-engine.js';
 
@@ -167,6 +169,8 @@ async function main(): Promise<void> {
   const runners: { name: string; run: Runner }[] = [];
   const def = defaultVadEngine();
   runners.push({ name: `default (${def.name})`, run: async (a) => runSync(def, a) });
+  const v6 = createSileroVad({ version: 'v6' });
+  runners.push({ name: `Silero v6, ours (${v6.name})`, run: async (a) => runSync(v6, a) });
   const spectral = createSpectralVad();
   runners.push({ name: 'spectral (ours, cheap)', run: async (a) => runSync(spectral, a) });
   const fvad = await createFvad(3);
@@ -187,8 +191,27 @@ async function main(): Promise<void> {
       if (HARD.has(clip.condition)) mergeScores(res.hard, s);
       mergeScores(res.all, s);
     }
-    console.log(`${r.name}: frame F1 ${f1(res.all.tp, res.all.fp, res.all.fn).toFixed(2)} %, ${(audioMs / res.cpuMs).toFixed(0)}x realtime`);
+    console.log(`${r.name}: frame F1 ${f1(res.all.tp, res.all.fp, res.all.fn).toFixed(2)} %`);
     results.push(res);
+  }
+
+  // Cost: the machine is shared, so engines take turns over the same clips for several rounds and
+  // each keeps its best round (noise only ever slows a round down).
+  const costClips = clips.filter((_, i) => i % 4 === 0);
+  const costAudioMs = costClips.reduce((s, c) => s + c.durationMs, 0);
+  const best = new Map<string, number>();
+  for (let round = 0; round < 3; round++) {
+    for (const r of runners) {
+      globalThis.gc?.();
+      let ms = 0;
+      for (const clip of costClips) ms += (await r.run(audio.get(clip.id)!)).ms;
+      best.set(r.name, Math.min(best.get(r.name) ?? Infinity, ms));
+    }
+  }
+  for (const res of results) {
+    res.cpuMs = best.get(res.name)!;
+    res.audioMs = costAudioMs;
+    console.log(`${res.name}: ${(costAudioMs / res.cpuMs).toFixed(0)}x realtime`);
   }
 
   const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -221,7 +244,7 @@ async function main(): Promise<void> {
       'missed = true utterances overlapped by no confirmed utterance; false alarms = confirmed utterances overlapping no speech (noise-only row: on speech-free clips);',
       'start delays = when the event was decided minus the true onset; end of speech = when `speech-end` was decided minus the true end;',
       'clipped = true speech outside the delivered audio (pre-roll included); turns never ended = closed only by the end of the input although the clip ends with >= 1 s of non-speech.',
-      'CPU = audio time / wall time of feeder + engine + segmenter on one core (onnxruntime: session.run only).',
+      'CPU = audio time / wall time of feeder + engine + segmenter on one core (onnxruntime: session.run only), best of 3 interleaved rounds over a quarter of the corpus.',
     ].join('\n'),
   );
   const summary: (string | number)[][] = [];
@@ -243,7 +266,7 @@ async function main(): Promise<void> {
       fmt(quantile(all.clippedMs, 0.9)),
       fmt(eos),
       fmt(quantile(all.tentativeDelayMs, 0.5)),
-      `${fmt(audioMs / r.cpuMs)}x`,
+      `${fmt(r.audioMs / r.cpuMs)}x`,
     ]);
   }
   sections.push(
@@ -259,7 +282,7 @@ async function main(): Promise<void> {
     rows.push(row('tune split', r.bySplit.get('tune') ?? emptyScore()));
     rows.push(row('held-out split', r.bySplit.get('heldout') ?? emptyScore()));
     rows.push(row('all', r.all));
-    sections.push(`### ${r.name}: ${fmt(audioMs / r.cpuMs)}x realtime\n\n` + table(head, rows));
+    sections.push(`### ${r.name}: ${fmt(r.audioMs / r.cpuMs)}x realtime\n\n` + table(head, rows));
   }
   writeSection('vad', 'VAD: accuracy on the generated corpus, and cost', sections.join('\n\n'));
 }

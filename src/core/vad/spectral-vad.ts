@@ -3,7 +3,7 @@ import type { VadEngine } from './vad-engine.js';
 
 /** Options of {@link createSpectralVad}. */
 export interface SpectralVadOptions {
-  /** Engine input rate: 16000 (default, 16 ms frames of 256 samples) or 8000 (16 ms frames of 128 samples). */
+  /** Engine input rate: 16000 (default, 32 ms frames of 512 samples) or 8000 (32 ms frames of 256 samples). */
   sampleRate?: 8000 | 16000;
 }
 
@@ -16,14 +16,14 @@ const PITCH_MIN_HZ = 70;
 const PITCH_MAX_HZ = 420;
 /** Noise floor = minimum of the smoothed energy over SUB_WINDOWS windows of SUB_FRAMES frames (~1.5 s). */
 const SUB_WINDOWS = 8;
-const SUB_FRAMES = 12;
+const SUB_FRAMES = 6;
 const EPS = 1e-10;
 /** Minimum statistics sit below the mean noise level; this much of the band SNR is noise's own spread. */
 const SNR_BIAS_DB = 3;
 
 /**
  * A cheap, allocation-free speech detector for low-power use or as a pre-gate in front of a heavier
- * engine. Per 16 ms frame: a 2-frame Hann window and FFT, band energies against per-band noise floors
+ * engine. Per 32 ms frame: a 160 Hz high-pass, a Hann window and FFT, band energies against per-band noise floors
  * from minimum statistics over ~1.5 s (stationary noise, hum and tones sink into the floor), and a harmonicity
  * measure (the autocorrelation peak of the noise-subtracted spectrum at voice pitch lags). Evidence from
  * both goes through a logistic to a probability. Far better than an energy threshold in noise; less
@@ -76,14 +76,16 @@ class SpectralVad implements VadEngine {
       throw new InputError(`Spectral VAD runs at 8000 or 16000 Hz, not ${String(sampleRate)}; resample first (the VAD streams do).`, 'TLA_ERR_VAD_OPTIONS');
     }
     this.sampleRate = sampleRate;
-    this.frameSamples = sampleRate === 16000 ? 256 : 128;
+    // 32 ms hops over a 32 ms Hann window: half the work of 50 % overlap, and still two pitch periods
+    // of the lowest voice in every window.
+    this.frameSamples = sampleRate === 16000 ? 512 : 256;
     {
       const w = Math.tan((Math.PI * HPF_HZ) / sampleRate);
       const q = Math.SQRT1_2;
       const norm = 1 / (1 + w / q + w * w);
       this.hpf = { b0: norm, b1: -2 * norm, b2: norm, a1: 2 * (w * w - 1) * norm, a2: (1 - w / q + w * w) * norm };
     }
-    const n = (this.n = this.frameSamples * 2);
+    const n = (this.n = this.frameSamples);
     this.window = new Float32Array(n);
     for (let i = 0; i < n; i++) this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n);
     this.history = new Float32Array(n);
@@ -136,14 +138,15 @@ class SpectralVad implements VadEngine {
 
   process(frame: Float32Array): number {
     const n = this.n;
-    const half = this.frameSamples;
+    const hop = this.frameSamples;
+    const keep = n - hop;
     const hist = this.history;
-    hist.copyWithin(0, half);
+    if (keep > 0) hist.copyWithin(0, hop);
     // High-pass (2nd-order Butterworth at HPF_HZ): mains hum and rumble, and their spectral leakage,
     // never reach the analysis. Speech keeps its harmonics above it.
     const { b0, b1, b2, a1, a2 } = this.hpf;
     let x1 = this.hx1, x2 = this.hx2, y1 = this.hy1, y2 = this.hy2;
-    for (let i = 0; i < half; i++) {
+    for (let i = 0; i < hop; i++) {
       const v = frame[i]!;
       const x = v === v ? (v > 1 ? 1 : v < -1 ? -1 : v) : 0;
       const y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
@@ -151,7 +154,7 @@ class SpectralVad implements VadEngine {
       x1 = x;
       y2 = y1;
       y1 = y;
-      hist[half + i] = y;
+      hist[keep + i] = y;
     }
     this.hx1 = x1;
     this.hx2 = x2;
@@ -171,8 +174,7 @@ class SpectralVad implements VadEngine {
     const power = this.power;
     for (let k = 0; k < bins; k++) power[k] = re[k]! * re[k]! + im[k]! * im[k]! + EPS;
 
-    // The first frame's window is half history (zeros): it says nothing about the noise level.
-    const first = this.frames <= 1;
+    const first = this.frames === 0;
     const warm = this.frames >= 1;
     this.frames++;
     this.bandMin.tick();
@@ -189,7 +191,7 @@ class SpectralVad implements VadEngine {
       e /= hi - lo;
       // The floor follows a smoothed energy, so frame-to-frame ripple of steady sounds is not speech.
       // Smoothed in the log domain: a linear average would take ages to fall after loud speech.
-      const es = first ? e : Math.exp(Math.log(this.bandSmooth[b]!) * 0.6 + Math.log(e) * 0.4);
+      const es = first ? e : Math.exp(Math.log(this.bandSmooth[b]!) * 0.36 + Math.log(e) * 0.64);
       this.bandSmooth[b] = es;
       const floor = warm ? this.bandMin.update(b, es) : e;
       // Instantaneous energy against the floor: a click lasts one or two frames, not the smoother's tail.
@@ -200,35 +202,36 @@ class SpectralVad implements VadEngine {
     }
     const snrMean = snrSum / BANDS;
 
-    // Per-bin floor for noise subtraction before the harmonicity measure.
+    // Per-bin floor for noise subtraction before the harmonicity measure. Only voice bands count towards
+    // pitch; the rest of the spectrum (hum, hiss) is zeroed.
     let voiceBand = 0;
     let voiceClean = 0;
     const learn = this.smooth < 0.3;
-    for (let k = 0; k < bins; k++) {
-      const p = power[k]!;
-      const prev = this.binSmooth[k]!;
-      const ps = first ? p : p < prev ? p : prev * 0.7 + p * 0.3;
-      this.binSmooth[k] = ps;
-      const f = warm ? this.binMin.update(k, ps) : p;
-      // Steady sounds that beat (hum harmonics sharing a bin) swing far above their minimum: also
-      // subtract twice their long-term mean, learnt while nothing speech-like is going on.
-      let avg = this.binAvg[k]!;
-      if (!warm || avg === 0) avg = p;
-      else if (learn) avg += (p - avg) * 0.05;
-      this.binAvg[k] = avg;
-      const ref = 3 * f > 2 * avg ? 3 * f : 2 * avg;
-      const clean = p - ref;
-      re[k] = clean > 0 ? clean : 0;
-      im[k] = 0;
-      if (k >= this.bandLo[0]! && k < this.bandHi[BANDS - 1]!) {
-        voiceBand += p;
-        voiceClean += re[k]!;
-      }
-    }
-    // Only voice bands count towards pitch; the rest of the spectrum (hum, hiss) is zeroed.
     const loBin = this.bandLo[0]!;
     const hiBin = this.bandHi[BANDS - 1]!;
-    for (let k = 0; k < bins; k++) if (k < loBin || k >= hiBin) re[k] = 0;
+    const binSmooth = this.binSmooth;
+    const binAvg = this.binAvg;
+    const binMin = this.binMin;
+    re.fill(0, 0, loBin);
+    re.fill(0, hiBin, bins);
+    for (let k = loBin; k < hiBin; k++) {
+      const p = power[k]!;
+      const prev = binSmooth[k]!;
+      const ps = first ? p : p < prev ? p : prev * 0.5 + p * 0.5;
+      binSmooth[k] = ps;
+      const f = warm ? binMin.update(k, ps) : p;
+      // Steady sounds that beat (hum harmonics sharing a bin) swing far above their minimum: also
+      // subtract twice their long-term mean, learnt while nothing speech-like is going on.
+      let avg = binAvg[k]!;
+      if (!warm || avg === 0) avg = p;
+      else if (learn) avg += (p - avg) * 0.1;
+      binAvg[k] = avg;
+      const ref = 3 * f > 2 * avg ? 3 * f : 2 * avg;
+      const clean = p - ref > 0 ? p - ref : 0;
+      re[k] = clean;
+      voiceBand += p;
+      voiceClean += clean;
+    }
     for (let k = 1; k < n / 2; k++) re[n - k] = re[k]!;
     // Periodicity only matters when something stands above the floor: skip the second FFT otherwise.
     let harmonicity = 0;
@@ -255,7 +258,7 @@ class SpectralVad implements VadEngine {
     this.prev2 = a;
     this.prev1 = raw;
     const med = raw > a ? (a > b ? a : raw > b ? b : raw) : raw > b ? raw : a > b ? b : a;
-    this.smooth = med > this.smooth ? med : 0.6 * this.smooth + 0.4 * med;
+    this.smooth = med > this.smooth ? med : 0.36 * this.smooth + 0.64 * med;
     return this.smooth;
   }
 

@@ -16,9 +16,9 @@ function decide(x: Float32Array, sampleRate: 8000 | 16000 = 16000): boolean[] {
   return out;
 }
 
-/** Fraction of frames inside [aMs, bMs) flagged as speech (16 ms frames). */
+/** Fraction of frames inside [aMs, bMs) flagged as speech (32 ms frames). */
 function share(d: boolean[], aMs: number, bMs: number): number {
-  const s = d.slice(Math.ceil(aMs / 16), Math.floor(bMs / 16));
+  const s = d.slice(Math.ceil(aMs / 32), Math.floor(bMs / 32));
   return s.filter(Boolean).length / s.length;
 }
 
@@ -71,13 +71,14 @@ describe('spectral VAD', () => {
     const d = decide(x, 8000);
     expect(share(d, 1100, 2100)).toBeGreaterThan(0.8);
     const e = createSpectralVad();
-    const f = new Float32Array(256);
+    const f = new Float32Array(e.frameSamples);
     const r = rng(1);
-    for (let i = 0; i < 256; i++) f[i] = i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : (r() - 0.5) * 4;
+    for (let i = 0; i < f.length; i++) f[i] = i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : (r() - 0.5) * 4;
     const a = e.process(f);
     expect(Number.isFinite(a)).toBe(true);
     e.reset();
     expect(e.process(f)).toBe(a);
     expect(() => createSpectralVad({ sampleRate: 44100 as 16000 })).toThrow(InputError);
+    expect(createSpectralVad({ sampleRate: 8000 }).frameSamples).toBe(256);
   });
 });
