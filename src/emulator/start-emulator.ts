@@ -117,6 +117,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
     void handle(req, res);
   });
+  // `Expect: 100-continue`: an upload declared over the limit gets its 413 before sending a byte.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(Number.isFinite(declared) && declared > settings.uploadLimitBytes)) res.writeContinue();
+    void handle(req, res);
+  });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

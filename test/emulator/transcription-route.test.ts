@@ -264,3 +264,29 @@ describe('local recognizer command', () => {
     }
   });
 });
+
+describe('Expect: 100-continue', () => {
+  it('answers 413 without asking for the body when the declared size is over the limit', async () => {
+    const url = new URL(`${emu.url}/audio/transcriptions`);
+    const result = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'multipart/form-data; boundary=B', 'content-length': String(50 * 1024 * 1024), expect: '100-continue' },
+      });
+      req.on('continue', () => {
+        continued = true;
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(result).toEqual({ status: 413, continued: false });
+  });
+});
