@@ -1,4 +1,4 @@
-import { EmulatorHttpError, validationFailure } from './api-error-body.js';
+import { EmulatorHttpError, validationFailure } from './emulator-http-error.js';
 
 /** Operations the emulator's models can declare (TokenLab `supported_operations` values). */
 export type ModelOperation = 'speech' | 'transcription' | 'translation' | 'realtime' | 'chat';

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { EmulatorHttpError } from './api-error-body.js';
+import { EmulatorHttpError } from './emulator-http-error.js';
 import type { EmulatorRequestRecord } from './emulator-options.js';
-import type { FaultPlan } from './fault-plan.js';
+import type { FaultPlan } from './fault-book.js';
 
 /** Thrown inside a handler when the response was cut on purpose (reset/stall fault) or the client left. */
 export class ResponseAbandoned extends Error {

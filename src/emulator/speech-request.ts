@@ -1,4 +1,4 @@
-import { validationFailure, type ValidationIssue } from './api-error-body.js';
+import { validationFailure, type ValidationIssue } from './emulator-http-error.js';
 import { findModel, unknownModelError, wrongOperationError, type CatalogModel } from './model-catalog.js';
 
 /** Audio formats the emulator's speech route produces. */

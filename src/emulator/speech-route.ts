@@ -3,7 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedEmulatorSettings } from './emulator-settings.js';
 import { type RequestContext } from './request-context.js';
 import { parseSpeechRequest, type SpeechRequest } from './speech-request.js';
-import { builtinSpeechPcm, encodeSpeech, SPEECH_CONTENT_TYPE, SPEECH_SAMPLE_RATE } from './speech-audio.js';
+import { encodeSpeech, SPEECH_CONTENT_TYPE, SPEECH_SAMPLE_RATE } from './encode-speech.js';
+import { builtinSpeechPcm } from './voice-synth.js';
 import { espeakSpeechPcm } from './espeak-voice.js';
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { EmulatorHttpError, validationFailure, type ValidationIssue } from './api-error-body.js';
+import { EmulatorHttpError, validationFailure, type ValidationIssue } from './emulator-http-error.js';
 import type { ResolvedEmulatorSettings } from './emulator-settings.js';
 import { EnergySegmenter, type TimedSpan } from './energy-segmenter.js';
 import { findModel, unknownModelError, wrongOperationError } from './model-catalog.js';
@@ -17,7 +17,7 @@ import { VadChunker, type VadUtterance } from '../streams/vad-chunker.js';
 import type { PcmFormat } from '../core/pcm-format.js';
 
 const STT_FORMAT: PcmFormat = { sampleRate: STT_SAMPLE_RATE, channels: 1, encoding: 's16le' };
-import { wavHeader } from './speech-audio.js';
+import { wavHeader } from './encode-speech.js';
 
 const FORMATS: readonly TranscriptFormat[] = ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'];
 

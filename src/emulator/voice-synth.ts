@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+
 /**
  * The emulator's built-in speech-like synthesizer, used when espeak-ng is not installed. It is not a
  * text-to-speech engine: it turns text into a plausible sound of speech so that pipelines, VAD and
@@ -372,4 +374,31 @@ export function syllabify(word: string): string[] {
   const used = parts.join('').length;
   if (used < word.length) parts[parts.length - 1] += word.slice(used);
   return parts;
+}
+
+/** Options of {@link builtinSpeechPcm}. */
+export interface SpeechPcmOptions {
+  voice: string;
+  speed: number;
+  /** Samples per pushed chunk (default 100 ms). */
+  chunkSamples?: number;
+}
+
+/**
+ * The built-in synthesizer as a Readable of 24 kHz mono s16le chunks, rendered on demand (pull-driven,
+ * so a slow client slows the synthesis). `totalBytes` is known up front.
+ */
+export function builtinSpeechPcm(text: string, options: SpeechPcmOptions): Readable & { totalBytes: number } {
+  const synth = new VoiceSynth(text, { voice: options.voice, speed: options.speed, sampleRate: 24_000 });
+  const chunkSamples = options.chunkSamples ?? 2400;
+  const stream = new Readable({
+    read() {
+      // A fresh buffer per chunk: it is handed to the consumer and must not be reused.
+      const samples = new Int16Array(Math.min(chunkSamples, synth.remainingSamples));
+      const n = samples.length > 0 ? synth.read(samples) : 0;
+      if (n === 0) this.push(null);
+      else this.push(Buffer.from(samples.buffer, samples.byteOffset, n * 2));
+    },
+  });
+  return Object.assign(stream, { totalBytes: synth.totalSamples * 2 });
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
-import { parseFaultSpec } from '../../src/emulator/fault-plan.js';
+import { parseFaultSpec } from '../../src/emulator/fault-book.js';
 import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/emulator-options.js';
 
 let emu: EmulatorHandle | undefined;

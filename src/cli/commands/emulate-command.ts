@@ -1,5 +1,5 @@
 import { startEmulator } from '../../emulator/start-emulator.js';
-import { parseFaultSpec } from '../../emulator/fault-plan.js';
+import { parseFaultSpec } from '../../emulator/fault-book.js';
 import type { EmulatorFault } from '../../emulator/emulator-options.js';
 import { printJson, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';

@@ -3,7 +3,6 @@ import { createWavHeader } from '../codecs/wav-writer.js';
 import type { PcmFormat } from '../core/pcm-format.js';
 import { encode } from '../streams/encode.js';
 import type { SpeechAudioFormat } from './speech-request.js';
-import { VoiceSynth } from './voice-synth.js';
 
 /** The API's speech PCM: 24 kHz mono s16le. */
 export const SPEECH_SAMPLE_RATE = 24_000;
@@ -18,33 +17,6 @@ export const SPEECH_CONTENT_TYPE: Record<SpeechAudioFormat, string> = {
   wav: 'audio/wav',
   pcm: 'audio/pcm',
 };
-
-/** Options of {@link builtinSpeechPcm}. */
-export interface SpeechPcmOptions {
-  voice: string;
-  speed: number;
-  /** Samples per pushed chunk (default 100 ms). */
-  chunkSamples?: number;
-}
-
-/**
- * The built-in synthesizer as a Readable of 24 kHz mono s16le chunks, rendered on demand (pull-driven,
- * so a slow client slows the synthesis). `totalBytes` is known up front.
- */
-export function builtinSpeechPcm(text: string, options: SpeechPcmOptions): Readable & { totalBytes: number } {
-  const synth = new VoiceSynth(text, { voice: options.voice, speed: options.speed, sampleRate: SPEECH_SAMPLE_RATE });
-  const chunkSamples = options.chunkSamples ?? SPEECH_SAMPLE_RATE / 10;
-  const stream = new Readable({
-    read() {
-      // A fresh buffer per chunk: it is handed to the consumer and must not be reused.
-      const samples = new Int16Array(Math.min(chunkSamples, synth.remainingSamples));
-      const n = samples.length > 0 ? synth.read(samples) : 0;
-      if (n === 0) this.push(null);
-      else this.push(Buffer.from(samples.buffer, samples.byteOffset, n * 2));
-    },
-  });
-  return Object.assign(stream, { totalBytes: synth.totalSamples * 2 });
-}
 
 /** A WAV header for mono s16le at `sampleRate`; `dataBytes` undefined writes the streaming form (sizes 0xFFFFFFFF). */
 export function wavHeader(sampleRate: number, dataBytes: number | undefined): Buffer {
