@@ -61,7 +61,7 @@ export interface EmulatorOptions {
   speechDetector?: 'vad' | 'energy' | 'none';
   /** How many requests `requests` keeps (oldest dropped first); default 10 000. */
   maxLoggedRequests?: number;
-  /** Requests per minute per API key before 429 `rate_limit_exceeded` (default 10 000). */
+  /** Requests per minute per API key before 429 `rate_limit_exceeded` (default 1 000 000, so benchmarks do not hit it). */
   rateLimitPerMinute?: number;
   /** Path to the ffmpeg executable for mp3/aac/flac (default: resolved like the codecs layer does). */
   ffmpegPath?: string;

@@ -36,7 +36,7 @@ export function resolveEmulatorSettings(options: EmulatorOptions): ResolvedEmula
     espeakPath,
     ffmpegPath: options.ffmpegPath,
     recognizerCommand: options.recognizerCommand && options.recognizerCommand.length > 0 ? options.recognizerCommand : undefined,
-    rateLimitPerMinute: positive('rateLimitPerMinute', options.rateLimitPerMinute, 10_000),
+    rateLimitPerMinute: positive('rateLimitPerMinute', options.rateLimitPerMinute, 1_000_000),
     speechDetector: options.speechDetector ?? 'vad',
     maxLoggedRequests: positive('maxLoggedRequests', options.maxLoggedRequests, 10_000, 0),
     espeakAvailable: () => (voiceEngine === 'builtin' ? Promise.resolve(false) : isEspeakAvailable(espeakPath)),
