@@ -151,6 +151,14 @@ describe('speech.create', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('reset.wav'))).toEqual(['reset.wav']);
   });
 
+  it('a stalled body becomes a TimeoutError with the request id (timeoutMs bounds each gap)', async () => {
+    const { client: c } = await emulatorWith([{ kind: 'stall', match: '/v1/audio/speech' }], { speechChunkMs: 20 });
+    const started = await c.audio.speech.create({ input: 'This body will stall after a little audio.', response_format: 'pcm' }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = started instanceof Error ? started : await collect(started as AsyncIterable<unknown>).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe('TLA_ERR_API_TIMEOUT');
+  });
+
   it('save() writes atomically and returns what it wrote', async () => {
     const audio = await client.audio.speech.create({ input: 'Save me to disk.', response_format: 'mp3' });
     const target = path.join(dir, 'out.mp3');

@@ -84,6 +84,13 @@ describe('transcriptions.create', () => {
     expect(types).toContain('transcript.text.delta');
   });
 
+  it('stream: true on a model that answers once still yields a done event', async () => {
+    const stream = await client.audio.transcriptions.create({ file: wav, model: 'whisper-1', stream: true });
+    const events = [];
+    for await (const ev of stream) events.push(ev);
+    expect(events.at(-1)!.type).toBe('transcript.text.done');
+  });
+
   it('a Buffer without a name gets an extension sniffed from its bytes; a Readable and a Blob work', async () => {
     await client.audio.transcriptions.create({ file: wav, model: 'whisper-1' });
     expect(uploads().at(-1)!.file).toMatchObject({ filename: 'audio.wav', contentType: 'audio/wav' });
