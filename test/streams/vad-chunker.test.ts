@@ -71,6 +71,10 @@ describe('VadChunker', () => {
     expect(us[0]!.speechStartMs).toBe(800);
     expect(us[0]!.speechEndMs).toBe(1400);
     expect(us[0]!.pcm.length).toBe(((us[0]!.endMs - us[0]!.startMs) * 48 * 8) | 0);
+    // Resampled input: any chunking still gives the same utterances, byte for byte.
+    const ones = await cut(Buffer.from(st.buffer), [1, 5, 8000], { format, preRollMs: 200, postPadMs: 0 });
+    expect(brief(ones)).toEqual(brief(us));
+    expect(ones[0]!.pcm.equals(us[0]!.pcm)).toBe(true);
   });
 
   it('accepts any rate from 8 kHz to 384 kHz (resampled for the engine) with the same decisions', async () => {
