@@ -132,14 +132,24 @@ export class RequestContext {
 
   /** A complete JSON response. */
   async sendJson(status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
-    this.writeHead(status, { 'content-type': 'application/json', ...headers });
-    await this.end(JSON.stringify(body));
+    await this.sendWhole(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(body));
   }
 
   /** A complete text response. */
   async sendText(status: number, contentType: string, body: string): Promise<void> {
-    this.writeHead(status, { 'content-type': contentType });
-    await this.end(body);
+    await this.sendWhole(status, { 'content-type': contentType }, body);
+  }
+
+  private async sendWhole(status: number, headers: Record<string, string>, body: string): Promise<void> {
+    if (this.plan.reset || this.plan.stall) {
+      this.writeHead(status, headers);
+      await this.end(body);
+      return;
+    }
+    // Head and body in one write with a Content-Length: no chunked trailer packet to wait on.
+    const bytes = Buffer.from(body);
+    this.writeHead(status, { ...headers, 'content-length': String(bytes.length) });
+    this.res.end(bytes);
   }
 
   /** An error response in TokenLab's shape (no faults are applied to errors: they must arrive intact). */
