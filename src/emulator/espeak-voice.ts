@@ -69,7 +69,7 @@ export function espeakSpeechPcm(text: string, options: EspeakPcmOptions): Readab
   const variant = `${female ? 'f' : 'm'}${1 + (Math.round(traits.f0Hz) % (female ? 5 : 7))}`;
   const wpm = Math.round(Math.min(450, Math.max(80, 170 * options.speed * traits.tempo)));
   const pitch = Math.round(Math.min(99, Math.max(0, (traits.f0Hz - 80) / 2)));
-  const child = spawn(options.espeakPath ?? 'espeak-ng', ['--stdout', '--stdin', '-b', '1', '-v', `en-us+${variant}`, '-s', String(wpm), '-p', String(pitch)], {
+  const child = spawn(options.espeakPath ?? 'espeak-ng', ['--stdout', '--stdin', '-m', '-b', '1', '-v', `en-us+${variant}`, '-s', String(wpm), '-p', String(pitch)], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const extractor = new WavDataExtractor();
@@ -94,7 +94,16 @@ export function espeakSpeechPcm(text: string, options: EspeakPcmOptions): Readab
     if (code !== 0 && signal === null) resampler.destroy(new Error(`espeak-ng exited with code ${code}`));
   });
   child.stdin.on('error', () => undefined);
-  child.stdin.end(text.replace(/\s+/g, ' '));
+  // SSML mode (-m) so paragraph breaks become real pauses, as a TTS service makes them.
+  const ssml = text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join(' <break time="900ms"/> ');
+  child.stdin.end(`<speak>${ssml}</speak>`);
   child.stdout.pipe(extractor).pipe(resampler);
   extractor.once('error', (error) => resampler.destroy(error));
   return resampler;

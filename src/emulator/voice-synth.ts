@@ -203,7 +203,9 @@ export class VoiceSynth {
       if (/^[\p{L}']+$/u.test(token)) {
         phrase.push(syllabify(token.toLowerCase().replace(/'/g, '')));
       } else if (/[.!?\n]/.test(token)) {
-        flush(token.includes('\n') && !/[.!?]/.test(token) ? 500 : 420, token.includes('?'));
+        // A paragraph break pauses longest, a sentence end less, a lone line break least.
+        const pauseMs = /\n[^\n]*\n/.test(token) ? 900 : /[.!?]/.test(token) ? 550 : 350;
+        flush(pauseMs, token.includes('?'));
       } else if (/[,;:]/.test(token)) {
         flush(230, false);
       } else if (/[-–—()]/.test(token)) {

@@ -18,8 +18,8 @@ import { parseCommandArgs } from '../parse-command-args.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 
 const DEMO_TEXT =
-  'Hello from tokenlab audio. This sentence was synthesized, decoded, resampled and split by voice activity detection. ' +
-  'Then it was transcribed again, all on this machine.';
+  'Hello from tokenlab audio. This speech was synthesized, decoded and resampled on this machine.\n\n' +
+  'Voice activity detection split it at the pause, and the transcription reports where the speech is.';
 
 const STT_FORMAT: PcmFormat = { sampleRate: 16_000, channels: 1, encoding: 's16le' };
 
