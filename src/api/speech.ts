@@ -390,6 +390,11 @@ export class Speech {
       const hit = await this.#cache!.open(cacheKey);
       if (hit) {
         this.#http.debug(`speech served from cache ${cacheKey.slice(0, 12)}…`);
+        if (signal) {
+          const onCacheAbort = () => hit.stream.destroy(abortErrorOf(signal));
+          signal.addEventListener('abort', onCacheAbort, { once: true });
+          hit.stream.once('close', () => signal.removeEventListener('abort', onCacheAbort));
+        }
         const it = hit.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
         return finishCreate({
           source: { iterator: it, abort: () => hit.stream.destroy() },

@@ -77,6 +77,16 @@ describe('speech.create', () => {
     for (const c of chunks) expect(c.length % 8).toBe(0);
   });
 
+  it('compressed audio (mp3) decodes to PCM through ffmpeg, in whole frames', async () => {
+    const audio = await client.audio.speech.create({ input: 'Compressed speech here.', response_format: 'mp3' });
+    expect(audio.format).toBe('mp3');
+    expect(audio.nativePcmFormat).toBeUndefined();
+    const pcm = audio.pcm({ sampleRate: 16000, channels: 1, encoding: 's16le' });
+    const { bytes, chunks } = await collect(pcm);
+    expect(bytes).toBeGreaterThan(16000);
+    for (const c of chunks) expect(c.length % 2).toBe(0);
+  });
+
   it('a WAV answered to a pcm request is unwrapped, not played as noise', async () => {
     const samples = Buffer.alloc(4800 * 2);
     for (let i = 0; i < 4800; i++) samples.writeInt16LE(Math.round(10000 * Math.sin(i / 5)), i * 2);
