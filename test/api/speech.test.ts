@@ -202,6 +202,32 @@ describe('speech.create', () => {
     expect(bytes.readUInt32LE(4)).toBe(0xffffffff);
   });
 
+  it('prefetch: piece n+1 is requested while piece n still streams, and the bytes come out in order', async () => {
+    const events: string[] = [];
+    const server: LoopbackServer = await startLoopback((_req, res, body) => {
+      const input = (JSON.parse(body.toString()) as { input: string }).input;
+      const n = /piece (\d+)/.exec(input)![1]!;
+      events.push(`request ${n}`);
+      res.writeHead(200, { 'content-type': 'audio/pcm' });
+      res.write(Buffer.alloc(480, Number(n)));
+      setTimeout(() => {
+        events.push(`end ${n}`);
+        res.end(Buffer.alloc(480, Number(n)));
+      }, 150);
+    });
+    extra.push(server);
+    const c = new TokenLab({ apiKey: KEY, baseURL: server.url });
+    extra.push(c);
+    const input = [1, 2, 3].map((n) => `This is piece ${n} of the text, long enough to need its own request.`).join(' ');
+    const audio = await c.audio.speech.create({ input, response_format: 'pcm' }, { maxInputChars: 80 });
+    const bytes = Buffer.concat((await collect(audio)).chunks);
+    expect(events.indexOf('request 2')).toBeLessThan(events.indexOf('end 1'));
+    expect(events.indexOf('request 3')).toBeLessThan(events.indexOf('end 2'));
+    expect([...bytes.subarray(0, 960)].every((x) => x === 1)).toBe(true);
+    expect([...bytes.subarray(960, 1920)].every((x) => x === 2)).toBe(true);
+    expect([...bytes.subarray(1920)].every((x) => x === 3)).toBe(true);
+  });
+
   it('validates before sending: speed, temperature, unknown fields, empty input, instruction length', async () => {
     const before = speechRequests(emu).length;
     const bad: unknown[] = [
