@@ -51,9 +51,10 @@ export abstract class ChainReadable extends Readable {
 
   /**
    * Wires `source` (optional) → `stages` → this stream and starts the flow. `head` chunks, already read
-   * from the source (sniffing), are written to the first stage before the rest of the source.
+   * from the source (sniffing), are written to the first stage before the rest of the source;
+   * `sourceEnded` says the source already ended while they were read (then `head` is all there is).
    */
-  protected wire(source: Readable | null, stages: Duplex[], head: readonly Buffer[] = []): void {
+  protected wire(source: Readable | null, stages: Duplex[], head: readonly Buffer[] = [], sourceEnded = false): void {
     if (this.destroyed) {
       source?.destroy();
       for (const s of stages) s.destroy();
@@ -85,7 +86,15 @@ export abstract class ChainReadable extends Readable {
       }
     }
 
-    if (source) {
+    if (source && sourceEnded) {
+      if (first) {
+        for (const chunk of head) first.write(chunk);
+        first.end();
+      } else {
+        for (const chunk of head) this.#deliver(chunk);
+        this.#finish();
+      }
+    } else if (source) {
       source.on('error', (err: Error) => this.fail(err));
       if (first) {
         for (const chunk of head) first.write(chunk);
@@ -114,14 +123,24 @@ export abstract class ChainReadable extends Readable {
 
   #finish(): void {
     if (this.#pendingError || this.destroyed || this.#ended) return;
+    const failure = this.onBeforeEnd();
+    if (failure) {
+      this.fail(failure);
+      return;
+    }
     this.#ended = true;
-    this.onBeforeEnd();
     this.#release();
     this.push(null);
   }
 
-  /** Hook for subclasses: called once all output was pushed, before the end. */
-  protected onBeforeEnd(): void {}
+  /**
+   * Hook for subclasses: called once every stage ended and all output was pushed. Returning an error
+   * fails the stream with it (after the reader took all output) instead of ending it: the way to report
+   * a fault noticed at the very end (a truncated file) without a stage erroring over its own buffered output.
+   */
+  protected onBeforeEnd(): Error | undefined {
+    return undefined;
+  }
 
   #producer(): Readable | Duplex | null {
     return this.#source ?? this.#stages[0] ?? null;

@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { FormatError, InputError } from '../../src/core/errors.js';
+import { REALTIME_PCM, type PcmFormat } from '../../src/core/pcm-format.js';
+import { FfmpegError, FfmpegNotFoundError } from '../../src/codecs/ffmpeg-errors.js';
+import { decode, type DecodeFrom, type DecodeStream } from '../../src/streams/decode.js';
+import { availableFixtures, FIXTURE_DIR, type Fixture } from '../../scripts/make-fixtures.js';
+import { chunked, collect, ffmpegBytes, maxF32Diff, maxS16Diff, processGone, seededRandom } from '../codecs/test-audio.js';
+
+const fixtures = availableFixtures().filter((f) => f.source !== 'speech');
+const file = (name: string): string => path.join(FIXTURE_DIR, name);
+
+/** What a headerless fixture must be declared as. */
+function declared(f: Fixture): DecodeFrom | undefined {
+  if (f.container !== 'pcm') return undefined;
+  if (f.codec === 'mulaw' || f.codec === 'alaw') return { sampleRate: f.sampleRate, channels: f.channels, encoding: f.codec };
+  return { sampleRate: f.sampleRate, channels: f.channels, encoding: f.codec as 's16le' | 'f32le' };
+}
+
+const EXPECTED_PATH: Record<string, string> = { wav: 'wav', ogg: 'ffmpeg:ogg', webm: 'webm-opus', mp3: 'ffmpeg:mp3', aac: 'ffmpeg:aac', mp4: 'ffmpeg:mp4', flac: 'ffmpeg:flac' };
+
+function expectedPath(f: Fixture): string {
+  if (f.container === 'pcm') return f.codec === 'mulaw' || f.codec === 'alaw' ? 'g711' : 'pcm';
+  if (f.container === 'ogg' && f.codec === 'opus') return 'ogg-opus';
+  return EXPECTED_PATH[f.container]!;
+}
+
+/** ffmpeg's own decode of a fixture, as reference, in `format`. libopus for Opus (ffmpeg's native decoder differs from it). */
+function reference(f: Fixture, format: PcmFormat): Promise<Buffer> {
+  const input: string[] = [];
+  if (f.container === 'pcm') {
+    input.push('-f', f.codec === 'mulaw' ? 'mulaw' : f.codec === 'alaw' ? 'alaw' : f.codec, '-ar', String(f.sampleRate), '-ac', String(f.channels));
+  }
+  if (f.codec === 'opus') input.push('-c:a', 'libopus');
+  return ffmpegBytes([...input, '-i', file(f.file), '-f', format.encoding, '-ar', String(format.sampleRate), '-ac', String(format.channels), 'pipe:1']);
+}
+
+function alive(pids: readonly number[]): boolean {
+  return pids.some((pid) => !processGone(pid));
+}
+
+async function settle(stream: DecodeStream): Promise<{ pcm: Buffer; error: Error | undefined }> {
+  const parts: Buffer[] = [];
+  stream.on('data', (c: Buffer) => parts.push(c));
+  const error = await new Promise<Error | undefined>((resolve) => {
+    stream.once('end', () => resolve(undefined));
+    stream.once('error', resolve);
+  });
+  if (!stream.closed) await new Promise((r) => stream.once('close', r));
+  return { pcm: Buffer.concat(parts), error };
+}
+
+describe('decode: every fixture against ffmpeg', () => {
+  it('has fixtures to test', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(60);
+  });
+
+  for (const f of fixtures) {
+    it(`${f.file} → ${expectedPath(f)}`, async () => {
+      const from = declared(f);
+      const stream = decode(file(f.file), from ? { from } : {});
+      const format = await stream.formatReady;
+      const pcm = await collect(stream);
+      expect(stream.path).toBe(expectedPath(f));
+      expect(format.sampleRate).toBe(f.sampleRate);
+      expect(format.channels).toBe(f.channels);
+      const ref = await reference(f, format);
+      if (f.container === 'webm') {
+        // prism-media's WebM demuxer reads SimpleBlocks only; ffmpeg writes the last packet as a
+        // BlockGroup (with DiscardPadding), so up to one packet (≤ 60 ms) is missing at the end.
+        expect(pcm.length).toBeLessThanOrEqual(ref.length);
+        expect(ref.length - pcm.length).toBeLessThanOrEqual(2880 * f.channels * 2);
+        expect(maxS16Diff(pcm, ref.subarray(0, pcm.length))).toBeLessThanOrEqual(1);
+        return;
+      }
+      expect(pcm.length).toBe(ref.length);
+      if (format.encoding === 's16le') expect(maxS16Diff(pcm, ref)).toBeLessThanOrEqual(f.codec === 'opus' ? 1 : 0);
+      else expect(maxF32Diff(pcm, ref)).toBeLessThanOrEqual(1 / 32768);
+    });
+  }
+});
+
+describe('decode: chunking, inputs, conversion', () => {
+  const inProcess = ['sine.s24.wav', 'noise.streamed.wav', 'chirp.opus', 'noise.opus.webm', 'chirp.ulaw', 'sine.6ch.s16.wav'];
+  for (const name of inProcess) {
+    it(`${name}: 1-byte and random chunks give the same PCM as one buffer`, async () => {
+      const bytes = readFileSync(file(name));
+      const from: DecodeFrom | undefined = name.endsWith('.ulaw') ? { sampleRate: 8000, encoding: 'mulaw' } : undefined;
+      const opts = from ? { from } : {};
+      const whole = await collect(decode(bytes, opts));
+      const random = await collect(decode(Readable.from(chunked(bytes, seededRandom(7), 777)), opts));
+      expect(random.equals(whole)).toBe(true);
+      const small = bytes.subarray(0, Math.min(bytes.length, 24_000));
+      const smallWhole = await collect(decode(small, { ...opts, onTruncated: 'ignore' }));
+      const bytewise = await collect(decode(Readable.from(chunked(small, 'bytewise')), { ...opts, onTruncated: 'ignore' }));
+      expect(bytewise.equals(smallWhole)).toBe(true);
+    });
+  }
+
+  it('resamples in-process to `to`, and says so in the pipeline', async () => {
+    const s = decode(file('sine.s16.wav'), { to: REALTIME_PCM });
+    const pcm = await collect(s);
+    expect(s.path).toBe('wav');
+    expect(s.format).toEqual(REALTIME_PCM);
+    expect(s.pipeline.some((p) => p.startsWith('resample 48000 Hz stereo'))).toBe(true);
+    expect(pcm.length).toBe(24_000 * 2);
+  });
+
+  it('lets ffmpeg convert on the ffmpeg path', async () => {
+    const s = decode(file('sine.mp3'), { to: REALTIME_PCM });
+    const formats: PcmFormat[] = [];
+    s.on('format', (f: PcmFormat) => formats.push(f));
+    const pcm = await collect(s);
+    expect(s.path).toBe('ffmpeg:mp3');
+    expect(formats).toEqual([REALTIME_PCM]);
+    expect(Math.abs(pcm.length / 2 - 24_000)).toBeLessThan(2400);
+  });
+
+  it('reads Buffers, Node Readables, web ReadableStreams and async iterables alike', async () => {
+    const bytes = readFileSync(file('chirp.opus'));
+    const a = await collect(decode(bytes));
+    const b = await collect(decode(Readable.from([bytes])));
+    const web = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(bytes));
+        controller.close();
+      },
+    });
+    const c = await collect(decode(web));
+    const d = await collect(decode((async function* () { yield bytes.subarray(0, 100); yield bytes.subarray(100); })()));
+    expect(b.equals(a) && c.equals(a) && d.equals(a)).toBe(true);
+  });
+
+  it('believes the bytes over a declared layout or a Content-Type', async () => {
+    const wav = readFileSync(file('chirp.s16.wav'));
+    const s = decode(wav, { from: { sampleRate: 24_000, channels: 1, encoding: 's16le' }, contentType: 'audio/pcm' });
+    const pcm = await collect(s);
+    expect(s.path).toBe('wav');
+    expect(s.format?.sampleRate).toBe(16_000);
+    expect(pcm.length).toBe(16_000 * 0.8 * 2);
+    const mp3 = decode(file('chirp.mp3'), { from: 'wav' });
+    await collect(mp3);
+    expect(mp3.path).toBe('ffmpeg:mp3');
+    // Raw PCM labelled audio/wav is not read as a header.
+    const raw = readFileSync(file('chirp.s16le.pcm'));
+    const r = decode(raw, { contentType: 'audio/wav', from: { sampleRate: 16_000, channels: 1, encoding: 's16le' } });
+    expect((await collect(r)).equals(raw)).toBe(true);
+    expect(r.path).toBe('pcm');
+  });
+
+  it('can be forced through ffmpeg for comparison', async () => {
+    const s = decode(file('chirp.s16.wav'), { decoder: 'ffmpeg' });
+    const pcm = await collect(s);
+    expect(s.path).toBe('ffmpeg:wav');
+    expect(pcm.equals(await collect(decode(file('chirp.s16.wav'))))).toBe(true);
+  });
+});
+
+describe('decode: bad input', () => {
+  it('0-byte input: FormatError', async () => {
+    const { error } = await settle(decode(Buffer.alloc(0)));
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).code).toBe('TLA_ERR_EMPTY_INPUT');
+  });
+
+  it('garbage bytes: FormatError that says what was seen, and no ffmpeg left', async () => {
+    const random = seededRandom(3);
+    const garbage = Buffer.from(Array.from({ length: 20_000 }, () => Math.floor(random() * 256)));
+    const s = decode(garbage);
+    const { pcm, error } = await settle(s);
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).code).toBe('TLA_ERR_NOT_AUDIO');
+    expect(error!.message).toMatch(/not audio/);
+    expect(pcm.length).toBe(0);
+    expect(alive(s.childPids)).toBe(false);
+  });
+
+  it('raw PCM with no declared layout: FormatError asking for { from }', async () => {
+    const { error } = await settle(decode(readFileSync(file('chirp.s16le.pcm')), { contentType: 'audio/pcm' }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error!.message).toMatch(/from: \{ sampleRate/);
+  });
+
+  it('a truncated WAV delivers every whole frame, then fails with FormatError', async () => {
+    const wav = readFileSync(file('chirp.s16.wav'));
+    const dataAt = wav.indexOf('data') + 8;
+    const cut = wav.subarray(0, dataAt + 10_001);
+    const { pcm, error } = await settle(decode(cut));
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).code).toBe('TLA_ERR_TRUNCATED');
+    expect(pcm.length).toBe(10_000);
+    expect(pcm.equals(wav.subarray(dataAt, dataAt + 10_000))).toBe(true);
+    // A header cut short is an error too.
+    expect((await settle(decode(wav.subarray(0, 30)))).error).toBeInstanceOf(FormatError);
+  });
+
+  it('a WAV header with 0 channels: FormatError', async () => {
+    const wav = Buffer.from(readFileSync(file('chirp.s16.wav')));
+    wav.writeUInt16LE(0, 22);
+    const { error } = await settle(decode(wav));
+    expect(error).toBeInstanceOf(FormatError);
+  });
+
+  it('a truncated Ogg/Opus file delivers what was decodable, then fails', async () => {
+    const ogg = readFileSync(file('sine.opus'));
+    const whole = await collect(decode(ogg));
+    const { pcm, error } = await settle(decode(ogg.subarray(0, Math.floor(ogg.length * 0.6))));
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).code).toBe('TLA_ERR_TRUNCATED');
+    expect(pcm.length).toBeGreaterThan(whole.length * 0.4);
+    expect(pcm.equals(whole.subarray(0, pcm.length))).toBe(true);
+  });
+
+  it('a wrong declaration is refused before anything starts', () => {
+    expect(() => decode(Buffer.alloc(10), { from: { sampleRate: 7, channels: 1, encoding: 's16le' } })).toThrow(FormatError);
+    expect(() => decode(Buffer.alloc(10), { from: 'mp9' as never })).toThrow(InputError);
+    expect(() => decode(12 as never)).toThrow(InputError);
+  });
+
+  it('a missing file: InputError', async () => {
+    const { error } = await settle(decode(file('does-not-exist.wav')));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error!.message).toMatch(/does-not-exist/);
+  });
+
+  it('ffmpeg missing (invalid ffmpegPath): FfmpegNotFoundError', async () => {
+    const { error } = await settle(decode(file('chirp.mp3'), { ffmpegPath: '/nonexistent/bin/ffmpeg' }));
+    expect(error).toBeInstanceOf(FfmpegNotFoundError);
+  });
+
+  it('ffmpeg killed mid-stream: FfmpegError after the audio decoded so far, no process left', async () => {
+    // A long input fed slowly so ffmpeg is still running when it is killed.
+    const mp3 = readFileSync(file('sine.mp3'));
+    const source = new Readable({ read() {} });
+    const s = decode(source);
+    source.push(mp3);
+    const received: Buffer[] = [];
+    s.on('data', (c: Buffer) => {
+      received.push(c);
+      if (received.length === 1) for (const pid of s.childPids) process.kill(pid, 'SIGKILL');
+    });
+    const error = await new Promise<Error>((resolve) => s.once('error', resolve));
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect(received.length).toBeGreaterThan(0);
+    if (!s.closed) await new Promise((r) => s.once('close', r));
+    expect(alive(s.childPids)).toBe(false);
+    source.destroy();
+  });
+
+  it('abort and destroy stop ffmpeg; nothing hangs', async () => {
+    const controller = new AbortController();
+    const source = new Readable({ read() {} });
+    const s = decode(source, { signal: controller.signal, contentType: 'audio/mpeg' });
+    source.push(readFileSync(file('sine.mp3')));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.childPids.length).toBe(1);
+    const pids = [...s.childPids];
+    controller.abort();
+    const { error } = await settle(s);
+    expect(error?.name).toBe('AbortError');
+    expect(alive(pids)).toBe(false);
+
+    const t = decode(file('sine.flac'));
+    await new Promise((r) => t.once('format', r));
+    const tp = [...t.childPids];
+    t.destroy();
+    await new Promise((r) => t.once('close', r));
+    expect(alive(tp)).toBe(false);
+  });
+});
