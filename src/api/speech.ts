@@ -345,6 +345,12 @@ export class SpeechAudio extends Readable {
     for await (const c of this) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   }
+
+  /** Reads the whole audio, like the openai SDK's `Response.arrayBuffer()` (eases switching). */
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const buf = await this.buffer();
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
 }
 
 /** `client.audio.speech`. */

@@ -67,7 +67,7 @@ describe('TokenLab client', () => {
   });
 
   it('reads TOKENLAB_API_KEY / TOKENLAB_BASE_URL and refuses a bad baseURL', async () => {
-    const old = { ...process.env };
+    const old = { key: process.env.TOKENLAB_API_KEY, url: process.env.TOKENLAB_BASE_URL };
     try {
       process.env.TOKENLAB_BASE_URL = 'http://127.0.0.1:9/custom/v1/';
       delete process.env.TOKENLAB_API_KEY;
@@ -80,7 +80,10 @@ describe('TokenLab client', () => {
       expect(() => new TokenLab({ baseURL: 'not a url' })).toThrow(InputError);
       expect(() => new TokenLab({ baseURL: 'https://user:pw@example.com/v1' })).toThrow(InputError);
     } finally {
-      process.env = old;
+      if (old.key === undefined) delete process.env.TOKENLAB_API_KEY;
+      else process.env.TOKENLAB_API_KEY = old.key;
+      if (old.url === undefined) delete process.env.TOKENLAB_BASE_URL;
+      else process.env.TOKENLAB_BASE_URL = old.url;
     }
   });
 });
