@@ -115,6 +115,20 @@ describe('ResampleStream', () => {
     for (const c of seen) expect(c.length % 4).toBe(0);
   });
 
+  it('converts only the encoding when rates and channels are equal', async () => {
+    const from: PcmFormat = { sampleRate: 48000, channels: 2, encoding: 's16le' };
+    const to: PcmFormat = { sampleRate: 48000, channels: 2, encoding: 'f32le' };
+    const input = Buffer.alloc(8);
+    input.writeInt16LE(-32768, 0);
+    input.writeInt16LE(16384, 2);
+    input.writeInt16LE(1, 4);
+    input.writeInt16LE(32767, 6);
+    const out = Buffer.concat(await run(new ResampleStream({ from, to }), input, () => 3));
+    expect([0, 4, 8, 12].map((o) => out.readFloatLE(o))).toEqual([-1, 0.5, 1 / 32768, 32767 / 32768]);
+    const back = Buffer.concat(await run(new ResampleStream({ from: to, to: from }), out, () => 5));
+    expect(back.equals(input)).toBe(true);
+  });
+
   it('never emits NaN for NaN or Infinity input', async () => {
     for (const to of [F32_STEREO_44K, { ...F32_STEREO_44K, sampleRate: 22050 }, { ...F32_STEREO_44K, encoding: 's16le' } as PcmFormat]) {
       const f = new Float32Array(882).fill(0.25);
