@@ -11,10 +11,11 @@ import { g711DecodeToS16le, type G711Law } from '../codecs/g711.js';
 import { SNIFF_BYTES, sniffAudio, type AudioContainer, type SniffResult } from '../codecs/sniff.js';
 import { parseWavHeader, type WavHeader } from '../codecs/wav-header.js';
 import { WavReader } from '../codecs/wav-reader.js';
+import { OggOpusDecoder } from '../codecs/ogg-opus-decoder.js';
+import { OpusDecoder, opusBackendName, parseOpusHead, type OpusHead } from '../codecs/opus.js';
+import { OutputTrimmer } from '../codecs/output-trimmer.js';
 import { ChainReadable } from './chain-readable.js';
 import { openInputSource, type AudioInput } from './input-source.js';
-import { OggPageWatcher } from './ogg-page-watcher.js';
-import { findOpusHead, OPUS_RATE, OpusPacketDecoder } from './opus-packet-decoder.js';
 import { ResampleStream } from './resample-stream.js';
 
 const require = createRequire(import.meta.url);
@@ -265,7 +266,7 @@ export class DecodeStream extends ChainReadable {
     let wavHeader: WavHeader | undefined;
     let native: PcmFormat | undefined;
     let g711: { law: G711Law; format: PcmFormat } | undefined;
-    let opusHead: ReturnType<typeof findOpusHead>;
+    let opusHead: OpusHead | undefined;
 
     if (sniff.confident && sniff.container === 'wav') {
       try {
@@ -310,8 +311,8 @@ export class DecodeStream extends ChainReadable {
         native = pcmFormat({ sampleRate: sniff.pcm.sampleRate, channels: sniff.pcm.channels ?? 1, encoding: 's16le' });
       }
     }
-    if (opusHead) native = { sampleRate: OPUS_RATE, channels: opusHead.channels, encoding: 's16le' };
-    if (kind === 'webm-opus' && !native) native = { sampleRate: OPUS_RATE, channels: 2, encoding: 's16le' };
+    if (opusHead) native = { sampleRate: 48_000, channels: opusHead.channels, encoding: 's16le' };
+    if (kind === 'webm-opus' && !native) native = { sampleRate: 48_000, channels: 2, encoding: 's16le' };
 
     const ffmpegAvailable = this.#ffmpegAvailable();
     const edges: Edge[] = [];
@@ -427,29 +428,24 @@ export class DecodeStream extends ChainReadable {
             break;
           case 'ogg-opus': {
             this.#path = 'ogg-opus';
-            const watcher = new OggPageWatcher();
-            const prism = require('prism-media') as typeof import('prism-media');
-            const demuxer = new prism.opus.OggDemuxer();
-            const decoder = new OpusPacketDecoder({
-              channels: native.channels,
-              preSkip: plan.opusHead?.preSkip ?? 0,
-              endGranule: () => (watcher.lostSync ? undefined : watcher.lastGranule),
-            });
+            const decoder = new OggOpusDecoder({ onTruncated: 'warn', onCorrupt: 'silence' });
+            let truncated = false;
+            decoder.once('truncated', () => (truncated = true));
             this.#endError = () =>
-              watcher.truncated && onTruncated === 'error'
+              truncated && onTruncated === 'error'
                 ? new FormatError(`decode: the Ogg stream (${this.#label}) is truncated: it ends inside a page. Everything before was decoded.`, 'TLA_ERR_TRUNCATED')
                 : undefined;
-            stages.push(watcher, demuxer as unknown as Duplex, decoder);
-            labels.push('ogg-page-watcher', 'ogg-demuxer (prism-media)', `opus-decoder (${decoder.backend})`);
+            stages.push(decoder);
+            labels.push(`ogg-opus-decoder (${opusBackendName()})`);
             break;
           }
           case 'webm-opus': {
             this.#path = 'webm-opus';
             const prism = require('prism-media') as typeof import('prism-media');
             const demuxer = new prism.opus.WebmDemuxer();
-            const decoder = new OpusPacketDecoder({ channels: native.channels, preSkip: plan.opusHead?.preSkip ?? 0 });
-            stages.push(demuxer as unknown as Duplex, decoder);
-            labels.push('webm-demuxer (prism-media)', `opus-decoder (${decoder.backend})`);
+            const decoder = new OpusDecoder({ channels: native.channels as 1 | 2, onCorrupt: 'silence' });
+            stages.push(demuxer as unknown as Duplex, decoder, new PreSkip(native.channels * 2, plan.opusHead?.preSkip ?? 0));
+            labels.push('webm-demuxer (prism-media)', `opus-decoder (${opusBackendName()})`, 'pre-skip');
             break;
           }
           default:
@@ -521,7 +517,7 @@ interface Plan {
   native: PcmFormat | undefined;
   wavHeader: WavHeader | undefined;
   g711: { law: G711Law; format: PcmFormat } | undefined;
-  opusHead: ReturnType<typeof findOpusHead>;
+  opusHead: OpusHead | undefined;
   sniff: SniffResult;
 }
 
@@ -606,6 +602,30 @@ class FrameAligner extends Transform {
       this.#carryBytes = rest - whole;
     }
     callback();
+  }
+}
+
+/** Finds the OpusHead packet (RFC 7845 §5.1) in the first bytes of an Ogg or WebM file. */
+function findOpusHead(bytes: Buffer): OpusHead | undefined {
+  const at = bytes.indexOf('OpusHead', 0, 'latin1');
+  if (at < 0) return undefined;
+  try {
+    return parseOpusHead(bytes.subarray(at));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Drops the Opus pre-skip (codec delay) from the start of decoded PCM. */
+class PreSkip extends Transform {
+  readonly #trimmer: OutputTrimmer;
+  constructor(frameBytes: number, skipFrames: number) {
+    super();
+    this.#trimmer = new OutputTrimmer(frameBytes, skipFrames);
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const kept = this.#trimmer.take(chunk);
+    callback(null, kept ?? undefined);
   }
 }
 
