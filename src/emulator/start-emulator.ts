@@ -170,7 +170,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch (error) {
       if (error instanceof ResponseAbandoned) return;
       if (error instanceof EmulatorHttpError) {
-        if (!req.complete) req.resume();
+        if (!req.complete) {
+          // Drain what is left of the body to nowhere (not into a parser that gave up), so the
+          // keep-alive connection can carry the next request.
+          req.unpipe();
+          req.resume();
+        }
         ctx.sendError(error);
       } else if ((error as { name?: string }).name === 'AbortError' || ctx.signal.aborted) {
         if (!res.destroyed) res.destroy();

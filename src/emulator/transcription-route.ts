@@ -128,6 +128,9 @@ function receiveUpload(ctx: RequestContext, boundary: string, state: UploadState
         const consume = settings.speechDetector === 'none' ? drainUpload(counted) : decodeAndSegment(counted, state, settings, tempDir, ctx.signal);
         consume.then(settle, (error: Error) => {
           state.decodeError = error;
+          // Keep reading the rest of the file to nowhere: the client is still sending it.
+          counted.unpipe();
+          counted.resume();
           settle();
         });
       },
@@ -185,6 +188,8 @@ async function decodeAndSegment(
         for await (const utterance of vad as AsyncIterable<VadUtterance>) vadSpans.push({ startMs: utterance.speechStartMs, endMs: utterance.speechEndMs });
       })()
     : Promise.resolve();
+  // When decoding fails the chunker is destroyed below and this rejects: that is expected, not unhandled.
+  vadDone.catch(() => undefined);
   let pcmFile: WriteStream | undefined;
   if (tempDir) {
     state.pcmPath = path.join(tempDir, 'audio.pcm');

@@ -290,3 +290,29 @@ describe('Expect: 100-continue', () => {
     expect(result).toEqual({ status: 413, continued: false });
   });
 });
+
+describe('bad uploads never hang', () => {
+  it('answers 400 for a large non-audio file after reading all of it', async () => {
+    const junk = Buffer.alloc(900 * 1024, 'not audio, just text. ');
+    const res = await post('/audio/transcriptions', form({ model: 'whisper-1' }, junk, 'junk.wav'));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.code).toBe('invalid_file_format');
+    expect(emu.requests.at(-1)?.file?.byteLength).toBe(junk.length);
+  });
+
+  it('answers 400 for a malformed multipart body that keeps coming', async () => {
+    const body = Buffer.concat([Buffer.from('--B\r\nContent-Type: text/plain\r\n\r\nno disposition here\r\n'), Buffer.alloc(800 * 1024, 'x'), Buffer.from('\r\n--B--\r\n')]);
+    const res = await fetch(`${emu.url}/audio/transcriptions`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=B' }, body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).validation_errors[0].code).toBe('invalid_multipart');
+    // The connection is still usable.
+    expect((await fetch(`${emu.url}/models`, { headers: auth })).status).toBe(200);
+  });
+
+  it('answers 400 for a body that ends before the closing boundary', async () => {
+    const body = Buffer.from('--B\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF');
+    const res = await fetch(`${emu.url}/audio/transcriptions`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=B' }, body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.message).toMatch(/closing boundary/);
+  });
+});
