@@ -27,6 +27,16 @@ export interface RingBufferOptions {
 }
 
 const MAX_CAPACITY = 2 ** 30;
+/** Copies up to this many bytes go through a plain loop: cheaper than calling TypedArray#set. */
+const SMALL_COPY = 16;
+/** Bytes of slack after the ring, where a wrapping write lands whole before its tail moves to the front. */
+const MAX_SLACK = 32_768;
+/** The view caches keep one view per 2^6 = 64-byte bucket of keys. */
+const VIEW_BUCKET_SHIFT = 6;
+
+function slackFor(capacity: number): number {
+  return Math.min(capacity, MAX_SLACK);
+}
 
 // Shared layout: a 64-byte header, then the data.
 //   Int32 slots: write index, read index, magic, capacity, frameBytes, policy (0 reject, 1 drop-oldest)
@@ -57,17 +67,59 @@ function optionError(message: string): InputError {
 }
 
 /**
+ * Views of one buffer, reused instead of allocated: `TypedArray#set` copies a whole source array, so
+ * copying a range out of the ring needs a view of exactly that range, and making one per call would
+ * allocate. A consumer reading fixed-size frames visits a fixed cycle of start positions, so after one
+ * lap every view it needs is here. One view per 64-byte bucket of keys bounds the memory.
+ */
+class ViewCache {
+  readonly source: Uint8Array;
+  readonly #usable: number;
+  // Public to this module: RingBuffer#read checks for a hit inline (a call would cost more than the check).
+  readonly views: (Uint8Array | undefined)[];
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+
+  /** Views of `source[0, usable)`: ranges keyed by their start, and heads (ranges from 0) by their length. */
+  constructor(source: Uint8Array, usable: number) {
+    const slots = ((2 * usable) >>> VIEW_BUCKET_SHIFT) + 1;
+    this.source = source;
+    this.#usable = usable;
+    this.views = new Array<Uint8Array | undefined>(slots).fill(undefined);
+    this.starts = new Int32Array(slots).fill(-1);
+    this.lengths = new Int32Array(slots);
+  }
+
+  /** A view of `source[start, start + length)`. */
+  get(start: number, length: number): Uint8Array {
+    // The head of a wrapped read starts at 0 whatever its length: key it by length instead.
+    const slot = (start === 0 ? this.#usable + length : start) >>> VIEW_BUCKET_SHIFT;
+    if (this.starts[slot] === start && this.lengths[slot] === length) return this.views[slot]!;
+    const view = this.source.subarray(start, start + length);
+    this.views[slot] = view;
+    this.starts[slot] = start;
+    this.lengths[slot] = length;
+    return view;
+  }
+}
+
+/**
  * A fixed-size byte ring for PCM: the heart of jitter buffers, pre-roll and batching.
  *
  * - Frame-aligned: it never accepts, hands out, skips or drops part of a sample frame. A write of
  *   `length` bytes accepts `length` rounded down to whole frames; the caller keeps the remainder.
- * - Allocation-free per operation: data is copied into the caller's buffers, never into new ones.
+ * - No allocation per operation in steady state: data is copied into the ring and out into the
+ *   caller's buffer. (Writing part of a chunk larger than twice the part, or larger than 32 KiB, makes
+ *   one small view of it; views of the ring for reads are made once per start position and reused.)
  * - Counters (`bytesWritten`, `bytesRead`, `bytesDropped`) are plain numbers, exact up to 2^53 bytes
  *   (years of audio), and always satisfy `bytesWritten - bytesRead - bytesDropped === availableRead`.
  * - With `shared: true` it is a wait-free single-producer / single-consumer queue across threads:
  *   `write` belongs to the producer; `read`, `peek`, `skip` and `clear` to the consumer. With
  *   `'drop-oldest'` the producer may also discard unread frames; a consumer read that races with such a
  *   drop retries, so it never returns overwritten bytes.
+ *
+ * Memory: `capacity` plus up to 32 KiB of slack, plus the reused read views (created lazily, at most
+ * one per 64 bytes of ring).
  *
  * @throws InputError (`TLA_ERR_RING_OPTIONS`) for invalid options, (`TLA_ERR_RING_RANGE`) for an
  *   offset/length outside the caller's buffer.
@@ -81,23 +133,41 @@ export class RingBuffer {
   /** Bytes that can be held at once: `capacity` rounded down to whole frames. */
   readonly usableCapacity: number;
 
+  /** The ring is `#data[0, #usable)`; after it, `#slack` bytes where wrapping writes are staged. */
   readonly #data: Uint8Array;
   readonly #usable: number;
+  readonly #slack: number;
   readonly #frameBytes: number;
+  /**
+   * `frameBytes - 1` when frameBytes is a power of two (rounding down by masking), else -1, which
+   * sends reads and writes to the general paths (rounding with `%`).
+   */
+  readonly #frameMask: number;
   readonly #dropOldest: boolean;
-  /** Indices run over [0, #wrap), a multiple of #usable far larger than it, so full and empty differ. */
+  /**
+   * Indices run over [0, #wrap), a multiple of #usable at least twice as large, so that full and empty
+   * differ. Shared rings use the largest multiple below 2^31: a stale read index can then only pass
+   * for a current one after 2^31 bytes went by (the ABA guard of shared drop-oldest).
+   */
   readonly #wrap: number;
+  /** `#usable - 1` when #usable is a power of two (index to position by masking), else -1. */
+  readonly #mask: number;
   /** Shared mode: the indices (Atomics) and the counters; null for a local ring. */
   readonly #ctl: Int32Array | null;
   readonly #stats: Float64Array | null;
   readonly #sab: SharedArrayBuffer | null;
+  #views: ViewCache | null = null;
 
-  // Local mode state.
+  // Local mode state. The counters are derived from the indices and how many times each went round
+  // (#wLaps, #rLaps), so the hot paths keep no counter of their own.
   #w = 0;
   #r = 0;
-  #written = 0;
-  #read = 0;
+  #wLaps = 0;
+  #rLaps = 0;
+  /** Bytes discarded unread (drops, skip, clear), including those dropped on arrival. */
   #dropped = 0;
+  /** Bytes accepted by drop-oldest writes larger than the ring and dropped at once: written, never indexed. */
+  #droppedOnArrival = 0;
 
   constructor(options: RingBufferOptions) {
     const sab = attaching;
@@ -133,18 +203,21 @@ export class RingBuffer {
     this.frameBytes = frameBytes;
     this.overflow = overflow;
     this.#frameBytes = frameBytes;
+    this.#frameMask = (frameBytes & (frameBytes - 1)) === 0 ? frameBytes - 1 : -1;
     this.#dropOldest = overflow === 'drop-oldest';
-    this.#usable = this.usableCapacity = capacity - (capacity % frameBytes);
-    // The largest multiple of the usable size below 2^31: indices stay int32, and a stale read index can
-    // only be mistaken for a current one after 2^31 bytes went by (ABA guard for shared drop-oldest).
-    this.#wrap = this.#usable * Math.floor(2 ** 31 / this.#usable);
+    const usable = capacity - (capacity % frameBytes);
+    this.#usable = this.usableCapacity = usable;
+    this.#mask = (usable & (usable - 1)) === 0 ? usable - 1 : -1;
+    const slack = slackFor(capacity);
+    this.#slack = capacity + slack - usable;
 
     if (shared || sab !== null) {
-      const buffer = sab ?? new SharedArrayBuffer(HEADER_BYTES + capacity);
+      this.#wrap = usable * Math.floor(2 ** 31 / usable);
+      const buffer = sab ?? new SharedArrayBuffer(HEADER_BYTES + capacity + slack);
       this.#sab = buffer;
       this.#ctl = new Int32Array(buffer, 0, 8);
       this.#stats = new Float64Array(buffer, 32, 4);
-      this.#data = new Uint8Array(buffer, HEADER_BYTES, capacity);
+      this.#data = new Uint8Array(buffer, HEADER_BYTES, capacity + slack);
       if (sab === null) {
         this.#ctl[MAGIC_SLOT] = MAGIC;
         this.#ctl[CAPACITY_SLOT] = capacity;
@@ -152,10 +225,11 @@ export class RingBuffer {
         this.#ctl[POLICY_SLOT] = this.#dropOldest ? 1 : 0;
       }
     } else {
+      this.#wrap = 2 * usable;
       this.#sab = null;
       this.#ctl = null;
       this.#stats = null;
-      this.#data = new Uint8Array(capacity);
+      this.#data = new Uint8Array(capacity + slack);
     }
   }
 
@@ -170,7 +244,11 @@ export class RingBuffer {
     }
     const header = new Int32Array(buffer, 0, 8);
     const capacity = Atomics.load(header, CAPACITY_SLOT);
-    if (Atomics.load(header, MAGIC_SLOT) !== MAGIC || buffer.byteLength !== HEADER_BYTES + capacity) {
+    if (
+      Atomics.load(header, MAGIC_SLOT) !== MAGIC ||
+      capacity < 1 ||
+      buffer.byteLength !== HEADER_BYTES + capacity + slackFor(capacity)
+    ) {
       throw optionError('RingBuffer.fromShared: this SharedArrayBuffer was not made by a RingBuffer created with { shared: true }.');
     }
     attaching = buffer;
@@ -193,7 +271,15 @@ export class RingBuffer {
 
   /** Bytes ready to read (whole frames). In shared mode, a snapshot. */
   get availableRead(): number {
-    return this.#stored(this.#loadR(), this.#loadW());
+    if (this.#ctl !== null) return this.#availableShared(this.#ctl);
+    const d = this.#w - this.#r;
+    return d < 0 ? d + this.#wrap : d;
+  }
+
+  #availableShared(ctl: Int32Array): number {
+    let d = Atomics.load(ctl, W) - Atomics.load(ctl, R);
+    if (d < 0) d += this.#wrap;
+    return d > this.#usable ? this.#usable : d;
   }
 
   /** Bytes that can be written without overflow (whole frames). In shared mode, a snapshot. */
@@ -203,12 +289,14 @@ export class RingBuffer {
 
   /** Total bytes accepted by `write` since creation. */
   get bytesWritten(): number {
-    return this.#stats === null ? this.#written : this.#stats[WRITTEN]!;
+    return this.#stats === null ? this.#wLaps * this.#wrap + this.#w + this.#droppedOnArrival : this.#stats[WRITTEN]!;
   }
 
   /** Total bytes handed out by `read` since creation. */
   get bytesRead(): number {
-    return this.#stats === null ? this.#read : this.#stats[READ]!;
+    // Every byte the read index passed was read or dropped (apart from the drops that never entered).
+    if (this.#stats === null) return this.#rLaps * this.#wrap + this.#r - (this.#dropped - this.#droppedOnArrival);
+    return this.#stats[READ]!;
   }
 
   /** Total bytes discarded unread: dropped by `'drop-oldest'` overflow, `skip` and `clear`. */
@@ -225,57 +313,91 @@ export class RingBuffer {
    */
   write(src: Uint8Array, offset = 0, length = src.length - offset): number {
     checkRange(src, offset, length, 'write');
-    const fb = this.#frameBytes;
-    let n = fb === 1 ? length : length - (length % fb);
+    // The local ring's common case, kept small (V8 inlines by bytecode size) and free of calls, so
+    // that it compiles into its caller. Everything else goes through #writeGeneral.
+    const n = length - (length & this.#frameMask);
+    const w = this.#w;
+    const usable = this.#usable;
+    let free = usable - w + this.#r;
+    if (free > usable) free -= this.#wrap;
+    if (n > free || n === 0 || this.#frameMask < 0 || this.#ctl !== null) return this.#writeGeneral(src, offset, length);
+    let pos = w < usable ? w : w - usable;
+    const data = this.#data;
+    if (n <= 16) {
+      // A loop beats a call to TypedArray#set for a few bytes.
+      for (let i = offset, end = offset + n; i < end; i++) {
+        data[pos] = src[i]!;
+        if (++pos === usable) pos = 0;
+      }
+    } else if (offset === 0 && n === src.length && pos + n <= usable + this.#slack) {
+      // A whole chunk: one copy; if it runs past the end (into the slack), move that part to the front.
+      data.set(src, pos);
+      if (pos + n > usable) data.copyWithin(0, usable, pos + n);
+    } else {
+      copyIn(data, usable, this.#slack, src, offset, n, pos);
+    }
+    const next = w + n;
+    if (next < this.#wrap) {
+      this.#w = next;
+    } else {
+      this.#w = next - this.#wrap;
+      this.#wLaps++;
+    }
+    return n;
+  }
+
+  /** Shared rings, and drop-oldest writes that overflow. */
+  #writeGeneral(src: Uint8Array, offset: number, length: number): number {
+    let n = length - (length % this.#frameBytes);
     if (n === 0) return 0;
-    const accepted = this.#dropOldest ? n : 0;
-    const w = this.#loadW();
-    let r = this.#loadR();
-    let free = this.#usable - this.#stored(r, w);
+    const usable = this.#usable;
+    const ctl = this.#ctl;
+    const w = ctl === null ? this.#w : Atomics.load(ctl, W);
+    let r = ctl === null ? this.#r : Atomics.load(ctl, R);
+    let free = usable - this.#stored(r, w);
+    let accepted = n;
     if (n > free) {
       if (!this.#dropOldest) {
-        n = free;
+        accepted = n = free;
         if (n === 0) return 0;
       } else {
         let droppedNow = 0;
-        if (n > this.#usable) {
+        if (n > usable) {
           // Only the newest usable bytes of src can survive; the rest is dropped on arrival.
-          droppedNow = n - this.#usable;
+          droppedNow = n - usable;
+          if (ctl === null) this.#droppedOnArrival += droppedNow;
           offset += droppedNow;
-          n = this.#usable;
+          n = usable;
         }
         for (;;) {
           const need = n - free;
           if (need <= 0) break;
-          const target = this.#advance(r, need);
-          if (this.#ctl === null) {
-            this.#r = target;
+          if (ctl === null) {
+            this.#moveR(need);
             droppedNow += need;
             break;
           }
-          const seen = Atomics.compareExchange(this.#ctl, R, r, target);
+          const seen = Atomics.compareExchange(ctl, R, r, this.#advance(r, need));
           if (seen === r) {
             droppedNow += need;
             break;
           }
           // The consumer moved meanwhile: recompute the room with its new index.
           r = seen;
-          free = this.#usable - this.#stored(r, w);
+          free = usable - this.#stored(r, w);
         }
         if (this.#stats === null) this.#dropped += droppedNow;
         else this.#stats[DROPPED_BY_WRITER]! += droppedNow;
       }
     }
-    this.#copyIn(src, offset, n, w % this.#usable);
-    const total = this.#dropOldest ? accepted : n;
-    if (this.#ctl === null) {
-      this.#w = this.#advance(w, n);
-      this.#written += total;
+    copyIn(this.#data, usable, this.#slack, src, offset, n, this.#position(w));
+    if (ctl === null) {
+      this.#moveW(n);
     } else {
-      this.#stats![WRITTEN]! += total;
-      Atomics.store(this.#ctl, W, this.#advance(w, n));
+      this.#stats![WRITTEN]! += accepted;
+      Atomics.store(ctl, W, this.#advance(w, n));
     }
-    return total;
+    return accepted;
   }
 
   /**
@@ -285,11 +407,38 @@ export class RingBuffer {
    */
   read(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
     checkRange(dst, offset, length, 'read');
-    const n = this.#take(dst, offset, length, true);
-    if (n > 0) {
-      if (this.#stats === null) this.#read += n;
-      else this.#stats[READ]! += n;
+    // The local ring reading a range it has a view of (every range, after one lap of a steady
+    // consumer), kept small and free of calls so that it compiles into its caller.
+    const want = length - (length & this.#frameMask);
+    const r = this.#r;
+    let stored = this.#w - r;
+    if (stored < 0) stored += this.#wrap;
+    const n = want < stored ? want : stored;
+    const pos = r < this.#usable ? r : r - this.#usable;
+    const views = this.#views;
+    const slot = pos >>> 6; // VIEW_BUCKET_SHIFT, as a literal: a module constant costs a hole check here
+    if (views === null || views.starts[slot] !== pos || views.lengths[slot] !== n || this.#frameMask < 0 || this.#ctl !== null) {
+      return this.#readGeneral(dst, offset, length);
     }
+    dst.set(views.views[slot]!, offset);
+    const next = r + n;
+    if (next < this.#wrap) {
+      this.#r = next;
+    } else {
+      this.#r = next - this.#wrap;
+      this.#rLaps++;
+    }
+    return n;
+  }
+
+  #readGeneral(dst: Uint8Array, offset: number, length: number): number {
+    if (this.#ctl !== null) return this.#readShared(dst, offset, length);
+    return this.#take(dst, offset, length, true);
+  }
+
+  #readShared(dst: Uint8Array, offset: number, length: number): number {
+    const n = this.#take(dst, offset, length, true);
+    if (n > 0) this.#stats![READ]! += n;
     return n;
   }
 
@@ -330,60 +479,71 @@ export class RingBuffer {
     const fb = this.#frameBytes;
     const want = fb === 1 ? length : length - (length % fb);
     if (want === 0) return 0;
+    const ctl = this.#ctl;
+    if (ctl === null) {
+      const r = this.#r;
+      const stored = this.#stored(r, this.#w);
+      const n = want < stored ? want : stored;
+      if (n === 0) return 0;
+      if (dst !== null) copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
+      if (consume) this.#moveR(n);
+      return n;
+    }
     for (;;) {
-      const r = this.#loadR();
-      const stored = this.#stored(r, this.#loadW());
+      const r = Atomics.load(ctl, R);
+      const stored = this.#stored(r, Atomics.load(ctl, W));
       // A stale r (the producer dropped past it since we loaded it) can make `stored` look larger than the ring.
       if (stored > this.#usable) continue;
       const n = want < stored ? want : stored;
       if (n === 0) return 0;
-      if (dst !== null) this.#copyOut(dst, offset, n, r % this.#usable);
-      if (this.#ctl === null) {
-        if (consume) this.#r = this.#advance(r, n);
-        return n;
-      }
+      if (dst !== null) copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
       if (!this.#dropOldest) {
-        if (consume) Atomics.store(this.#ctl, R, this.#advance(r, n));
+        if (consume) Atomics.store(ctl, R, this.#advance(r, n));
         return n;
       }
       // drop-oldest across threads: the producer may have discarded (and overwritten) these bytes
       // while we copied them; the read index then moved, and we copy again.
       if (consume) {
-        if (Atomics.compareExchange(this.#ctl, R, r, this.#advance(r, n)) === r) return n;
-      } else if (Atomics.load(this.#ctl, R) === r) {
+        if (Atomics.compareExchange(ctl, R, r, this.#advance(r, n)) === r) return n;
+      } else if (Atomics.load(ctl, R) === r) {
         return n;
       }
     }
   }
 
-  #copyIn(src: Uint8Array, offset: number, n: number, pos: number): void {
-    const data = this.#data;
-    const first = this.#usable - pos;
-    if (n <= first) {
-      data.set(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), pos);
+  #cache(): ViewCache {
+    return this.#views ?? (this.#views = new ViewCache(this.#data, this.#usable));
+  }
+
+  /** Position in #data of an index. */
+  #position(index: number): number {
+    const usable = this.#usable;
+    if (index < usable) return index;
+    index -= usable;
+    if (index < usable) return index;
+    return this.#mask >= 0 ? index & this.#mask : index % usable;
+  }
+
+  /** Local rings: advance the write index by n bytes. */
+  #moveW(n: number): void {
+    const next = this.#w + n;
+    if (next < this.#wrap) {
+      this.#w = next;
     } else {
-      data.set(src.subarray(offset, offset + first), pos);
-      data.set(src.subarray(offset + first, offset + n), 0);
+      this.#w = next - this.#wrap;
+      this.#wLaps++;
     }
   }
 
-  #copyOut(dst: Uint8Array, offset: number, n: number, pos: number): void {
-    const data = this.#data;
-    const first = this.#usable - pos;
-    if (n <= first) {
-      dst.set(data.subarray(pos, pos + n), offset);
+  /** Local rings: advance the read index by n bytes. */
+  #moveR(n: number): void {
+    const next = this.#r + n;
+    if (next < this.#wrap) {
+      this.#r = next;
     } else {
-      dst.set(data.subarray(pos, this.#usable), offset);
-      dst.set(data.subarray(0, n - first), offset + first);
+      this.#r = next - this.#wrap;
+      this.#rLaps++;
     }
-  }
-
-  #loadR(): number {
-    return this.#ctl === null ? this.#r : Atomics.load(this.#ctl, R);
-  }
-
-  #loadW(): number {
-    return this.#ctl === null ? this.#w : Atomics.load(this.#ctl, W);
   }
 
   #stored(r: number, w: number): number {
@@ -397,18 +557,83 @@ export class RingBuffer {
   }
 }
 
+/** Copies `src[offset, offset + n)` into the ring `data[0, usable)` at `pos`, wrapping; `slack` bytes follow the ring. */
+function copyIn(data: Uint8Array, usable: number, slack: number, src: Uint8Array, offset: number, n: number, pos: number): void {
+  if (n <= SMALL_COPY) {
+    for (let i = offset, end = offset + n; i < end; i++) {
+      data[pos] = src[i]!;
+      if (++pos === usable) pos = 0;
+    }
+    return;
+  }
+  const first = usable - pos;
+  const overflow = n - first;
+  if (offset === 0 && n === src.length) {
+    if (overflow <= 0) {
+      data.set(src, pos);
+      return;
+    }
+    if (overflow <= slack) {
+      // Land the chunk whole, running into the slack, then move the part past the end to the front.
+      data.set(src, pos);
+      data.copyWithin(0, usable, usable + overflow);
+      return;
+    }
+  } else if (src.length <= slack && src.length <= 2 * n) {
+    // Part of a chunk: stage the whole chunk in the slack, then move the part (no view of src needed).
+    data.set(src, usable);
+    const from = usable + offset;
+    if (overflow <= 0) {
+      data.copyWithin(pos, from, from + n);
+    } else {
+      data.copyWithin(pos, from, from + first);
+      data.copyWithin(0, from + first, from + n);
+    }
+    return;
+  }
+  if (overflow <= 0) {
+    data.set(src.subarray(offset, offset + n), pos);
+  } else {
+    data.set(src.subarray(offset, offset + first), pos);
+    data.set(src.subarray(offset + first, offset + n), 0);
+  }
+}
+
+/** Copies `n` bytes of the ring `views.source[0, usable)` from `pos`, wrapping, into `dst[offset…]`. */
+function copyOut(views: ViewCache, usable: number, dst: Uint8Array, offset: number, n: number, pos: number): void {
+  if (n <= SMALL_COPY) {
+    const data = views.source;
+    for (let i = offset, end = offset + n; i < end; i++) {
+      dst[i] = data[pos]!;
+      if (++pos === usable) pos = 0;
+    }
+    return;
+  }
+  const first = usable - pos;
+  if (n <= first) {
+    dst.set(views.get(pos, n), offset);
+  } else {
+    dst.set(views.get(pos, first), offset);
+    dst.set(views.get(0, n - first), offset + first);
+  }
+}
+
 function checkRange(buf: Uint8Array, offset: number, length: number, op: string): void {
+  // `x % 1 === 0` is Number.isInteger in fewer bytecodes (NaN and Infinity fail it too): this runs
+  // inline in every read and write, and V8 inlines by bytecode size.
+  if (!(buf instanceof Uint8Array && offset >= 0 && length >= 0 && offset + length <= buf.length && offset % 1 === 0 && length % 1 === 0)) {
+    throw rangeError(buf, offset, length, op);
+  }
+}
+
+function rangeError(buf: unknown, offset: number, length: number, op: string): InputError {
   if (!(buf instanceof Uint8Array)) {
-    throw new InputError(`RingBuffer.${op}: expected a Uint8Array or Buffer, got ${describe(buf)}.`, 'TLA_ERR_RING_RANGE');
+    return new InputError(`RingBuffer.${op}: expected a Uint8Array or Buffer, got ${describe(buf)}.`, 'TLA_ERR_RING_RANGE');
   }
-  // Integer checks via `| 0` would reject offsets above 2^31; buffers that large do not fit the ring anyway,
-  // but be exact: whole numbers, inside the buffer.
-  if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= buf.length)) {
-    throw new InputError(
-      `RingBuffer.${op}: offset ${String(offset)} and length ${String(length)} must be whole numbers within the buffer's ${buf.length} bytes.`,
-      'TLA_ERR_RING_RANGE',
-    );
-  }
+  return new InputError(
+    `RingBuffer.${op}: offset ${String(offset)} and length ${String(length)} must be whole numbers within the buffer's ${buf.length} bytes.`,
+    'TLA_ERR_RING_RANGE',
+  );
 }
 
 function describe(value: unknown): string {

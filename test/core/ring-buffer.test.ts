@@ -316,17 +316,24 @@ it('counts read bytes beyond 2^32 exactly', () => {
 });
 
 describe('RingBuffer against a reference queue (randomised, seeded)', () => {
-  const configs: [number, number, OverflowPolicy, boolean, number][] = [
-    [64, 1, 'reject', false, 1],
-    [64, 6, 'drop-oldest', false, 2],
-    [128, 6, 'reject', true, 3],
-    [32, 4, 'drop-oldest', true, 4],
+  // [capacity, frameBytes, overflow, shared, seed, operations]. Small rings wrap constantly; the 1 KiB
+  // ones take chunks large enough for every copy path (loops for <= 16 bytes, whole chunks through the
+  // slack, parts of chunks staged or viewed) and reads that reuse cached views.
+  const configs: [number, number, OverflowPolicy, boolean, number, number][] = [
+    [64, 1, 'reject', false, 1, 100_000],
+    [64, 6, 'drop-oldest', false, 2, 100_000],
+    [128, 6, 'reject', true, 3, 100_000],
+    [32, 4, 'drop-oldest', true, 4, 100_000],
+    [1024, 2, 'reject', false, 5, 20_000],
+    [1024, 4, 'drop-oldest', false, 6, 20_000],
+    [1024, 12, 'drop-oldest', true, 7, 20_000],
   ];
-  it.each(configs)('capacity %i, frameBytes %i, %s, shared %s: 100,000 operations (seed %i)', (capacity, frameBytes, overflow, shared, seed) => {
+  it.each(configs)('capacity %i, frameBytes %i, %s, shared %s (seed %i): %i operations', (capacity, frameBytes, overflow, shared, seed, operations) => {
     const random = prng(seed);
     const int = (n: number) => Math.floor(random() * n);
     const ring = new RingBuffer({ capacity, frameBytes, overflow, shared });
     const usable = ring.usableCapacity;
+    const fixedRead = Math.max(frameBytes, Math.floor(usable / 7) - (Math.floor(usable / 7) % frameBytes));
     // Reference: a plain array used as a queue (head index, compacted now and then).
     let queue: number[] = [];
     let head = 0;
@@ -335,10 +342,13 @@ describe('RingBuffer against a reference queue (randomised, seeded)', () => {
     let dropped = 0;
     let nextByte = 0;
     const scratch = new Uint8Array(capacity * 2 + 8);
-    for (let op = 0; op < 100_000; op++) {
+    for (let op = 0; op < operations; op++) {
       const size = queue.length - head;
       const kind = int(10);
-      const context = `op ${op} (seed ${seed})`;
+      // expect() per operation would dominate the run time: compare plainly, report through expect on a mismatch.
+      const check = (actual: number, expected: number, what: string) => {
+        if (actual !== expected) expect(actual, `op ${op} (seed ${seed}): ${what}`).toBe(expected);
+      };
       if (kind < 4) {
         const length = int(usable + usable / 2 + 2);
         const offset = int(5);
@@ -360,18 +370,15 @@ describe('RingBuffer against a reference queue (randomised, seeded)', () => {
           }
         }
         written += expected;
-        expect(ring.write(src, offset, length), context).toBe(expected);
+        check(ring.write(src, offset, length), expected, `write(${offset}, ${length})`);
       } else if (kind < 7 || kind === 8) {
-        const length = int(usable + 3);
+        // Half the reads take a fixed 20 ms-like frame, as a steady consumer does (cached views get reused).
+        const length = int(2) === 0 ? fixedRead : int(usable + 3);
         const offset = int(4);
         const expected = Math.min(length - (length % frameBytes), size);
         const n = kind === 8 ? ring.peek(scratch, offset, length) : ring.read(scratch, offset, length);
-        expect(n, context).toBe(expected);
-        for (let i = 0; i < n; i++) {
-          if (scratch[offset + i] !== queue[head + i]) {
-            expect(scratch[offset + i], `${context}: byte ${i}`).toBe(queue[head + i]);
-          }
-        }
+        check(n, expected, kind === 8 ? 'peek' : 'read');
+        for (let i = 0; i < n; i++) check(scratch[offset + i]!, queue[head + i]!, `byte ${i}`);
         if (kind !== 8) {
           head += n;
           read += n;
@@ -379,11 +386,11 @@ describe('RingBuffer against a reference queue (randomised, seeded)', () => {
       } else if (kind === 7) {
         const length = int(usable + 3);
         const expected = Math.min(length - (length % frameBytes), size);
-        expect(ring.skip(length), context).toBe(expected);
+        check(ring.skip(length), expected, 'skip');
         head += expected;
         dropped += expected;
       } else if (int(10) === 0) {
-        expect(ring.clear(), context).toBe(size);
+        check(ring.clear(), size, 'clear');
         head += size;
         dropped += size;
       }
@@ -392,12 +399,14 @@ describe('RingBuffer against a reference queue (randomised, seeded)', () => {
         head = 0;
       }
       const stored = queue.length - head;
-      if (ring.availableRead !== stored || ring.bytesWritten !== written || ring.bytesRead !== read || ring.bytesDropped !== dropped) {
-        expect([ring.availableRead, ring.bytesWritten, ring.bytesRead, ring.bytesDropped], context).toEqual([stored, written, read, dropped]);
-      }
-      expect(stored % frameBytes).toBe(0);
+      check(ring.availableRead, stored, 'availableRead');
+      check(ring.availableWrite, usable - stored, 'availableWrite');
+      check(ring.bytesWritten, written, 'bytesWritten');
+      check(ring.bytesRead, read, 'bytesRead');
+      check(ring.bytesDropped, dropped, 'bytesDropped');
+      check(stored % frameBytes, 0, 'whole frames');
     }
-    expect(written).toBeGreaterThan(100_000);
+    expect(written).toBeGreaterThan(operations);
     expectCountersConsistent(ring);
   });
 });
@@ -421,81 +430,110 @@ describe('RingBuffer shared across threads', () => {
   });
 
   // The consumer runs in a real worker thread and checks every 6-byte frame it reads: a 32-bit sequence
-  // number plus two check bytes. Frames must be intact and in order; with 'reject' none may be missing.
+  // number plus two check bytes. Frames must be intact and in increasing order; with 'reject' none may
+  // be missing. With 'drop-oldest' the producer outruns the consumer on purpose, so that it keeps
+  // dropping (and overwriting) frames while the consumer copies them: a read that raced with a drop must
+  // be retried, never returned torn or stale.
   const consumer = `
     const { parentPort, workerData } = require('node:worker_threads');
     // The worker loads the TypeScript source through tsx's CommonJS hook (no build needed).
     const { RingBuffer } = require('tsx/cjs/api').require(workerData.modulePath, workerData.modulePath);
-    {
-      const ring = RingBuffer.fromShared(workerData.sab);
-      const frame = new Uint8Array(6 * 37);
-      const view = new DataView(frame.buffer);
-      let expected = 0, frames = 0, gaps = 0, bad = 0, idle = 0;
-      const total = workerData.totalFrames;
-      for (;;) {
-        const n = ring.read(frame);
-        if (n === 0) {
-          if (Atomics.load(workerData.done, 0) === 1 && ring.availableRead === 0) break;
-          if (++idle > 1e8) break;
-          continue;
-        }
-        for (let o = 0; o < n; o += 6) {
-          const s = view.getUint32(o, true);
-          if (frame[o + 4] !== ((s & 255) ^ 0x5a) || frame[o + 5] !== (((s >>> 8) & 255) ^ 0xa5)) bad++;
-          if (s !== expected) { if (s < expected) bad++; else gaps++; }
-          expected = s + 1;
-          frames++;
-        }
+    const ring = RingBuffer.fromShared(workerData.sab);
+    parentPort.postMessage('ready');
+    const frame = new Uint8Array(6 * workerData.readFrames);
+    const view = new DataView(frame.buffer);
+    let expected = 0, frames = 0, gaps = 0, bad = 0;
+    for (;;) {
+      const n = ring.read(frame);
+      if (n === 0) {
+        if (Atomics.load(workerData.done, 0) === 1 && ring.availableRead === 0) break;
+        // With 'reject' the producer waits for room: nap instead of spinning on a shared 2-core box. With
+        // 'drop-oldest' spin, to be copying as often as possible while the producer drops.
+        if (workerData.nap) Atomics.wait(workerData.done, 0, 0, 0.05);
+        continue;
       }
-      parentPort.postMessage({ frames, gaps, bad, last: expected - 1, bytesRead: ring.bytesRead, dropped: ring.bytesDropped });
+      for (let o = 0; o < n; o += 6) {
+        const s = view.getUint32(o, true);
+        if (frame[o + 4] !== ((s & 255) ^ 0x5a) || frame[o + 5] !== (((s >>> 8) & 255) ^ 0xa5)) bad++;
+        else if (s < expected) bad++;
+        else if (s > expected) gaps++;
+        expected = s + 1;
+        frames++;
+      }
     }
+    parentPort.postMessage({ frames, gaps, bad, last: expected - 1, bytesRead: ring.bytesRead });
   `;
 
-  it.each(['reject', 'drop-oldest'] as const)("a worker consumer sees every frame intact and in order ('%s')", async (overflow) => {
-    const ring = new RingBuffer({ capacity: 1024, frameBytes: 6, overflow, shared: true });
-    const done = new Int32Array(new SharedArrayBuffer(4));
-    const totalFrames = 300_000;
-    const worker = new Worker(consumer, {
-      eval: true,
-      workerData: { sab: ring.sharedBuffer, done, modulePath: ringModulePath, totalFrames },
-    });
-    try {
-      await once(worker, 'online');
-      const chunk = new Uint8Array(6 * 50 + 5); // odd-sized writes: the 5 stray bytes are never accepted
-      const view = new DataView(chunk.buffer);
-      let s = 0;
-      let spins = 0;
-      while (s < totalFrames) {
-        const frames = Math.min(1 + (s % 50), totalFrames - s);
-        for (let f = 0; f < frames; f++) {
-          const v = s + f;
-          view.setUint32(f * 6, v, true);
-          chunk[f * 6 + 4] = (v & 255) ^ 0x5a;
-          chunk[f * 6 + 5] = ((v >>> 8) & 255) ^ 0xa5;
+  interface ConsumerResult {
+    frames: number;
+    gaps: number;
+    bad: number;
+    last: number;
+    bytesRead: number;
+  }
+
+  it.each([
+    ['reject', 1024, 50, 37, 100_000],
+    ['drop-oldest', 128, 3, 2, 20_000],
+  ] as const)(
+    "a worker consumer sees every frame intact and in order ('%s', capacity %i, writes of up to %i frames, reads of %i, %i frames read)",
+    async (overflow, capacity, writeFrames, readFrames, framesToRead) => {
+      const ring = new RingBuffer({ capacity, frameBytes: 6, overflow, shared: true });
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(consumer, {
+        eval: true,
+        workerData: { sab: ring.sharedBuffer, done, modulePath: ringModulePath, readFrames, nap: overflow === 'reject' },
+      });
+      try {
+        await once(worker, 'message'); // 'ready': the ring is open on the other side
+        const chunk = new Uint8Array(6 * writeFrames + 5); // odd-sized writes: the 5 stray bytes are never accepted
+        const view = new DataView(chunk.buffer);
+        let s = 0;
+        let spins = 0;
+        let oddAccepts = 0;
+        // 'reject': write exactly framesToRead frames. 'drop-oldest': keep writing (and dropping) until the
+        // consumer has read framesToRead of them, so both threads run at once for a good while.
+        let totalFrames = overflow === 'reject' ? framesToRead : Number.MAX_SAFE_INTEGER;
+        const deadline = Date.now() + 10_000;
+        while (s < totalFrames) {
+          if (overflow === 'drop-oldest' && s % 64 === 0 && (ring.bytesRead >= framesToRead * 6 || Date.now() > deadline)) {
+            totalFrames = s;
+            break;
+          }
+          const frames = Math.min(1 + (s % writeFrames), totalFrames - s);
+          for (let f = 0; f < frames; f++) {
+            const v = s + f;
+            view.setUint32(f * 6, v, true);
+            chunk[f * 6 + 4] = (v & 255) ^ 0x5a;
+            chunk[f * 6 + 5] = ((v >>> 8) & 255) ^ 0xa5;
+          }
+          const accepted = ring.write(chunk, 0, frames * 6 + (s % 3));
+          if (accepted % 6 !== 0 || (overflow === 'drop-oldest' && accepted !== frames * 6)) oddAccepts++;
+          s += Math.floor(accepted / 6);
+          if (accepted === 0 && ++spins % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
-        const accepted = ring.write(chunk, 0, frames * 6 + (frames === 50 ? 5 : 0));
-        expect(accepted % 6).toBe(0);
-        if (overflow === 'drop-oldest') expect(accepted).toBe(frames * 6);
-        s += accepted / 6;
-        if (accepted === 0 && ++spins % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+        Atomics.store(done, 0, 1);
+        Atomics.notify(done, 0);
+        const [result] = (await once(worker, 'message')) as [ConsumerResult];
+        expect(oddAccepts).toBe(0);
+        expect(result.bad).toBe(0);
+        expect(result.last).toBe(totalFrames - 1);
+        expect(result.bytesRead).toBe(result.frames * 6);
+        expect(ring.bytesWritten).toBe(totalFrames * 6);
+        if (overflow === 'reject') {
+          expect(result.gaps).toBe(0);
+          expect(result.frames).toBe(totalFrames);
+          expect(ring.bytesDropped).toBe(0);
+        } else {
+          // Whatever was not read was dropped, in whole frames, and counted.
+          expect(ring.bytesDropped).toBe((totalFrames - result.frames) * 6);
+          expect(result.gaps).toBeGreaterThan(0);
+          expect(result.frames).toBeGreaterThanOrEqual(framesToRead); // it really read while frames were dropped
+        }
+        expect(ring.availableRead).toBe(0);
+      } finally {
+        await worker.terminate();
       }
-      Atomics.store(done, 0, 1);
-      const [result] = (await once(worker, 'message')) as [{ frames: number; gaps: number; bad: number; last: number; bytesRead: number; dropped: number }];
-      expect(result.bad).toBe(0);
-      expect(result.last).toBe(totalFrames - 1);
-      expect(result.bytesRead).toBe(result.frames * 6);
-      expect(ring.bytesWritten).toBe(totalFrames * 6);
-      if (overflow === 'reject') {
-        expect(result.gaps).toBe(0);
-        expect(result.frames).toBe(totalFrames);
-        expect(ring.bytesDropped).toBe(0);
-      } else {
-        // Whatever was not read was dropped, in whole frames, and counted.
-        expect(ring.bytesDropped).toBe((totalFrames - result.frames) * 6);
-      }
-      expect(ring.availableRead).toBe(0);
-    } finally {
-      await worker.terminate();
-    }
-  });
+    },
+  );
 });

@@ -1,0 +1,346 @@
+// Ring buffer against its peers, side by side in one run:
+//   node --expose-gc --import tsx bench/ring-buffer.bench.ts      (or: npm run bench -- ring-buffer)
+//
+// Workload: a producer writes chunks of W bytes (1..4096) taken from one reused buffer, a consumer reads
+// 20 ms frames of F bytes (960 = 24 kHz mono s16, 3840 = 48 kHz stereo s16) into one reused buffer as
+// soon as a whole frame is queued. Every queue must copy what it keeps (the producer reuses its buffer),
+// and hand frames out in the consumer's buffer. Measured: MB/s (10^6 bytes through per second, best
+// of interleaved timed rounds) and bytes allocated per operation (one write or one read), from heap + ArrayBuffer
+// usage around a loop that ran without any GC in between (v8.GCProfiler checks that).
+import { Buffer } from 'node:buffer';
+import { Readable } from 'node:stream';
+import v8 from 'node:v8';
+import { BufferList } from 'bl';
+import { RingBuffer as RingbufJs } from 'ringbuf.js';
+import { RingBuffer } from '../src/core/ring-buffer.js';
+import { table, writeSection } from './report.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  console.error('run with --expose-gc: node --expose-gc --import tsx bench/ring-buffer.bench.ts');
+  process.exit(2);
+}
+
+const CAPACITY = 65_536;
+const WRITE_SIZES = process.env.RING_BENCH_W ? process.env.RING_BENCH_W.split(',').map(Number) : [1, 7, 64, 333, 960, 1024, 4096];
+const FRAME_SIZES = [960, 3840];
+const ROUND_MS = Number(process.env.RING_BENCH_ROUND_MS ?? 20);
+const ROUNDS = Number(process.env.RING_BENCH_ROUNDS ?? 15);
+
+/** One queue under test: `run(writes)` does `writes` writes of `src` and reads every whole frame; returns reads done. */
+interface Subject {
+  run(writes: number): number;
+}
+type Factory = (src: Uint8Array, frame: Uint8Array) => Subject;
+
+// Each subject has its own loop (not a shared driver calling through an interface) so every call site
+// stays monomorphic and no subject pays for another's shape.
+
+const ours =
+  (shared: boolean): Factory =>
+  (src, frame) => {
+    const ring = new RingBuffer({ capacity: CAPACITY, shared });
+    const f = frame.length;
+    return {
+      run(writes) {
+        let reads = 0;
+        for (let i = 0; i < writes; i++) {
+          ring.write(src);
+          while (ring.availableRead >= f) {
+            ring.read(frame);
+            reads++;
+          }
+        }
+        return reads;
+      },
+    };
+  };
+
+const ringbufJs: Factory = (src, frame) => {
+  const rb = new RingbufJs(RingbufJs.getStorageForCapacity(CAPACITY, Uint8Array), Uint8Array as never);
+  const f = frame.length;
+  const w = src.length;
+  return {
+    run(writes) {
+      let reads = 0;
+      for (let i = 0; i < writes; i++) {
+        rb.push(src, w);
+        while (rb.availableRead() >= f) {
+          rb.pop(frame, f);
+          reads++;
+        }
+      }
+      return reads;
+    },
+  };
+};
+
+// prism-media's habit: `this._buffer = Buffer.concat([this._buffer, chunk])`, then slice frames off the front.
+const concatQueue: Factory = (src, frame) => {
+  let queue = Buffer.alloc(0);
+  const chunk = Buffer.from(src.buffer, src.byteOffset, src.length);
+  const f = frame.length;
+  return {
+    run(writes) {
+      let reads = 0;
+      for (let i = 0; i < writes; i++) {
+        queue = Buffer.concat([queue, chunk]);
+        while (queue.length >= f) {
+          frame.set(queue.subarray(0, f));
+          queue = queue.subarray(f);
+          reads++;
+        }
+      }
+      return reads;
+    },
+  };
+};
+
+const bufferList: Factory = (src, frame) => {
+  const list = new BufferList();
+  const out = Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+  const f = frame.length;
+  return {
+    run(writes) {
+      let reads = 0;
+      for (let i = 0; i < writes; i++) {
+        list.append(Buffer.from(src)); // bl keeps a reference, so the producer's reused buffer must be copied
+        while (list.length >= f) {
+          list.copy(out, 0, 0, f);
+          list.consume(f);
+          reads++;
+        }
+      }
+      return reads;
+    },
+  };
+};
+
+const readable: Factory = (src, frame) => {
+  const stream = new Readable({ read() {} });
+  const f = frame.length;
+  return {
+    run(writes) {
+      let reads = 0;
+      for (let i = 0; i < writes; i++) {
+        stream.push(Buffer.from(src)); // push keeps a reference: copy
+        for (let chunk: Buffer | null; (chunk = stream.read(f) as Buffer | null) !== null; ) {
+          frame.set(chunk);
+          reads++;
+        }
+      }
+      return reads;
+    },
+  };
+};
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+// The ceiling: the same copies with no queue logic at all. Writes land back to back in a preallocated
+// buffer of at least the queues' 64 KiB (so the copies touch as much memory as theirs do) whose length
+// is a common multiple of W and F; frames are copied out through views made in advance, and both
+// positions return to 0 together.
+const memcpyCeiling: Factory = (src, frame) => {
+  const w = src.length;
+  const f = frame.length;
+  const lcm = (w / gcd(w, f)) * f;
+  const span = lcm * Math.ceil(CAPACITY / lcm);
+  const stage = new Uint8Array(span);
+  const views: Uint8Array[] = [];
+  for (let p = 0; p < span; p += f) views.push(stage.subarray(p, p + f));
+  let wpos = 0;
+  let rpos = 0;
+  let k = 0;
+  return {
+    run(writes) {
+      let reads = 0;
+      for (let i = 0; i < writes; i++) {
+        stage.set(src, wpos);
+        wpos += w;
+        while (wpos - rpos >= f) {
+          frame.set(views[k++]!);
+          rpos += f;
+          reads++;
+        }
+        if (wpos === span) wpos = rpos = k = 0;
+      }
+      return reads;
+    },
+  };
+};
+
+const CEILING = 'memcpy ceiling (copy in + copy out)';
+const OURS = 'RingBuffer (ours)';
+const OURS_SHARED = 'RingBuffer (ours, shared: SharedArrayBuffer)';
+const RINGBUF_JS = 'ringbuf.js (SharedArrayBuffer)';
+const ALL_SUBJECTS: [string, Factory][] = [
+  [CEILING, memcpyCeiling],
+  [OURS, ours(false)],
+  [RINGBUF_JS, ringbufJs],
+  ['Buffer.concat queue (prism-media style)', concatQueue],
+  ['bl BufferList', bufferList],
+  ['stream.Readable push/read', readable],
+];
+// RING_BENCH_ONLY=concat,bl narrows the first pass while tuning (a partial run writes no report).
+const only = process.env.RING_BENCH_ONLY?.split(',');
+const SUBJECTS = only ? ALL_SUBJECTS.filter(([name], i) => i < 3 || only.some((o) => name.includes(o))) : ALL_SUBJECTS;
+// The shared ring runs in a second pass, beside the ceiling and ringbuf.js again: the RingBuffer
+// methods are one piece of code, and type feedback from SharedArrayBuffer-backed rings would otherwise
+// colour the optimised code of the local ones (an application normally uses one kind or the other).
+const SHARED_PASS: [string, Factory][] = [
+  [CEILING, memcpyCeiling],
+  [RINGBUF_JS, ringbufJs],
+  [OURS_SHARED, ours(true)],
+];
+
+interface Measurement {
+  mbps: number;
+  allocPerOp: number | null;
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * Milliseconds this process spent on the CPU running `fn` (or the wall time, if less). Seven other
+ * engineers share this 2-core machine: wall time would count the slices spent waiting for a core.
+ */
+function cpuMs(fn: () => void): number {
+  const wall0 = now();
+  const cpu0 = process.cpuUsage();
+  fn();
+  const cpu = process.cpuUsage(cpu0);
+  const wall = now() - wall0;
+  return Math.min(wall, (cpu.user + cpu.system) / 1000);
+}
+
+function allocatedBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+interface Prepared {
+  subject: Subject;
+  writes: number;
+  rates: number[];
+}
+
+function prepare(factory: Factory, w: number, f: number): Prepared {
+  const src = new Uint8Array(w);
+  for (let i = 0; i < w; i++) src[i] = (i * 31 + 7) & 255;
+  const subject = factory(src, new Uint8Array(f));
+  // Warm up (JIT) and size a round to about ROUND_MS.
+  let writes = Math.max(16, Math.ceil(65_536 / w));
+  for (;;) {
+    const t0 = now();
+    subject.run(writes);
+    const ms = now() - t0;
+    if (ms >= ROUND_MS / 4) {
+      writes = Math.max(1, Math.round((writes * ROUND_MS) / ms));
+      break;
+    }
+    writes *= 4;
+  }
+  subject.run(writes);
+  return { subject, writes, rates: [] };
+}
+
+/** Allocation per operation, from a loop short enough to run between two scavenges (retried shorter if not). */
+function allocation(p: Prepared, w: number): number | null {
+  let n = Math.min(p.writes, Math.max(1000, Math.ceil((4 * 65_536) / w)));
+  for (let attempt = 0; attempt < 8; attempt++, n = Math.max(64, n >> 2)) {
+    gc!();
+    const profiler = new v8.GCProfiler();
+    profiler.start();
+    const before = allocatedBytes();
+    const reads = p.subject.run(n);
+    const after = allocatedBytes();
+    const gcs = profiler.stop().statistics.length;
+    if (gcs === 0) return Math.max(0, after - before) / (n + reads);
+  }
+  return null;
+}
+
+/**
+ * Measures every subject on one (W, F) cell. Rounds are interleaved across subjects so that load from
+ * other processes on a shared machine falls on all of them alike; each subject's best round counts.
+ */
+function measureCell(subjects: [string, Factory][], w: number, f: number): Map<string, Measurement> {
+  const prepared = subjects.map(([name, factory]) => [name, prepare(factory, w, f)] as const);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [, p] of prepared) {
+      const ms = cpuMs(() => p.subject.run(p.writes));
+      p.rates.push((p.writes * w) / (ms / 1000) / 1e6);
+    }
+  }
+  const out = new Map<string, Measurement>();
+  for (const [name, p] of prepared) out.set(name, { mbps: Math.max(...p.rates), allocPerOp: allocation(p, w) });
+  return out;
+}
+
+function fmt(x: number, digits = 0): string {
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+const results = new Map<string, Measurement>(); // key: pass|subject|w|f
+for (const [pass, subjects] of [['1', SUBJECTS], ['2', SHARED_PASS]] as const) {
+  for (const f of FRAME_SIZES) {
+    for (const w of WRITE_SIZES) {
+      for (const [name, m] of measureCell(subjects, w, f)) {
+        results.set(`${pass}|${name}|${w}|${f}`, m);
+        process.stderr.write(`pass ${pass} F=${f} W=${w} ${name}: ${fmt(m.mbps)} MB/s, ${m.allocPerOp === null ? 'n/a' : fmt(m.allocPerOp, 2)} B/op\n`);
+      }
+    }
+  }
+}
+
+const get = (name: string, w: number, f: number, pass = name === OURS_SHARED ? '2' : '1'): Measurement =>
+  results.get(`${pass}|${name}|${w}|${f}`)!;
+if (only) process.exit(0); // a partial run does not make a report
+
+let body = `Producer writes W-byte chunks from one reused buffer; consumer reads each whole 20 ms frame (F bytes) into one reused buffer. Capacity 64 KiB where the queue has one. MB/s = 10^6 bytes through per second (best of ${ROUNDS} rounds of ~${ROUND_MS} ms, CPU time, rounds interleaved across queues; the shared ring in a second pass beside the ceiling and ringbuf.js, whose second-pass numbers are its reference); B/op = heap + ArrayBuffer bytes allocated per write or read call, from a loop with no GC inside.\n\n`;
+
+for (const f of FRAME_SIZES) {
+  body += `### Reads of F = ${f} B (${f === 960 ? '24 kHz mono' : '48 kHz stereo'} s16, 20 ms)\n\nMB/s (B/op)\n\n`;
+  const head = ['queue', ...WRITE_SIZES.map((w) => `W=${w}`)];
+  const rows = [...SUBJECTS, [OURS_SHARED] as const].map(([name]) => [
+    name,
+    ...WRITE_SIZES.map((w) => {
+      const m = get(name, w, f);
+      return `${fmt(m.mbps)} (${m.allocPerOp === null ? 'n/a' : fmt(m.allocPerOp, 2)})`;
+    }),
+  ]);
+  body += `${table(head, rows)}\n\n`;
+}
+
+// Targets, per (W, F) cell: >= 80 % of the ceiling, >= 5x ringbuf.js, <= 1 byte allocated per operation.
+function targetRows(name: string): (string | number)[][] {
+  // The shared ring is compared with the ceiling and ringbuf.js measured beside it in its own pass.
+  const pass = name === OURS_SHARED ? '2' : '1';
+  const cells = FRAME_SIZES.flatMap((f) => WRITE_SIZES.map((w) => ({ w, f, m: get(name, w, f) })));
+  const ceilingRatios = cells.map(({ w, f, m }) => m.mbps / get(CEILING, w, f, pass).mbps);
+  const peerRatios = cells.map(({ w, f, m }) => m.mbps / get(RINGBUF_JS, w, f, pass).mbps);
+  const allocs = cells.map(({ m }) => m.allocPerOp ?? Number.POSITIVE_INFINITY);
+  const worst = (xs: number[], pick: (a: number, b: number) => number) => xs.reduce((a, b) => pick(a, b));
+  const where = (xs: number[], v: number) => {
+    const i = xs.indexOf(v);
+    return `W=${cells[i]!.w}, F=${cells[i]!.f}`;
+  };
+  const minCeil = worst(ceilingRatios, Math.min);
+  const minPeer = worst(peerRatios, Math.min);
+  const maxAlloc = worst(allocs, Math.max);
+  const geo = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+  return [
+    [`${name}: share of the memcpy ceiling`, '>= 80 %', `worst ${fmt(minCeil * 100)} % (${where(ceilingRatios, minCeil)}), geomean ${fmt(geo(ceilingRatios) * 100)} %`, minCeil >= 0.8 ? 'yes' : 'no'],
+    [`${name}: speed vs ringbuf.js`, '>= 5x', `worst ${fmt(minPeer, 1)}x (${where(peerRatios, minPeer)}), geomean ${fmt(geo(peerRatios), 1)}x`, minPeer >= 5 ? 'yes' : 'no'],
+    [`${name}: bytes allocated per operation`, '<= 1', `worst ${fmt(maxAlloc, 2)} (${where(allocs, maxAlloc)})`, maxAlloc <= 1 ? 'yes' : 'no'],
+  ];
+}
+
+body += `### Targets\n\nEvery (W, F) cell above counts; "worst" is the weakest cell.\n\n`;
+body += `${table(['measure', 'target', 'measured', 'met'], [...targetRows(OURS), ...targetRows(OURS_SHARED)])}\n`;
+
+writeSection('ring-buffer', 'Ring buffer', body);
