@@ -5,6 +5,8 @@ import { ffmpegArgs, type FfmpegOutputOptions } from '../codecs/ffmpeg-args.js';
 import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
 import { g711EncodeFromS16le, type G711Law } from '../codecs/g711.js';
 import { WavWriter } from '../codecs/wav-writer.js';
+import { OggOpusEncoder } from '../codecs/ogg-opus-encoder.js';
+import type { OpusSampleRate } from '../codecs/opus.js';
 import { ChainReadable } from './chain-readable.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
@@ -130,6 +132,17 @@ function planEncode(input: AudioInput, options: EncodeOptions): EncodePlan {
     case 'pcm':
       path = 'pcm';
       break;
+    case 'ogg-opus':
+    case 'opus':
+      path = 'ogg-opus';
+      stages.push(
+        new OggOpusEncoder({
+          sampleRate: out.sampleRate as OpusSampleRate,
+          channels: out.channels as 1 | 2,
+          ...(options.bitrate !== undefined ? { bitrate: options.bitrate } : {}),
+        }),
+      );
+      break;
     default:
       path = 'g711';
       stages.push(new G711Encoder(options.format as G711Law));
@@ -147,12 +160,12 @@ function openSource(input: AudioInput, stages: Duplex[]): Readable {
   }
 }
 
-const IN_PROCESS: ReadonlySet<EncodeFormat> = new Set(['wav', 'pcm', 'mulaw', 'alaw']);
+const IN_PROCESS: ReadonlySet<EncodeFormat> = new Set(['wav', 'pcm', 'mulaw', 'alaw', 'ogg-opus', 'opus']);
 
 /**
  * Encodes PCM (a PCM stream of ours, any Readable / web stream / Buffer / file of raw PCM with
- * `inputFormat`) into `format`. In-process for WAV, raw PCM and G.711; ffmpeg for Ogg/Opus, MP3, FLAC
- * and AAC. Rate, channel and sample-type conversion happen on the way.
+ * `inputFormat`) into `format`. In-process for WAV, raw PCM, G.711 and Ogg/Opus (our muxer); ffmpeg for
+ * MP3, FLAC and AAC (and for anything with `encoder: 'ffmpeg'`). Rate, channel and sample-type conversion happen on the way.
  *
  * @throws InputError for unknown formats and missing/unusable options; FormatError for bad PCM formats;
  *   FfmpegNotFoundError when the format needs ffmpeg and none is found. Failures while encoding

@@ -103,8 +103,9 @@ describe('encode', () => {
     expect(flacBytes.subarray(0, 4).toString()).toBe('fLaC');
     expect(ffmpeg(['-i', 'pipe:0', '-f', 's16le', 'pipe:1'], flacBytes).equals(pcm)).toBe(true);
 
-    for (const [format, magic] of [['mp3', null], ['aac', null], ['ogg-opus', 'OggS'], ['opus', 'OggS']] as const) {
-      const s = encode(pcm, { format, inputFormat: STEREO48, bitrate: 64_000 });
+    for (const [format, magic, encoder] of [['mp3', null, 'auto'], ['aac', null, 'auto'], ['ogg-opus', 'OggS', 'ffmpeg'], ['opus', 'OggS', 'ffmpeg']] as const) {
+      const s = encode(pcm, { format, inputFormat: STEREO48, bitrate: 64_000, encoder });
+      expect(s.path).toBe(`ffmpeg:${format}`);
       const bytes = await collect(s);
       if (magic) expect(bytes.subarray(0, 4).toString()).toBe(magic);
       const decoded = ffmpeg(['-i', 'pipe:0', '-f', 's16le', '-ar', '48000', '-ac', '2', 'pipe:1'], bytes);
@@ -112,6 +113,20 @@ describe('encode', () => {
       expect(seconds).toBeGreaterThan(0.95);
       expect(seconds).toBeLessThan(1.1);
     }
+  });
+
+  it('writes Ogg/Opus in-process that ffmpeg decodes to exactly the input length', async () => {
+    const mono16: PcmFormat = { sampleRate: 16_000, channels: 1, encoding: 's16le' };
+    const pcm = sine(mono16, 730, 300);
+    const s = encode(chunked(pcm, 1000), { format: 'ogg-opus', inputFormat: mono16, bitrate: 32_000 });
+    expect(s.path).toBe('ogg-opus');
+    expect(s.contentType).toBe('audio/ogg; codecs=opus');
+    const ogg = await collect(s);
+    expect(ogg.subarray(0, 4).toString()).toBe('OggS');
+    const decoded = ffmpeg(['-c:a', 'libopus', '-i', 'pipe:0', '-f', 's16le', '-ar', '16000', 'pipe:1'], ogg);
+    expect(decoded.length).toBe(pcm.length);
+    // 44.1 kHz input goes to the next Opus rate up (48 kHz).
+    expect(encode(sine({ sampleRate: 44_100, channels: 2, encoding: 's16le' }, 10), { format: 'opus', inputFormat: { sampleRate: 44_100, channels: 2, encoding: 's16le' } }).pcmFormat.sampleRate).toBe(48_000);
   });
 
   it('rejects unusable options before starting anything', () => {
