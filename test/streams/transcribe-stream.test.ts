@@ -5,6 +5,7 @@ import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { InputError } from '../../src/core/errors.js';
 import { ServerError } from '../../src/api/errors.js';
+import { startLoopback } from '../transports/loopback-server.js';
 
 const KEY = 'sk-test-ts-0123456789abcdef';
 const FORMAT = { sampleRate: 24000, channels: 1, encoding: 's16le' } as const;
@@ -47,6 +48,39 @@ describe('transcribeStream', () => {
     }
     const uploads = emu.requests.filter((r) => r.path === '/v1/audio/transcriptions');
     expect(uploads.at(-1)!.file).toMatchObject({ contentType: 'audio/wav' });
+  });
+
+  it('never has more than `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let served = 0;
+    const server = await startLoopback((_req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const n = served++;
+      // Later requests answer sooner, so completion order differs from input order.
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${n}` });
+        res.end(JSON.stringify({ text: `utterance ${n}` }));
+      }, 80 - (n % 4) * 20);
+    });
+    const c = new TokenLab({ apiKey: KEY, baseURL: server.url });
+    try {
+      const t = transcribeStream(c, { model: 'whisper-1', concurrency: 2 });
+      const out: UtteranceTranscript[] = [];
+      t.on('data', (d: UtteranceTranscript) => out.push(d));
+      const done = new Promise((r, j) => t.on('end', r).on('error', j));
+      for (let i = 0; i < 8; i++) t.write({ pcm: speech.subarray(0, 4800), format: FORMAT, startMs: i * 100, endMs: i * 100 + 100 });
+      t.end();
+      await done;
+      expect(maxInFlight).toBeLessThanOrEqual(2);
+      expect(maxInFlight).toBe(2);
+      expect(out.map((o) => o.text)).toEqual(Array.from({ length: 8 }, (_, i) => `utterance ${i}`));
+    } finally {
+      await c.close();
+      await server.close();
+    }
   });
 
   it('rejects bad utterances and bad options with InputError', async () => {
