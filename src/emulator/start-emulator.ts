@@ -66,14 +66,32 @@ async function readJsonBody(ctx: RequestContext, limitBytes: number): Promise<un
     throw validationFailure([{ field: 'body', message: `Content-Type must be application/json (got ${type || 'none'})`, code: 'invalid_content_type' }]);
   }
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) {
-      throw new EmulatorHttpError(413, { message: `Request body larger than ${limitBytes} bytes`, type: 'invalid_request_error', code: 'request_too_large' }, { headers: { connection: 'close' } });
-    }
-    chunks.push(chunk);
-  }
+  await new Promise<void>((resolve, reject) => {
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        // Answer at once (and close): the rest of the body is read to nowhere, not kept.
+        cleanup();
+        ctx.req.resume();
+        reject(new EmulatorHttpError(413, { message: `Request body larger than ${limitBytes} bytes`, type: 'invalid_request_error', code: 'request_too_large' }, { headers: { connection: 'close' } }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(new ResponseAbandoned(`request body failed: ${error.message}`));
+    };
+    const cleanup = (): void => {
+      ctx.req.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    ctx.req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (error) {

@@ -141,3 +141,16 @@ describe('POST /v1/audio/speech', () => {
     expect(emu.requests.at(-1)?.json).toEqual({ input: 'Logged.', voice: 'sage', response_format: 'pcm' });
   });
 });
+
+describe('JSON body limit', () => {
+  it('answers 413 for a JSON body over the limit', async () => {
+    const small = await startEmulator({ jsonLimitBytes: 1000 });
+    try {
+      const res = await fetch(`${small.url}/audio/speech`, { method: 'POST', headers, body: JSON.stringify({ input: 'x'.repeat(300_000) }) });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as any).error.code).toBe('request_too_large');
+    } finally {
+      await small.close();
+    }
+  });
+});
