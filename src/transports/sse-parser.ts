@@ -29,24 +29,24 @@ export class SseParser {
   push(chunk: Uint8Array | string): void {
     const text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
+    // Jump from line break to line break (base64 audio events are long lines; no per-character loop).
+    const breaks = /[\r\n]/g;
+    for (let m = breaks.exec(text); m !== null; m = breaks.exec(text)) {
+      const i = m.index;
       const c = text.charCodeAt(i);
-      if (c === 10 /* \n */ || c === 13 /* \r */) {
-        // A \n right after a \r that ended the previous line is the same line break.
-        if (c === 10 && this.#lastWasCR && i === start && this.#line === '') {
-          this.#lastWasCR = false;
-          start = i + 1;
-          continue;
-        }
-        this.#line += text.slice(start, i);
-        this.#takeLine(this.#line);
-        this.#line = '';
-        this.#lastWasCR = c === 13;
-        start = i + 1;
-      } else {
+      // A \n right after a \r that ended the previous line is the same line break.
+      if (c === 10 && this.#lastWasCR && i === start && this.#line === '') {
         this.#lastWasCR = false;
+        start = i + 1;
+        continue;
       }
+      this.#line += text.slice(start, i);
+      this.#takeLine(this.#line);
+      this.#line = '';
+      this.#lastWasCR = c === 13;
+      start = i + 1;
     }
+    if (start < text.length) this.#lastWasCR = false;
     if (start < text.length) this.#line += text.slice(start);
   }
 
