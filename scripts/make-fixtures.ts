@@ -13,7 +13,7 @@ import { FfmpegProcess, runFfmpeg } from '../src/codecs/ffmpeg-process.js';
 export const FIXTURE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', '.fixtures');
 
 /** Bump when a recipe changes, so stale fixtures are rebuilt. */
-const RECIPE_VERSION = 4;
+const RECIPE_VERSION = 5;
 
 /** A generated audio source. */
 export interface FixtureSource {
@@ -77,7 +77,7 @@ const VARIANTS: readonly Variant[] = [
   { suffix: 'f32le.pcm', container: 'pcm', codec: 'f32le', lossless: true, args: ['-f', 'f32le'] },
   { suffix: 'ulaw', container: 'pcm', codec: 'mulaw', lossless: true, sampleRate: 8000, channels: 1, args: ['-ar', '8000', '-ac', '1', '-f', 'mulaw'] },
   { suffix: 'alaw', container: 'pcm', codec: 'alaw', lossless: true, sampleRate: 8000, channels: 1, args: ['-ar', '8000', '-ac', '1', '-f', 'alaw'] },
-  { suffix: 'opus', container: 'ogg', codec: 'opus', lossless: false, sampleRate: 48_000, args: ['-c:a', 'libopus', '-b:a', '48k', '-ar', '48000', '-f', 'ogg'] },
+  { suffix: 'opus', container: 'ogg', codec: 'opus', lossless: false, sampleRate: 48_000, args: ['-c:a', 'libopus', '-b:a', '48k', '-ar', '48000', '-page_duration', '100000', '-f', 'ogg'] },
   { suffix: 'opus.webm', container: 'webm', codec: 'opus', lossless: false, sampleRate: 48_000, args: ['-c:a', 'libopus', '-b:a', '48k', '-ar', '48000', '-f', 'webm'] },
   { suffix: 'mp3', container: 'mp3', codec: 'mp3', lossless: false, args: ['-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'] },
   { suffix: 'aac', container: 'aac', codec: 'aac', lossless: false, args: ['-c:a', 'aac', '-b:a', '64k', '-f', 'adts'] },

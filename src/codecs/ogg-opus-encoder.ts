@@ -61,8 +61,10 @@ export class OggOpusEncoder extends Transform {
     try {
       // The decoder drops the encoder's delay (pre-skip) from the start, so the last input sample
       // only comes out after that much more audio: flush it with silence, then trim by granule.
-      const delayFrames = Math.ceil((this.#preSkip * this.format.sampleRate) / 48000);
-      this.#encoder.encodeChunk(Buffer.alloc(delayFrames * 2 * this.format.channels), this.#toMuxer);
+      if (this.#inputBytes > 0) {
+        const delayFrames = Math.ceil((this.#preSkip * this.format.sampleRate) / 48000);
+        this.#encoder.encodeChunk(Buffer.alloc(delayFrames * 2 * this.format.channels), this.#toMuxer);
+      }
       this.#encoder.finish(this.#toMuxer);
       const frames = this.#inputBytes / (2 * this.format.channels);
       this.#muxer.setTotalSamples((frames * 48000) / this.format.sampleRate);

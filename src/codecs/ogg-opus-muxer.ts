@@ -136,20 +136,35 @@ export class OggOpusMuxer extends Transform {
       throw new FormatError(`OggOpusMuxer was given an invalid Opus packet (${packet.length} bytes); it cannot be timed.`, 'TLA_ERR_OPUS_PACKET');
     }
     this.#sink = onPage;
-    this.#writeHeaders();
+    this.#writeHeaders(false);
     const segments = Math.floor(packet.length / 255) + 1;
-    // Keep pages within 255 segments where a packet fits whole; larger packets span pages.
-    if (this.#queue.length > 0 && this.#queueSegments + segments > MAX_SEGMENTS) this.#flushPage(false);
+    // A full page is written when the next packet comes, so the last page always holds the last
+    // packet: decoders only trim the end padding when the end-of-stream page carries audio.
+    if (this.#queue.length > 0 && (this.#queueSamples >= this.#pageSamples || this.#queueSegments + segments > MAX_SEGMENTS)) {
+      this.#flushPage(false);
+    }
     this.#queue.push(Buffer.isBuffer(packet) ? packet : Buffer.from(packet));
     this.#queueSamples += samples;
     this.#queueSegments += segments;
-    if (this.#queueSamples >= this.#pageSamples) this.#flushPage(false);
+  }
+
+  /**
+   * Writes the queued packets as a page now (for live streams that must not wait for the next
+   * packet). The stream's last page should still come from {@link finish}.
+   */
+  flushPage(onPage: (page: Buffer) => void): void {
+    this.#sink = onPage;
+    this.#flushPage(false);
   }
 
   /** Writes what is queued as the last page (end of stream), headers first if nothing was written. */
   finish(onPage: (page: Buffer) => void): void {
     this.#sink = onPage;
-    this.#writeHeaders();
+    if (!this.#headersWritten) {
+      // No audio at all: the tags page ends the stream (an empty last page upsets some demuxers).
+      this.#writeHeaders(true);
+      return;
+    }
     this.#flushPage(true);
   }
 
@@ -176,11 +191,11 @@ export class OggOpusMuxer extends Transform {
     callback();
   }
 
-  #writeHeaders(): void {
+  #writeHeaders(eos: boolean): void {
     if (this.#headersWritten) return;
     this.#headersWritten = true;
     this.#writePackets([this.#headers[0]!], 0, 0x02, false);
-    this.#writePackets([this.#headers[1]!], 0, 0x00, false);
+    this.#writePackets([this.#headers[1]!], 0, 0x00, eos);
   }
 
   #flushPage(eos: boolean): void {

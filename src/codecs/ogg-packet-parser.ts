@@ -123,9 +123,6 @@ export class OggPacketParser {
       if (avail < pageLength) return;
       if (this.#verifyCrc && !this.#crcOk(p, pageLength)) {
         this.#badPages++;
-        // Skip this capture pattern and look for the next page.
-        this.#start += 1;
-        this.#skippedBytes += 1;
         this.#resync();
         continue;
       }
@@ -135,9 +132,10 @@ export class OggPacketParser {
     }
   }
 
+  /** Skips at least one byte, then up to the next "OggS" (the current position is known to be bad). */
   #resync(): void {
     const b = this.#buf;
-    let i = this.#start;
+    let i = this.#start + 1;
     while (i + 4 <= this.#end && !(b[i] === 0x4f && b[i + 1] === 0x67 && b[i + 2] === 0x67 && b[i + 3] === 0x53)) i++;
     // Keep up to 3 trailing bytes that may begin a capture pattern.
     if (i + 4 > this.#end) i = Math.max(this.#start, this.#end - 3);
