@@ -24,9 +24,17 @@ export abstract class ChainReadable extends Readable {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   readonly #cleanups: (() => void)[] = [];
+  /** Largest piece written to the first stage per event-loop turn (Infinity: whole chunks). */
+  #sliceBytes: number;
+  #feedChunk: Buffer | null = null;
+  #feedOffset = 0;
+  #feedImmediate: NodeJS.Immediate | null = null;
+  #sourceDone = false;
+  #firstStage: Duplex | null = null;
 
   protected constructor(options: { highWaterMark?: number; signal?: AbortSignal | undefined; what: string }) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024 });
+    this.#sliceBytes = Infinity;
     const signal = options.signal;
     if (signal) {
       if (signal.aborted) {
@@ -42,6 +50,15 @@ export abstract class ChainReadable extends Readable {
   /** Process ids of the child processes (ffmpeg) in the chain, for diagnostics and tests. */
   get childPids(): readonly number[] {
     return this.#stages.map((s) => (s as { pid?: unknown }).pid).filter((pid): pid is number => typeof pid === 'number');
+  }
+
+  /**
+   * Bounds the work done per event-loop turn: input chunks are handed to the first stage in pieces of
+   * at most `byteLength`, one piece per turn. For CPU-heavy decoders (Opus), so a 64 KB chunk (seconds
+   * of audio) neither blocks the loop nor holds back the first PCM until all of it is decoded.
+   */
+  protected setFeedSlice(byteLength: number): void {
+    this.#sliceBytes = byteLength;
   }
 
   /** The stages currently wired (for diagnostics). */
@@ -86,10 +103,12 @@ export abstract class ChainReadable extends Readable {
       }
     }
 
+    this.#firstStage = first ?? null;
     if (source && sourceEnded) {
       if (first) {
-        for (const chunk of head) first.write(chunk);
-        first.end();
+        this.#sourceDone = true;
+        for (const chunk of head) this.#feed(chunk);
+        if (this.#feedChunk === null) first.end();
       } else {
         for (const chunk of head) this.#deliver(chunk);
         this.#finish();
@@ -97,21 +116,59 @@ export abstract class ChainReadable extends Readable {
     } else if (source) {
       source.on('error', (err: Error) => this.fail(err));
       if (first) {
-        for (const chunk of head) first.write(chunk);
-        on(source, 'data', (chunk: Buffer) => {
-          if (!first.write(chunk)) this.#pauseProducer();
+        for (const chunk of head) this.#feed(chunk);
+        on(source, 'data', (chunk: Buffer) => this.#feed(chunk));
+        on(source, 'end', () => {
+          this.#sourceDone = true;
+          if (this.#feedChunk === null) first.end();
         });
-        on(source, 'end', () => first.end());
       } else {
         for (const chunk of head) this.#deliver(chunk);
         on(source, 'data', (chunk: Buffer) => this.#deliver(chunk));
         on(source, 'end', () => this.#finish());
       }
-      source.resume();
+      if (this.#feedChunk === null) source.resume();
     }
     for (const stage of stages) stage.resume();
     if (!this.#wantMore) this.#pauseProducer();
   }
+
+  /** Writes a source chunk to the first stage, whole or (with a feed slice) a piece per turn. */
+  #feed(chunk: Buffer): void {
+    const first = this.#firstStage!;
+    if (chunk.length <= this.#sliceBytes && this.#feedChunk === null) {
+      if (!first.write(chunk)) this.#pauseProducer();
+      return;
+    }
+    if (this.#feedChunk !== null) {
+      // Only the head (several chunks at once) arrives while a chunk is being fed; the source is paused.
+      this.#feedChunk = Buffer.concat([this.#feedChunk.subarray(this.#feedOffset), chunk]);
+      this.#feedOffset = 0;
+      return;
+    }
+    this.#feedChunk = chunk;
+    this.#feedOffset = 0;
+    this.#source?.pause();
+    this.#feedImmediate ??= setImmediate(this.#pump);
+  }
+
+  readonly #pump = (): void => {
+    this.#feedImmediate = null;
+    const chunk = this.#feedChunk;
+    const first = this.#firstStage;
+    if (chunk === null || first === null || this.#pendingError || this.destroyed) return;
+    const end = Math.min(chunk.length, this.#feedOffset + this.#sliceBytes);
+    const ok = first.write(chunk.subarray(this.#feedOffset, end));
+    this.#feedOffset = end;
+    if (end >= chunk.length) {
+      this.#feedChunk = null;
+      if (this.#sourceDone) first.end();
+      else this.#maybeResume();
+      return;
+    }
+    // Next piece on the next turn, or once the stage drained.
+    if (ok && this.#wantMore) this.#feedImmediate = setImmediate(this.#pump);
+  };
 
   #deliver(chunk: Buffer): void {
     if (this.#pendingError || this.destroyed) return;
@@ -153,6 +210,10 @@ export abstract class ChainReadable extends Readable {
   #maybeResume(): void {
     if (!this.#wired || !this.#wantMore || this.#pendingError || this.destroyed) return;
     for (const stage of this.#stages) if (stage.writable && stage.writableNeedDrain) return;
+    if (this.#feedChunk !== null) {
+      this.#feedImmediate ??= setImmediate(this.#pump);
+      return;
+    }
     this.#producer()?.resume();
   }
 
@@ -187,6 +248,9 @@ export abstract class ChainReadable extends Readable {
   }
 
   #release(): void {
+    if (this.#feedImmediate !== null) clearImmediate(this.#feedImmediate);
+    this.#feedImmediate = null;
+    this.#feedChunk = null;
     for (const off of this.#cleanups.splice(0)) off();
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     this.#signal = undefined;
