@@ -59,7 +59,8 @@ export function designLowpass(design: LowpassDesign): Float64Array {
   for (let n = 0; n < taps; n++) {
     const t = n - centre;
     const x = 2 * cutoff * t;
-    const sinc = t === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    // Exact zeros where the sinc crosses zero (every other tap of a half-band), not sin(kπ) ≈ 1e-16.
+    const sinc = t === 0 ? 1 : Number.isInteger(x) ? 0 : Math.sin(Math.PI * x) / (Math.PI * x);
     const r = centre === 0 ? 0 : t / centre;
     const w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
     h[n] = 2 * cutoff * sinc * w;

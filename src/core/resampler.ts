@@ -99,6 +99,8 @@ export class Resampler {
   private readonly taps: number;
   /** When > 0, coefficients are interpolated between this many table rows (rare ratios). */
   private readonly tableRows: number;
+  /** Per branch, the tap index of a branch that is just one unit tap (a copy), else -1; null when none is. */
+  private readonly delayTaps: Int32Array | null = null;
   /** Group delay in units of 1 / (inputRate * interpolation). */
   private readonly delay: number;
   private readonly stepWhole: number;
@@ -195,7 +197,8 @@ export class Resampler {
       const mid = outputRate / 2;
       const first = new Resampler({ inputRate, outputRate: mid, channels, outputChannels: this.filterChannels, quality }, useWasm);
       const second = new Resampler({ inputRate: mid, outputRate, channels: this.filterChannels, outputChannels, quality }, useWasm, {
-        passbandHz: first.passbandHz,
+        // Symmetric about mid / 2: a half-band, whose odd branch is a plain copy of the input.
+        passbandHz: inputRate / 2,
         stopbandHz: mid - inputRate / 2,
       });
       this.chain = [first, second];
@@ -243,9 +246,24 @@ export class Resampler {
       this.tableRows = 0;
       table = new Float32Array(perBranch * L);
       for (let p = 0; p < L; p++) {
+        // Each branch is scaled to a DC gain of exactly 1, so no phase adds a DC ripple (an image of 0 Hz).
+        let sum = 0;
+        for (let idx = p; idx < taps; idx += L) sum += proto[idx]!;
+        let nonzero = 0;
+        let last = -1;
         for (let j = 0; j < perBranch; j++) {
           const idx = p + (perBranch - 1 - j) * L;
-          table[p * perBranch + j] = idx < taps ? proto[idx]! : 0;
+          const c = idx < taps ? proto[idx]! / sum : 0;
+          table[p * perBranch + j] = c;
+          if (c !== 0) {
+            nonzero++;
+            last = j;
+          }
+        }
+        // A branch that is a single unit tap (the odd branch of a half-band 2x stage) is a plain copy.
+        if (nonzero === 1 && table[p * perBranch + last] === 1) {
+          this.delayTaps ??= new Int32Array(L).fill(-1);
+          this.delayTaps[p] = last;
         }
       }
     } else {
@@ -605,7 +623,34 @@ export class Resampler {
     const K = this.taps;
     const L = this.interpolation;
     const first = this.nextNewest - K + 1 - this.histStart;
-    if (this.tableRows === 0) {
+    if (this.delayTaps !== null) {
+      // Outputs m, m + L, m + 2L … share a branch and their windows are M apart: run the kernel
+      // per branch, and copy for a branch that is a single unit tap.
+      const M = this.decimation;
+      let base = first;
+      let ph = this.nextPhase;
+      const groups = Math.min(count, L);
+      for (let r = 0; r < groups; r++) {
+        const n = Math.ceil((count - r) / L);
+        const tap = this.delayTaps[ph]!;
+        for (let c = 0; c < fc; c++) {
+          const h = this.histOff + c * this.histCap + base;
+          const o = outAt + r * fc + c;
+          if (tap >= 0) {
+            const mem = this.kernel.mem;
+            for (let i = 0, src = h + tap, dst = o; i < n; i++, src += M, dst += L * fc) mem[dst] = mem[src]!;
+          } else {
+            this.kernel.run(ph * K, K, 1, h, 0, M, 0, n, o, L * fc);
+          }
+        }
+        base += this.stepWhole;
+        ph += this.stepFrac;
+        if (ph >= L) {
+          ph -= L;
+          base++;
+        }
+      }
+    } else if (this.tableRows === 0) {
       for (let c = 0; c < fc; c++) {
         this.kernel.run(0, K, L, this.histOff + c * this.histCap + first, this.nextPhase, this.stepWhole, this.stepFrac, count, outAt + c, fc);
       }

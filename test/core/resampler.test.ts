@@ -179,6 +179,7 @@ describe('Resampler', () => {
       [16000, 24000, 2, 2],
       [8000, 11025, 1, 1],
       [8001, 9007, 1, 1],
+      [8000, 48000, 2, 2],
     ] as const) {
       const options = { inputRate, outputRate, channels, outputChannels };
       const x = noise(Math.round(inputRate * 0.1), channels, 21);
