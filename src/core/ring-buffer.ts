@@ -320,7 +320,7 @@ export class RingBuffer {
     const usable = this.#usable;
     let free = usable - w + this.#r;
     if (free > usable) free -= this.#wrap;
-    if (n > free || n === 0 || this.#frameMask < 0 || this.#ctl !== null) return this.#writeGeneral(src, offset, length);
+    if (n > free || n === 0 || this.#frameMask < 0 || this.#ctl !== null) return this.#writeOther(src, offset, length);
     let pos = w < usable ? w : w - usable;
     const data = this.#data;
     if (n <= 16) {
@@ -343,6 +343,22 @@ export class RingBuffer {
       this.#w = next - this.#wrap;
       this.#wLaps++;
     }
+    return n;
+  }
+
+  /** Everything but a local ring's common case. */
+  #writeOther(src: Uint8Array, offset: number, length: number): number {
+    const ctl = this.#ctl;
+    if (ctl === null) return this.#writeGeneral(src, offset, length);
+    // Shared ring, when the write fits: the producer owns W, so one atomic store publishes the bytes.
+    const n = length - (length % this.#frameBytes);
+    const w = Atomics.load(ctl, W);
+    let stored = w - Atomics.load(ctl, R);
+    if (stored < 0) stored += this.#wrap;
+    if (n === 0 || n > this.#usable - stored) return this.#writeGeneral(src, offset, length);
+    copyIn(this.#data, this.#usable, this.#slack, src, offset, n, this.#position(w));
+    this.#stats![WRITTEN]! += n;
+    Atomics.store(ctl, W, this.#advance(w, n));
     return n;
   }
 
@@ -437,7 +453,21 @@ export class RingBuffer {
   }
 
   #readShared(dst: Uint8Array, offset: number, length: number): number {
-    const n = this.#take(dst, offset, length, true);
+    const ctl = this.#ctl!;
+    let n: number;
+    if (this.#dropOldest) {
+      n = this.#take(dst, offset, length, true);
+    } else {
+      // Reject mode: the consumer alone moves R, so no retry loop is needed.
+      const want = length - (length % this.#frameBytes);
+      const r = Atomics.load(ctl, R);
+      let stored = Atomics.load(ctl, W) - r;
+      if (stored < 0) stored += this.#wrap;
+      n = want < stored ? want : stored;
+      if (n === 0) return 0;
+      copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
+      Atomics.store(ctl, R, this.#advance(r, n));
+    }
     if (n > 0) this.#stats![READ]! += n;
     return n;
   }
