@@ -54,3 +54,4 @@ export * from './streams/speaker.js';
 export * from './streams/device-args.js';
 export * from './streams/audio-device-error.js';
 export * from './streams/input-source.js';
+export * from './codecs/webm-opus-decoder.js';
