@@ -111,8 +111,11 @@ describe('WavReader chunking', () => {
     it(`${name}: any chunking (1-byte, random seeded) gives identical PCM`, async () => {
       const bytes = readFileSync(path.join(FIXTURE_DIR, name));
       const whole = await decode(bytes);
-      const bytewise = await decode(bytes, {}, chunked(bytes, 'bytewise'));
-      expect(bytewise.pcm.equals(whole.pcm)).toBe(true);
+      // 1-byte chunks over the header and the first few thousand frames (the whole file would be slow, not stronger).
+      const prefix = bytes.subarray(0, 9000);
+      const bytewise = await decode(prefix, {}, chunked(prefix, 'bytewise'));
+      expect(bytewise.pcm.equals((await decode(prefix)).pcm)).toBe(true);
+      expect(whole.pcm.subarray(0, bytewise.pcm.length).equals(bytewise.pcm)).toBe(true);
       for (let seed = 1; seed <= 5; seed++) {
         const random = seededRandom(seed * 7919);
         const max = [3, 17, 64, 1000, 9000][seed - 1]!;
