@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Transform, type Duplex, type Readable, type TransformCallback } from 'node:stream';
 import { FormatError, InputError, TokenLabAudioError } from '../core/errors.js';
 import { describePcmFormat, pcmFormat, samePcmFormat, type PcmEncoding, type PcmFormat } from '../core/pcm-format.js';
@@ -15,10 +14,10 @@ import { OggOpusDecoder } from '../codecs/ogg-opus-decoder.js';
 import { OpusDecoder, opusBackendName, parseOpusHead, type OpusHead } from '../codecs/opus.js';
 import { OutputTrimmer } from '../codecs/output-trimmer.js';
 import { ChainReadable } from './chain-readable.js';
+import { WebmOpusDemuxer } from './webm-opus-demuxer.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
 
-const require = createRequire(import.meta.url);
 
 /**
  * How {@link decode} turned the bytes into PCM: in-process (`wav`, `pcm`, `g711`, `ogg-opus`,
@@ -445,11 +444,14 @@ export class DecodeStream extends ChainReadable {
           }
           case 'webm-opus': {
             this.#path = 'webm-opus';
-            const prism = require('prism-media') as typeof import('prism-media');
-            const demuxer = new prism.opus.WebmDemuxer();
+            const demuxer = new WebmOpusDemuxer();
             const decoder = new OpusDecoder({ channels: native.channels as 1 | 2, onCorrupt: 'silence' });
-            stages.push(demuxer as unknown as Duplex, decoder, new PreSkip(native.channels * 2, plan.opusHead?.preSkip ?? 0));
-            labels.push('webm-demuxer (prism-media)', `opus-decoder (${opusBackendName()})`, 'pre-skip');
+            stages.push(demuxer, decoder, new OpusTrim(native.channels * 2, plan.opusHead?.preSkip ?? 0, () => demuxer.endDiscardFrames));
+            labels.push('webm-opus-demuxer', `opus-decoder (${opusBackendName()})`, 'opus-trim');
+            this.#endError = () =>
+              demuxer.truncated && onTruncated === 'error'
+                ? new FormatError(`decode: the WebM stream (${this.#label}) is truncated: it ends inside an element. Everything before was decoded.`, 'TLA_ERR_TRUNCATED')
+                : undefined;
             this.setFeedSlice(OPUS_FEED_SLICE_BYTES);
             break;
           }
@@ -621,16 +623,42 @@ function findOpusHead(bytes: Buffer): OpusHead | undefined {
   }
 }
 
-/** Drops the Opus pre-skip (codec delay) from the start of decoded PCM. */
-class PreSkip extends Transform {
+/**
+ * Drops the Opus pre-skip (codec delay) from the start of decoded PCM, and the last packet's
+ * DiscardPadding from the end (so the output has the length the muxer meant, as ffmpeg gives).
+ * The newest packet's PCM is held back until the next arrives, since only the end says how much to cut.
+ */
+class OpusTrim extends Transform {
   readonly #trimmer: OutputTrimmer;
-  constructor(frameBytes: number, skipFrames: number) {
+  readonly #frameBytes: number;
+  readonly #endDiscardFrames: () => number;
+  #held: Buffer | null = null;
+
+  constructor(frameBytes: number, skipFrames: number, endDiscardFrames: () => number) {
     super();
     this.#trimmer = new OutputTrimmer(frameBytes, skipFrames);
+    this.#frameBytes = frameBytes;
+    this.#endDiscardFrames = endDiscardFrames;
   }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const kept = this.#trimmer.take(chunk);
-    callback(null, kept ?? undefined);
+    if (this.#held) {
+      const kept = this.#trimmer.take(this.#held);
+      if (kept) this.push(kept);
+    }
+    this.#held = chunk;
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const held = this.#held;
+    this.#held = null;
+    if (held) {
+      const cut = Math.min(held.length, this.#endDiscardFrames() * this.#frameBytes);
+      const kept = this.#trimmer.take(held.subarray(0, held.length - cut));
+      if (kept && kept.length > 0) this.push(kept);
+    }
+    callback();
   }
 }
 
