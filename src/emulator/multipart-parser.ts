@@ -8,6 +8,8 @@ export interface MultipartPartInfo {
   filename: string | undefined;
   /** The part's `Content-Type`, if sent. */
   contentType: string | undefined;
+  /** Body bytes of the part parsed so far (final once the part has ended), delivered or discarded. */
+  byteLength: number;
 }
 
 /** Callbacks of {@link MultipartParser}. */
@@ -215,7 +217,7 @@ export class MultipartParser extends Writable {
     const name = dispositionParam(disposition, 'name');
     if (name === undefined) throw new MultipartFormatError('multipart: part without a name');
     const filename = dispositionParam(disposition, 'filename');
-    this.part = { name, filename, contentType };
+    this.part = { name, filename, contentType, byteLength: 0 };
     if (filename !== undefined || (contentType !== undefined && !/^text\/plain\b/i.test(contentType))) {
       this.file = new PassThrough({ highWaterMark: 64 * 1024 });
       this.handlers.onFile(this.part, this.file);
@@ -228,6 +230,7 @@ export class MultipartParser extends Writable {
   /** Returns true when the file reader is full (the caller then waits for drain). */
   private emitBody(bytes: Buffer): boolean {
     if (bytes.length === 0) return false;
+    if (this.part) this.part.byteLength += bytes.length;
     if (this.file) {
       if (this.file.destroyed) return false;
       return !this.file.write(bytes);

@@ -33,7 +33,7 @@ function tooLarge(limit: number): EmulatorHttpError {
 
 interface UploadState {
   fields: Record<string, string | string[]>;
-  file: { info: MultipartPartInfo; byteLength: number } | undefined;
+  file: { info: MultipartPartInfo; readonly byteLength: number } | undefined;
   segments: { span: TimedSpan; words: TimedSpan[] }[];
   durationMs: number;
   decodeError: Error | undefined;
@@ -113,24 +113,21 @@ function receiveUpload(ctx: RequestContext, boundary: string, state: UploadState
           data.resume();
           return;
         }
-        const file = { info, byteLength: 0 };
-        state.file = file;
+        // The parser counts the part's bytes, read or skipped.
+        state.file = {
+          info,
+          get byteLength() {
+            return info.byteLength;
+          },
+        };
         pending++;
-        const counted = data.pipe(
-          new Transform({
-            transform(chunk: Buffer, _enc, callback) {
-              file.byteLength += chunk.length;
-              callback(null, chunk);
-            },
-          }),
-        );
-        data.once('error', (error) => counted.destroy(error));
-        const consume = settings.speechDetector === 'none' ? drainUpload(counted) : decodeAndSegment(counted, state, settings, tempDir, ctx.signal);
+        const consume = settings.speechDetector === 'none' ? drainUpload(data) : decodeAndSegment(data, state, settings, tempDir, ctx.signal);
         consume.then(settle, (error: Error) => {
           state.decodeError = error;
-          // Keep reading the rest of the file to nowhere: the client is still sending it.
-          counted.unpipe();
-          counted.resume();
+          // Keep reading the rest of the file to nowhere: the client is still sending it. (A destroyed
+          // part stream is skipped by the parser by itself.)
+          data.unpipe();
+          data.resume();
           settle();
         });
       },
@@ -195,7 +192,7 @@ async function decodeAndSegment(
     state.pcmPath = path.join(tempDir, 'audio.pcm');
     pcmFile = createWriteStream(state.pcmPath);
   }
-  const pcm = decodeUploadToPcm(file, { signal, ffmpegPath: settings.ffmpegPath });
+  const pcm = decodeUploadToPcm(file, { signal, ffmpegPath: settings.ffmpegPath, contentType: state.file?.info.contentType });
   let bytes = 0;
   try {
     for await (const chunk of pcm as AsyncIterable<Buffer>) {

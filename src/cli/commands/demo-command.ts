@@ -6,10 +6,10 @@ import { InputError } from '../../core/errors.js';
 import type { PcmFormat } from '../../core/pcm-format.js';
 import { TokenLab } from '../../api/client.js';
 import type { TranscriptionVerbose } from '../../api/transcriptions.js';
-import { WavReader } from '../../codecs/wav-reader.js';
 import { encodeWav } from '../../codecs/wav-writer.js';
 import { startEmulator } from '../../emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../emulator/emulator-options.js';
+import { decode } from '../../streams/decode.js';
 import { ResampleStream } from '../../streams/resample-stream.js';
 import { VadChunker, type VadUtterance } from '../../streams/vad-chunker.js';
 import { formatBytes, formatMs, printJson, type CliIo } from '../cli-io.js';
@@ -102,14 +102,11 @@ export async function demoCommand(args: string[], io: CliIo): Promise<ExitCode> 
     const decoded = await timed(
       'decode',
       async () => {
-        const reader = new WavReader({ encoding: 's16le' });
-        let format: PcmFormat | undefined;
-        reader.once('format', (f: PcmFormat) => (format = f));
-        const pcm = await collect(Readable.from([wav.bytes]).pipe(reader));
-        if (!format) throw new InputError('The speech response held no audio.');
-        return { pcm, format };
+        const stream = decode(wav.bytes, { signal: io.signal });
+        const [pcm, format] = await Promise.all([collect(stream), stream.formatReady]);
+        return { pcm, format, path: stream.path };
       },
-      (d) => `${(d.pcm.length / 2 / d.format.sampleRate / d.format.channels).toFixed(2)} s of ${d.format.sampleRate} Hz PCM`,
+      (d) => `${(d.pcm.length / 2 / d.format.sampleRate / d.format.channels).toFixed(2)} s of ${d.format.sampleRate} Hz PCM (${d.path})`,
     );
 
     const resampled = await timed(
