@@ -695,7 +695,7 @@ async function main(): Promise<void> {
     'Symmetric folding (y = sum c[j] (x[j] + x[W-1-j]), reversed loads by shuffle, pairs sharing the half-row) was built and measured ' +
       'on a 305-tap 2:1 decimator: 21.1 equivalent GMAC/s against 20.7 for the plain kernel, i.e. no gain: the fold trades a multiply for an ' +
       'add plus a shuffle, and this kernel is bound by FP issue, not multiplies. Not kept. Half-band stages for 2:1 are not usable at this ' +
-      'quality: their transition is centred on the output Nyquist frequency, so tones just above it alias back far above -110 dB; a half-band ' +
+      'quality: their transition is centred on the output Nyquist frequency, so tones just above it alias back much louder than -110 dB; a half-band ' +
       'does serve as the cheap second stage of the two-stage upsampler. speex q7 (also one sharp stage, ~105 dB) is the fair comparison.',
     '',
     '### Speed (x realtime; chunk = input per call)',
