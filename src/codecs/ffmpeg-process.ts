@@ -83,7 +83,8 @@ export class FfmpegProcess extends Duplex {
   /** The arguments ffmpeg runs with. */
   readonly args: readonly string[];
 
-  readonly #child: ChildProcess;
+  // Undefined only when the signal was already aborted: then no process is started at all.
+  readonly #child: ChildProcess | undefined;
   readonly #killGraceMs: number;
   readonly #stderrTailBytes: number;
   readonly #pipedOut: boolean;
@@ -125,6 +126,16 @@ export class FfmpegProcess extends Duplex {
     this.args = Object.freeze([...options.args]);
     this.ffmpeg = resolveFfmpeg({ ffmpegPath: options.ffmpegPath });
 
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.#child = undefined;
+      this.pid = undefined;
+      this.#exited = true;
+      this.#closed = true;
+      this.destroy(abortError(signal));
+      return;
+    }
+
     const child = spawn(this.ffmpeg.path, this.args, {
       stdio: [pipedIn ? 'pipe' : 'ignore', pipedOut ? 'pipe' : 'ignore', 'pipe'],
       windowsHide: true,
@@ -156,15 +167,10 @@ export class FfmpegProcess extends Duplex {
     child.stderr?.on('data', (chunk: Buffer) => this.#keepStderr(chunk));
     child.stderr?.on('error', () => {});
 
-    const signal = options.signal;
     if (signal) {
-      if (signal.aborted) {
-        this.destroy(abortError(signal));
-      } else {
-        this.#signal = signal;
-        this.#onAbort = () => this.destroy(abortError(signal));
-        signal.addEventListener('abort', this.#onAbort, { once: true });
-      }
+      this.#signal = signal;
+      this.#onAbort = () => this.destroy(abortError(signal));
+      signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
 
@@ -213,7 +219,7 @@ export class FfmpegProcess extends Duplex {
   #onSpawnError(err: NodeJS.ErrnoException): void {
     if (this.#exited) return;
     // 'error' without a pid means the spawn itself failed; there is no child to wait for.
-    if (this.#child.pid === undefined || err.code === 'ENOENT' || err.code === 'EACCES') {
+    if (this.#child?.pid === undefined || err.code === 'ENOENT' || err.code === 'EACCES') {
       this.#markExited(null, null);
       const wrapped =
         err.code === 'ENOENT' || err.code === 'EACCES'
@@ -234,7 +240,7 @@ export class FfmpegProcess extends Duplex {
     this.#exitSignal = signal;
     if (this.#killTimer) clearTimeout(this.#killTimer);
     this.#killTimer = undefined;
-    untrack(this.#child);
+    if (this.#child) untrack(this.#child);
     this.#releaseWrite();
     const waiters = this.#exitWaiters;
     this.#exitWaiters = [];
@@ -272,11 +278,11 @@ export class FfmpegProcess extends Duplex {
   }
 
   override _read(): void {
-    this.#child.stdout?.resume();
+    this.#child?.stdout?.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    const stdin = this.#child.stdin;
+    const stdin = this.#child?.stdin;
     if (!stdin || this.#exited || stdin.destroyed || stdin.writableEnded) {
       this.#discardedBytes += chunk.length;
       callback();
@@ -291,7 +297,7 @@ export class FfmpegProcess extends Duplex {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    const stdin = this.#child.stdin;
+    const stdin = this.#child?.stdin;
     if (stdin && !stdin.destroyed) stdin.end();
     if (this.#pipedOut) {
       callback();
@@ -308,8 +314,8 @@ export class FfmpegProcess extends Duplex {
     this.#signal = undefined;
     this.#onAbort = undefined;
     const child = this.#child;
-    child.stdin?.destroy();
-    child.stdout?.destroy();
+    child?.stdin?.destroy();
+    child?.stdout?.destroy();
     const finalCb = this.#pendingFinal;
     this.#pendingFinal = undefined;
     this.#releaseWrite();
@@ -317,7 +323,7 @@ export class FfmpegProcess extends Duplex {
       finalCb?.(err);
       callback(err);
     };
-    if (this.#exited || child.pid === undefined) {
+    if (this.#exited || child?.pid === undefined) {
       done();
       return;
     }
