@@ -47,3 +47,27 @@ describe('tokenlab-audio CLI with stdin and stdout', () => {
     expect(run.stderr).toMatch(/TOKENLAB_API_KEY/);
   });
 });
+
+describe('split --format ogg-opus', () => {
+  it('writes Ogg/Opus files', async () => {
+    const res = await fetch(`${emu.url}/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({ input: 'One sentence.\n\nAnother sentence after a paragraph break.', response_format: 'wav' }),
+    });
+    const { writeFile } = await import('node:fs/promises');
+    const input = path.join(dir, 'two.wav');
+    await writeFile(input, Buffer.from(await res.arrayBuffer()));
+    const outDir = path.join(dir, 'opus-parts');
+    const run = await runCliProcess(['split', input, '-o', outDir, '--format', 'ogg-opus', '--json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.utterances.length).toBe(2);
+    for (const u of doc.utterances) {
+      expect(u.file).toMatch(/\.opus$/);
+      const bytes = await readFile(path.join(outDir, u.file));
+      expect(bytes.toString('ascii', 0, 4)).toBe('OggS');
+      expect(bytes.includes(Buffer.from('OpusHead'))).toBe(true);
+    }
+  });
+});

@@ -1,13 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encodeWav } from '../../codecs/wav-writer.js';
-import { ffmpegArgs } from '../../codecs/ffmpeg-args.js';
-import { FfmpegProcess } from '../../codecs/ffmpeg-process.js';
 import type { PcmFormat } from '../../core/pcm-format.js';
 import { decodeUploadToPcm, STT_SAMPLE_RATE } from '../../emulator/upload-decoder.js';
+import { encode } from '../../streams/encode.js';
 import { VadChunker, type VadUtterance } from '../../streams/vad-chunker.js';
 import { formatMs, printJson, status, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -38,13 +37,8 @@ async function writeUtterance(u: VadUtterance, target: string, kind: 'wav' | 'og
     return;
   }
   const temp = `${target}.${process.pid}.tmp`;
-  const args = ffmpegArgs()
-    .input('pipe:0', { format: 's16le', sampleRate: u.format.sampleRate, channels: u.format.channels })
-    .output(temp, { format: 'ogg', codec: 'libopus', bitrate: 32_000 })
-    .build();
   try {
-    const encoder = new FfmpegProcess({ args, stdout: 'none', signal: io.signal });
-    await pipeline(Readable.from([u.pcm]), encoder);
+    await pipeline(encode(u.pcm, { format: 'ogg-opus', inputFormat: u.format, bitrate: 32_000, signal: io.signal }), createWriteStream(temp));
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
