@@ -14,13 +14,13 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError, FormatError } from '../core/errors.js';
 import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '../core/pcm-format.js';
-import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
 import { type WavHeader, WavHeaderParser } from '../codecs/wav-header.js';
 import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
 import { ApiError, ConnectionError, apiErrorFromResponse } from './errors.js';
 import { FrameAligner } from './frame-aligner.js';
 import { ResampleStream } from '../streams/resample-stream.js';
+import { decode } from '../streams/decode.js';
 import type { RequestOptions } from './request-options.js';
 import { assertNoSecrets } from './secret-guard.js';
 import { type SpeechAudioFormat, SPEECH_SNIFF_BYTES, contentTypeOfFormat, detectSpeechFormat, pcmParamsOf } from './speech-format.js';
@@ -262,7 +262,8 @@ export class SpeechAudio extends Readable {
 
   /**
    * The audio as PCM. Raw `pcm` and 16-bit / float WAV are unwrapped in-process (no ffmpeg) and converted with
-   * the in-process resampler when `format` differs; other formats are decoded by ffmpeg. Without `format`, raw and WAV audio keep their
+   * the in-process resampler when `format` differs; other formats go through `decode()` (in-process for
+   * Ogg/Opus, ffmpeg for MP3, AAC, FLAC). Without `format`, raw and WAV audio keep their
    * own layout and compressed audio comes out as 24 kHz mono s16le.
    * @throws FormatError (on the stream) when the audio cannot be decoded.
    */
@@ -292,27 +293,21 @@ export class SpeechAudio extends Readable {
     out.once('close', () => {
       if (!this.readableEnded) this.destroy();
     });
-    // Compressed audio (mp3, opus, aac, flac, or WAV in an unusual coding) goes through ffmpeg.
-    let ffmpeg: FfmpegProcess;
+    // Compressed audio (mp3, opus, aac, flac, or WAV in an unusual coding): decode() picks the cheapest path
+    // (in-process Ogg/Opus and WebM/Opus, ffmpeg for the rest).
+    let decoded: Readable;
     try {
-      ffmpeg = new FfmpegProcess({
-        args: [
-          '-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-vn',
-          '-f', target.encoding, '-acodec', `pcm_${target.encoding}`,
-          '-ar', String(target.sampleRate), '-ac', String(target.channels), 'pipe:1',
-        ],
-      });
+      decoded = decode(this, { to: target, contentType: this.contentType });
     } catch (e) {
       queueMicrotask(() => out.destroy(e as Error));
       return out as unknown as PcmReadable;
     }
-    this.once('error', (e) => ffmpeg.destroy(e));
-    ffmpeg.once('error', (e) => out.destroy(e));
+    this.once('error', (e) => out.destroy(e));
+    decoded.once('error', (e: Error) => out.destroy(e));
     out.once('close', () => {
-      if (!ffmpeg.destroyed) ffmpeg.destroy();
+      if (!decoded.destroyed) decoded.destroy();
     });
-    this.pipe(ffmpeg);
-    ffmpeg.pipe(new FrameAligner(bytesPerFrame(target))).pipe(out);
+    decoded.pipe(new FrameAligner(bytesPerFrame(target))).pipe(out);
     return out as unknown as PcmReadable;
   }
 

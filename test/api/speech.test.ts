@@ -77,14 +77,17 @@ describe('speech.create', () => {
     for (const c of chunks) expect(c.length % 8).toBe(0);
   });
 
-  it('compressed audio (mp3) decodes to PCM through ffmpeg, in whole frames', async () => {
-    const audio = await client.audio.speech.create({ input: 'Compressed speech here.', response_format: 'mp3' });
-    expect(audio.format).toBe('mp3');
-    expect(audio.nativePcmFormat).toBeUndefined();
-    const pcm = audio.pcm({ sampleRate: 16000, channels: 1, encoding: 's16le' });
-    const { bytes, chunks } = await collect(pcm);
-    expect(bytes).toBeGreaterThan(16000);
-    for (const c of chunks) expect(c.length % 2).toBe(0);
+  it('compressed audio (mp3 via ffmpeg, opus in-process) decodes to PCM in whole frames', async () => {
+    for (const fmt of ['mp3', 'opus'] as const) {
+      const audio = await client.audio.speech.create({ input: 'Compressed speech here.', response_format: fmt });
+      expect(audio.format).toBe(fmt);
+      expect(audio.nativePcmFormat).toBeUndefined();
+      const pcm = audio.pcm({ sampleRate: 16000, channels: 1, encoding: 's16le' });
+      expect(pcm.format).toEqual({ sampleRate: 16000, channels: 1, encoding: 's16le' });
+      const { bytes, chunks } = await collect(pcm);
+      expect(bytes).toBeGreaterThan(16000);
+      for (const c of chunks) expect(c.length % 2).toBe(0);
+    }
   });
 
   it('a WAV answered to a pcm request is unwrapped, not played as noise', async () => {
