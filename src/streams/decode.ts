@@ -157,6 +157,7 @@ export class DecodeStream extends ChainReadable {
     });
     // Nobody has to await it: a failure is also emitted as 'error'.
     this.formatReady.catch(() => {});
+    this.#headSource = source.stream;
     this.#readHead(source.stream);
   }
 
@@ -202,7 +203,13 @@ export class DecodeStream extends ChainReadable {
     );
   }
 
+  /** The input while its first bytes are read (before the chain owns it). */
+  #headSource: Readable | null = null;
+
   protected override onDestroy(error: Error | null): void {
+    // Destroyed (or aborted) while still sniffing: the chain does not own the input yet.
+    this.#headSource?.destroy();
+    this.#headSource = null;
     this.#rejectFormat(error ?? new FormatError('decode: destroyed before the format was known.', 'TLA_ERR_DESTROYED'));
   }
 
@@ -239,6 +246,7 @@ export class DecodeStream extends ChainReadable {
       }
       cleanup();
       source.pause();
+      this.#headSource = null;
       this.#start(plan, source, [bytes], ended);
     };
     const onData = (chunk: Buffer): void => {

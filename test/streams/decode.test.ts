@@ -142,6 +142,41 @@ describe('decode: chunking, inputs, conversion', () => {
     expect(r.path).toBe('pcm');
   });
 
+  it('holds back its input while nobody reads (backpressure reaches the source)', async () => {
+    const wav = readFileSync(file('sine.s16.wav'));
+    let pulled = 0;
+    const source = new Readable({
+      read() {
+        // An endless WAV, like a live stream: the header, then the same second of samples forever.
+        const chunk = pulled === 0 ? wav : wav.subarray(wav.indexOf('data') + 8);
+        pulled += chunk.length;
+        setImmediate(() => this.push(chunk));
+      },
+    });
+    const s = decode(source);
+    await new Promise((r) => setTimeout(r, 150));
+    // Nothing read: only what fills the buffers between source and reader was pulled (not megabytes).
+    expect(pulled).toBeLessThan(1_000_000);
+    let got = 0;
+    s.on('data', (c: Buffer) => (got += c.length));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toBeGreaterThan(0);
+    s.destroy();
+    expect(source.destroyed || (await new Promise((r) => setTimeout(r, 10)), source.destroyed)).toBe(true);
+  });
+
+  it('an abort while the first bytes are awaited ends at once and releases the input', async () => {
+    const controller = new AbortController();
+    const source = new Readable({ read() {} });
+    const s = decode(source, { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const { error } = await settle(s);
+    expect(error?.name).toBe('AbortError');
+    expect(source.destroyed).toBe(true);
+    await expect(s.formatReady).rejects.toThrow();
+  });
+
   it('can be forced through ffmpeg for comparison', async () => {
     const s = decode(file('chirp.s16.wav'), { decoder: 'ffmpeg' });
     const pcm = await collect(s);
