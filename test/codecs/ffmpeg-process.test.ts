@@ -176,6 +176,22 @@ describe('FfmpegProcess', () => {
   });
 });
 
+describe('FfmpegProcess input backpressure', () => {
+  it('holds write callbacks while nobody reads the output, and releases them all when reading starts', async () => {
+    const proc = new FfmpegProcess({ args: COPY, highWaterMark: 16 * 1024 });
+    const chunk = Buffer.alloc(64 * 1024);
+    const total = 120; // 7.5 MB: far more than the pipes and ffmpeg buffer
+    let done = 0;
+    for (let i = 0; i < total; i++) proc.write(chunk, () => done++);
+    proc.end();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBeLessThan(total);
+    const out = await collect(proc);
+    expect(done).toBe(total);
+    expect(out.length).toBe(total * chunk.length);
+  });
+});
+
 describe('runFfmpeg', () => {
   it('resolves on success and rejects with FfmpegError on failure', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'tla-run-')), 'a.wav');
