@@ -7,7 +7,7 @@ import { ApiError, ConnectionError, ServerError } from '../../src/api/errors.js'
 import { InputError } from '../../src/core/errors.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle, EmulatorFault } from '../../src/emulator/emulator-options.js';
-import { startLoopback, type LoopbackServer } from '../transports/loopback-server.js';
+import { startLoopback, waitFor, type LoopbackServer } from '../transports/loopback-server.js';
 
 const KEY = 'sk-test-speech-0123456789abcdefXYZ';
 let emu: EmulatorHandle;
@@ -269,6 +269,23 @@ describe('speech.create', () => {
     audio.resume();
     await closed;
     expect(audio.destroyed).toBe(true);
+  });
+
+  it('aborting mid-body frees the socket', async () => {
+    const server: LoopbackServer = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/pcm' });
+      const timer = setInterval(() => res.write(Buffer.alloc(960)), 10);
+      res.once('close', () => clearInterval(timer));
+    });
+    extra.push(server);
+    const c = new TokenLab({ apiKey: KEY, baseURL: server.url });
+    extra.push(c);
+    const ac = new AbortController();
+    const audio = await c.audio.speech.create({ input: 'endless', response_format: 'pcm' }, { signal: ac.signal });
+    const reading = collect(audio).catch((e: unknown) => e);
+    setTimeout(() => ac.abort(), 50);
+    expect(await reading).toMatchObject({ name: 'AbortError' });
+    await waitFor(() => server.sockets.size === 0);
   });
 
   it('abort signal before and during', async () => {
