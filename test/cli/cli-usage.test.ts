@@ -1,4 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.js';
+import type { CliIo } from '../../src/cli/cli-io.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { runCliProcess } from './run-cli-process.js';
@@ -14,7 +17,20 @@ afterAll(async () => {
 
 const noStack = (text: string): void => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
-describe('tokenlab-audio CLI: usage, exit codes, secrets', () => {
+/** The same entry point as the executable, in this process (for the many small cases). */
+async function inProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d));
+  stderr.on('data', (d: Buffer) => (err += d));
+  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, signal: new AbortController().signal, cwd: process.cwd() };
+  const code = await runCli(args, io);
+  return { code, stdout: out, stderr: err };
+}
+
+describe('tokenlab-audio executable (child processes)', () => {
   it('node bin/tokenlab-audio.cjs --help prints the usage and exits 0 (built or from source)', async () => {
     const run = await runCliProcess(['--help'], { fromSource: false });
     expect(run.code).toBe(0);
@@ -29,13 +45,6 @@ describe('tokenlab-audio CLI: usage, exit codes, secrets', () => {
     expect(missing.stderr).toMatch(/-o out\.mp3/);
     expect(missing.stderr).toMatch(/^Usage: tokenlab-audio speak/m);
     noStack(missing.stderr);
-    const unknown = await runCliProcess(['models', '--frobnicate']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
-    noStack(unknown.stderr);
-    const command = await runCliProcess(['dance']);
-    expect(command.code).toBe(2);
-    expect(command.stderr).toMatch(/Unknown command: dance/);
   });
 
   it('says how to set the key when there is none (exit 3)', async () => {
@@ -44,17 +53,13 @@ describe('tokenlab-audio CLI: usage, exit codes, secrets', () => {
     expect(run.stderr).toMatch(/TOKENLAB_API_KEY/);
   });
 
-  it('lists models as a table and as JSON, never printing the key', async () => {
-    const table = await runCliProcess(['models', '--recommended-for', 'tts'], { env: { TOKENLAB_API_KEY: KEY, TOKENLAB_BASE_URL: emu.url } });
-    expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^MODEL\s+CATEGORY/);
-    expect(table.stdout).toMatch(/^gpt-4o-mini-tts\s+tts/m);
+  it('lists models as JSON with the key from the command line, never printing it', async () => {
     const json = await runCliProcess(['models', '--json', '--api-key', KEY, '--base-url', emu.url]);
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout);
     expect(doc.data.map((m: { id: string }) => m.id)).toContain('whisper-1');
     expect(doc.requestId).toMatch(/^req_/);
-    for (const run of [table, json]) expect(run.stdout + run.stderr).not.toContain(KEY);
+    expect(json.stdout + json.stderr).not.toContain(KEY);
   });
 
   it('reports an API error with its request id, exit 4, without the key', async () => {
@@ -64,14 +69,58 @@ describe('tokenlab-audio CLI: usage, exit codes, secrets', () => {
     expect(run.stderr).toMatch(/req_[0-9a-f]+/);
     expect(run.stdout + run.stderr).not.toContain(wrong);
     noStack(run.stderr);
-    const json = await runCliProcess(['models', '--json', '--api-key', wrong, '--base-url', emu.url]);
-    expect(json.code).toBe(4);
-    expect(JSON.parse(json.stdout).error).toMatchObject({ exitCode: 4, status: 401 });
+  });
+});
+
+describe('tokenlab-audio usage and exit codes (in process)', () => {
+  it('exit 2 for unknown options, commands and bad values, with the usage line', async () => {
+    const unknown = await inProcess(['models', '--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
+    expect(unknown.stderr).toMatch(/^Usage: tokenlab-audio models/m);
+    const command = await inProcess(['dance']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toMatch(/Unknown command: dance/);
+    const speed = await inProcess(['speak', 'hi', '-o', 'x.mp3', '--speed', '9']);
+    expect(speed.code).toBe(2);
+    expect(speed.stderr).toMatch(/--speed must be a number from 0.25 to 4/);
+    const format = await inProcess(['transcribe', 'a.wav', '--format', 'docx']);
+    expect(format.code).toBe(2);
+    const extra = await inProcess(['models', 'surplus']);
+    expect(extra.code).toBe(2);
+    expect(await inProcess([])).toMatchObject({ code: 2 });
+    expect((await inProcess(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await inProcess(['speak', '--help'])).stdout).toMatch(/^Usage: tokenlab-audio speak/);
   });
 
-  it('reports a connection failure with exit 5', async () => {
-    const run = await runCliProcess(['models', '--api-key', KEY, '--base-url', 'http://127.0.0.1:9/v1']);
+  it('prints the model table with a header and ranks', async () => {
+    const table = await inProcess(['models', '--recommended-for', 'tts'], { TOKENLAB_API_KEY: KEY, TOKENLAB_BASE_URL: emu.url });
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^MODEL\s+CATEGORY\s+PROVIDER\s+STATUS\s+OPERATIONS\s+RANK/);
+    expect(table.stdout.split('\n')[1]).toMatch(/^gpt-4o-mini-tts\s+tts\s+openai\s+active \(latest\)\s+speech\s+#1/);
+  });
+
+  it('gives a JSON error document with --json', async () => {
+    const run = await inProcess(['models', '--json', '--api-key', 'sk-nope-nope', '--base-url', emu.url]);
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ exitCode: 4, status: 401 });
+    expect(run.stdout).not.toContain('sk-nope-nope');
+  });
+
+  it('exit 5 when the API cannot be reached', async () => {
+    const run = await inProcess(['models', '--api-key', KEY, '--base-url', 'http://127.0.0.1:9/v1']);
     expect(run.code).toBe(5);
     noStack(run.stderr);
+  });
+
+  it('exit 3 for input problems: missing files, directories, empty text', async () => {
+    expect((await inProcess(['speak', '--input-file', '/nonexistent/words.txt', '-o', 'x.mp3'], { TOKENLAB_API_KEY: KEY })).code).toBe(3);
+    expect((await inProcess(['speak', '   ', '-o', 'x.mp3'], { TOKENLAB_API_KEY: KEY })).code).toBe(3);
+    const directory = await inProcess(['transcribe', process.cwd()], { TOKENLAB_API_KEY: KEY });
+    expect(directory.code).toBe(3);
+    expect(directory.stderr).toMatch(/is a directory/);
+    const missing = await inProcess(['transcribe', '/nonexistent/talk.wav'], { TOKENLAB_API_KEY: KEY });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/No such file/);
   });
 });

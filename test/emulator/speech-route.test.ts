@@ -101,7 +101,7 @@ describe('POST /v1/audio/speech', () => {
     [{ input: 'x', response_format: 'ogg' }, 'response_format', 'unsupported_value'],
     [{ input: 'x', model: 'tts-1', stream_format: 'sse' }, 'stream_format', 'unsupported_value'],
     [{ input: 'x', stream_format: 'chunks' }, 'stream_format', 'invalid_enum_value'],
-  ])('rejects %j with 400 naming %s', async (body, field, code) => {
+  ])('rejects an invalid body (#%#) with 400 naming the field', async (body, field, code) => {
     const res = await speak(body);
     expect(res.status).toBe(400);
     const json = (await res.json()) as any;

@@ -130,7 +130,7 @@ describe('POST /v1/audio/transcriptions', () => {
     [{ model: 'whisper-1', temperature: '1.5' }, 'temperature', 'out_of_range'],
     [{ model: 'whisper-1', 'timestamp_granularities[]': 'sentence' }, 'timestamp_granularities', 'invalid_enum_value'],
     [{ model: 'gpt-4o-transcribe', response_format: 'srt' }, 'response_format', 'unsupported_value'],
-  ])('rejects fields %j naming %s', async (fields, field, code) => {
+  ])('rejects invalid fields (#%#) naming the field', async (fields, field, code) => {
     const res = await post('/audio/transcriptions', form(fields as Record<string, string>));
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).validation_errors[0]).toMatchObject({ field, code });
