@@ -2,7 +2,7 @@ import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../core/errors.js';
 import type { PcmFormat } from '../core/pcm-format.js';
 import { OggPacketParser, type OggPacketInfo, type OggParseStats } from './ogg-packet-parser.js';
-import { OpusDecoder, parseOpusHead, type OpusCorruptPolicy, type OpusHead, type OpusSampleRate } from './opus.js';
+import { OpusDecoder, parseOpusHead, type OpusCorruptPacket, type OpusCorruptPolicy, type OpusHead, type OpusSampleRate } from './opus.js';
 import { OutputTrimmer } from './output-trimmer.js';
 
 /** Options of {@link OggOpusDecoder}. */
@@ -197,6 +197,21 @@ export class OggOpusDecoder extends Transform {
     this.emit('head', head);
   }
 }
+
+/** Typed events of {@link OggOpusDecoder} (plus those of a Transform). */
+export interface OggOpusDecoder {
+  on(event: 'head', listener: (head: OpusHead) => void): this;
+  on(event: 'format', listener: (format: PcmFormat) => void): this;
+  on(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  on(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'head', listener: (head: OpusHead) => void): this;
+  once(event: 'format', listener: (format: PcmFormat) => void): this;
+  once(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  once(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 
 function isMagic(packet: Uint8Array, magic: string): boolean {
   if (packet.length < magic.length) return false;

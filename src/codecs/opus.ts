@@ -272,6 +272,19 @@ export class OpusDecoder extends Transform {
   }
 }
 
+/** Typed events of {@link OpusDecoder} (plus those of a Transform). */
+export interface OpusDecoder {
+  on(event: 'head', listener: (head: OpusHead) => void): this;
+  on(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  on(event: 'tags', listener: (packet: Buffer) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'head', listener: (head: OpusHead) => void): this;
+  once(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  once(event: 'tags', listener: (packet: Buffer) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+
 /** Options of {@link OpusEncoder}. */
 export interface OpusEncoderOptions {
   /** Input PCM rate (an Opus rate). Default 48000. */

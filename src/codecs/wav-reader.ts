@@ -190,6 +190,19 @@ export class WavReader extends Transform {
   }
 }
 
+/** Typed events of {@link WavReader} (plus those of a Transform). */
+export interface WavReader {
+  on(event: 'header', listener: (header: WavHeader) => void): this;
+  on(event: 'format', listener: (format: PcmFormat) => void): this;
+  on(event: 'truncated', listener: (info: WavTruncation) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'header', listener: (header: WavHeader) => void): this;
+  once(event: 'format', listener: (format: PcmFormat) => void): this;
+  once(event: 'truncated', listener: (info: WavTruncation) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+
 function allocAligned(byteLength: number): Buffer {
   const out = Buffer.allocUnsafe(byteLength);
   // Pooled Buffers are 8-byte aligned in practice; typed views below rely on it, so make sure.

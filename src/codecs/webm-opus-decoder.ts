@@ -1,7 +1,7 @@
 import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../core/errors.js';
 import type { PcmFormat } from '../core/pcm-format.js';
-import { OpusDecoder, parseOpusHead, type OpusCorruptPolicy, type OpusHead, type OpusSampleRate } from './opus.js';
+import { OpusDecoder, parseOpusHead, type OpusCorruptPacket, type OpusCorruptPolicy, type OpusHead, type OpusSampleRate } from './opus.js';
 import { OutputTrimmer } from './output-trimmer.js';
 
 /** Options of {@link WebmOpusDecoder}. */
@@ -352,6 +352,21 @@ export class WebmOpusDecoder extends Transform {
     }
   }
 }
+
+/** Typed events of {@link WebmOpusDecoder} (plus those of a Transform). */
+export interface WebmOpusDecoder {
+  on(event: 'head', listener: (head: OpusHead) => void): this;
+  on(event: 'format', listener: (format: PcmFormat) => void): this;
+  on(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  on(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'head', listener: (head: OpusHead) => void): this;
+  once(event: 'format', listener: (format: PcmFormat) => void): this;
+  once(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  once(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 
 function readUint(data: Uint8Array): number {
   let v = 0;
