@@ -221,7 +221,7 @@ abstract class AudioUploadResource {
         result = JSON.parse(text);
       } catch (e) {
         if (wantsJson) {
-          throw new ApiError({ status: res.status, requestId: res.requestId, message: `Expected a JSON transcription, got: ${this.#http.redact(text.slice(0, 80))}`, cause: e }, 'TLA_ERR_API_BAD_RESPONSE');
+          throw new ApiError({ status: res.status, requestId: res.requestId, message: `Expected a JSON transcription, got: ${this.#http.redact(text).slice(0, 80)}`, cause: e }, 'TLA_ERR_API_BAD_RESPONSE');
         }
       }
       // A text format answered as JSON {text}: hand back the text, as asked.

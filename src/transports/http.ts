@@ -235,7 +235,7 @@ export class HttpTransport {
     try {
       return JSON.parse(text) as T;
     } catch (e) {
-      throw new ApiError({ status: res.status, requestId: res.requestId, message: `The server answered ${res.status} with a body that is not JSON (${this.redact(text.slice(0, 80))}…)`, cause: e }, 'TLA_ERR_API_BAD_RESPONSE');
+      throw new ApiError({ status: res.status, requestId: res.requestId, message: `The server answered ${res.status} with a body that is not JSON (${this.redact(text).slice(0, 80)}…)`, cause: e }, 'TLA_ERR_API_BAD_RESPONSE');
     }
   }
 
