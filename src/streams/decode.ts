@@ -157,11 +157,18 @@ export class DecodeStream extends ChainReadable {
     });
     // Nobody has to await it: a failure is also emitted as 'error'.
     this.formatReady.catch(() => {});
+    if (to) {
+      // The output layout is what was asked for, whatever the path: known now, so a consumer that
+      // needs `format` at once (encode(), a PacedOutput) can have it. 'format' still fires once.
+      this.#format = to;
+      this.#resolveFormat(to);
+      process.nextTick(() => this.#emitFormat(to));
+    }
     this.#headSource = source.stream;
     this.#readHead(source.stream);
   }
 
-  /** The output PCM layout, once known (at once when `to` was given and the path chosen). */
+  /** The output PCM layout: `to` at once when given, otherwise known after the header (see `formatReady`). */
   get format(): PcmFormat | undefined {
     return this.#format;
   }
@@ -178,11 +185,19 @@ export class DecodeStream extends ChainReadable {
     return this.#sniff;
   }
 
+  #formatEmitted = false;
+
   #setFormat(format: PcmFormat): void {
     if (this.#format) return;
     this.#format = format;
-    this.emit('format', format);
     this.#resolveFormat(format);
+    this.#emitFormat(format);
+  }
+
+  #emitFormat(format: PcmFormat): void {
+    if (this.#formatEmitted) return;
+    this.#formatEmitted = true;
+    this.emit('format', format);
   }
 
   protected override fail(err: Error): void {

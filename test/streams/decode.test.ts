@@ -6,6 +6,7 @@ import { FormatError, InputError } from '../../src/core/errors.js';
 import { REALTIME_PCM, type PcmFormat } from '../../src/core/pcm-format.js';
 import { FfmpegError, FfmpegNotFoundError } from '../../src/codecs/ffmpeg-errors.js';
 import { decode, type DecodeFrom, type DecodeStream } from '../../src/streams/decode.js';
+import { encode } from '../../src/streams/encode.js';
 import { availableFixtures, FIXTURE_DIR, type Fixture } from '../../scripts/make-fixtures.js';
 import { chunked, collect, ffmpegBytes, maxF32Diff, maxS16Diff, processGone, seededRandom } from '../codecs/test-audio.js';
 
@@ -98,6 +99,17 @@ describe('decode: chunking, inputs, conversion', () => {
     expect(s.format).toEqual(REALTIME_PCM);
     expect(s.pipeline.some((p) => p.startsWith('resample 48000 Hz stereo'))).toBe(true);
     expect(pcm.length).toBe(24_000 * 2);
+  });
+
+  it('knows its format at once when `to` is given, so it can feed encode() directly', async () => {
+    const d = decode(file('chirp.opus'), { to: REALTIME_PCM });
+    expect(d.format).toEqual(REALTIME_PCM);
+    const events: PcmFormat[] = [];
+    d.on('format', (f: PcmFormat) => events.push(f));
+    const wav = await collect(encode(d, { format: 'wav' }));
+    expect(events).toEqual([REALTIME_PCM]);
+    expect(wav.readUInt32LE(24)).toBe(24_000);
+    expect(wav.length - wav.indexOf('data') - 8).toBe(24_000 * 0.8 * 2);
   });
 
   it('lets ffmpeg convert on the ffmpeg path', async () => {
