@@ -225,3 +225,46 @@ describe('Ogg/Opus muxer and encoder', () => {
     expect(await result).toBeInstanceOf(FormatError);
   });
 });
+
+describe('OggOpusDemuxer', () => {
+  it('gives the same packets the encoder produced, without headers, for any chunking', async () => {
+    const { OggOpusDemuxer } = await import('../../src/codecs/ogg-opus-demuxer.js');
+    const { OpusEncoder } = await import('../../src/codecs/opus.js');
+    const pcm = sine(48000, 2, 48000);
+    const encoder = new OpusEncoder({ sampleRate: 48000, channels: 2 });
+    const packets: Buffer[] = [];
+    encoder.encodeChunk(pcm, (p) => packets.push(p));
+    encoder.finish((p) => packets.push(p));
+    const muxer = new OggOpusMuxer({ channels: 2, serial: 3, pageDurationMs: 60 });
+    const ogg = collect(muxer);
+    for (const p of packets) muxer.write(p);
+    muxer.end();
+    const bytes = await ogg;
+    for (const chunks of [[bytes], chunked(bytes, 'bytewise'), chunked(bytes, seededRandom(8), 500)]) {
+      const demuxer = new OggOpusDemuxer();
+      let head: unknown;
+      demuxer.on('head', (h: unknown) => (head = h));
+      const got: Buffer[] = [];
+      demuxer.on('data', (p: Buffer) => got.push(p));
+      const done = new Promise((resolve, reject) => {
+        demuxer.once('end', resolve);
+        demuxer.once('error', reject);
+      });
+      for (const c of chunks) demuxer.write(c);
+      demuxer.end();
+      await done;
+      expect(head).toMatchObject({ channels: 2, preSkip: 312 });
+      expect(got.length).toBe(packets.length);
+      for (let i = 0; i < packets.length; i++) expect(got[i]!.equals(packets[i]!)).toBe(true);
+    }
+  });
+
+  it('rejects Ogg that is not Opus', async () => {
+    const { OggOpusDemuxer } = await import('../../src/codecs/ogg-opus-demuxer.js');
+    const vorbis = availableFixtures().find((f) => f.codec === 'vorbis')!;
+    const demuxer = new OggOpusDemuxer();
+    const result = collect(demuxer).then(() => undefined, (e: unknown) => e);
+    demuxer.end(readFileSync(path.join(FIXTURE_DIR, vorbis.file)));
+    expect(((await result) as FormatError).code).toBe('TLA_ERR_OGG_NOT_OPUS');
+  });
+});
