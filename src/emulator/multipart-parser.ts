@@ -86,13 +86,52 @@ export class MultipartParser extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = undefined;
     try {
-      this.consume(buf, callback);
+      const carry = this.carry;
+      this.carry = undefined;
+      if (carry && this.state === 'body') {
+        this.continueBody(carry, chunk, callback);
+        return;
+      }
+      // Outside part bodies carries are a few header bytes: joining them is cheap.
+      this.consume(carry ? Buffer.concat([carry, chunk]) : chunk, callback);
     } catch (error) {
       callback(error as Error);
     }
+  }
+
+  /**
+   * A part body whose previous chunk ended with what may be the start of the delimiter (`carry`):
+   * decide with the first bytes of `chunk` instead of copying the whole chunk behind the carry.
+   */
+  private continueBody(carry: Buffer, chunk: Buffer, callback: (error?: Error | null) => void): void {
+    const need = this.delimiter.length - carry.length;
+    const head = chunk.subarray(0, need);
+    if (head.equals(this.delimiter.subarray(carry.length, carry.length + head.length))) {
+      if (head.length < need) {
+        // Still undecided (a tiny chunk): both pieces are shorter than the delimiter.
+        this.carry = Buffer.concat([carry, chunk]);
+        callback();
+        return;
+      }
+      this.endPart();
+      this.state = 'after-boundary';
+      this.consume(chunk.subarray(need), callback);
+      return;
+    }
+    // Not a delimiter after all: the carried bytes were data.
+    const target = this.file;
+    if (this.emitBody(carry) && target) this.waitForDrain(target, chunk, callback);
+    else this.consume(chunk, callback);
+  }
+
+  /** Where a delimiter may begin in the last bytes of `buf` (a partial match at its end), or `buf.length`. */
+  private partialDelimiterAt(buf: Buffer, from: number): number {
+    // The delimiter starts with CR and has no other CR (boundaries cannot contain one).
+    for (let i = buf.indexOf(0x0d, Math.max(from, buf.length - this.delimiter.length + 1)); i >= 0; i = buf.indexOf(0x0d, i + 1)) {
+      if (buf.subarray(i).equals(this.delimiter.subarray(0, buf.length - i))) return i;
+    }
+    return buf.length;
   }
 
   private consume(buf: Buffer, callback: (error?: Error | null) => void): void {
@@ -152,7 +191,7 @@ export class MultipartParser extends Writable {
       }
       // body
       const at = buf.indexOf(this.delimiter, pos);
-      const safeEnd = at >= 0 ? at : Math.max(pos, buf.length - this.delimiter.length + 1);
+      const safeEnd = at >= 0 ? at : this.partialDelimiterAt(buf, pos);
       const target = this.file;
       const full = this.emitBody(buf.subarray(pos, safeEnd));
       if (at >= 0) {

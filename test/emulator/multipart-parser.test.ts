@@ -98,6 +98,31 @@ describe('MultipartParser', () => {
     }
   });
 
+  it('finds delimiters split at every position, with near-misses in the data', async () => {
+    const tricky = Buffer.concat([
+      Buffer.from(`\r\n--${BOUNDARY.slice(0, 10)}`),
+      Buffer.from('\r\r\n\r\n-\r\n--\r'),
+      Buffer.from(`\r\n--${BOUNDARY}X`.slice(0, -2)),
+      Buffer.from('tail\r'),
+    ]);
+    const doc = body([
+      { name: 'file', filename: 'a.bin', type: 'application/octet-stream', data: tricky },
+      { name: 'second', filename: 'b.bin', type: 'application/octet-stream', data: Buffer.from('\r\n-') },
+      { name: 'model', data: 'm' },
+    ]);
+    for (let size = 1; size <= BOUNDARY.length + 8; size++) {
+      const r = await parse(doc, () => size);
+      expect(r.files[0]!.data.equals(tricky), `chunk size ${size}`).toBe(true);
+      expect(r.files[1]!.data.toString('latin1'), `chunk size ${size}`).toBe('\r\n-');
+      expect(r.fields['model']).toBe('m');
+    }
+    for (let seed = 10; seed < 40; seed++) {
+      const rnd = pseudoRandom(seed);
+      const r = await parse(doc, () => 1 + Math.floor(rnd() * (BOUNDARY.length + 10)));
+      expect(r.files[0]!.data.equals(tricky), `seed ${seed}`).toBe(true);
+    }
+  });
+
   it('fails on a body without the closing boundary', async () => {
     const cut = raw.subarray(0, raw.length - 30);
     await expect(parse(cut, () => 1000)).rejects.toThrow(/closing boundary/);
