@@ -67,6 +67,13 @@ describe("the client's requests match the TokenLab OpenAPI document", () => {
     expect(lastRequest('/v1/models/tts-1/pricing').method).toBe('GET');
   });
 
+  it("the client reads realtime support from the catalog's model details", async () => {
+    expect(await client.models.supportsRealtime('gpt-realtime')).toBe(true);
+    expect(await client.models.supportsRealtime('gpt-realtime-mini')).toBe(true);
+    expect(await client.models.supportsRealtime('tts-1')).toBe(false);
+    expect(await client.models.supportsRealtime('whisper-1')).toBe(false);
+  });
+
   it.each([
     [{ input: 'Hello.' }],
     [{ input: 'Hello.', model: 'gpt-4o-mini-tts', voice: 'coral', instructions: 'Cheerful.', response_format: 'wav', speed: 1.25 }],
