@@ -17,7 +17,7 @@ import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '.
 import { type WavHeader, WavHeaderParser } from '../codecs/wav-header.js';
 import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
-import { ApiError, ConnectionError, apiErrorFromResponse } from './errors.js';
+import { ApiError, ConnectionError, apiErrorFromResponse, errorObjectOf } from './errors.js';
 import { FrameAligner } from './frame-aligner.js';
 import { ResampleStream } from '../streams/resample-stream.js';
 import { decode } from '../streams/decode.js';
@@ -604,8 +604,29 @@ function markWavLengthUnknown(head: Buffer[], header: WavHeader): void {
 
 /** The audio bytes of one response: raw bytes, or decoded `speech.audio.delta` events for SSE. */
 async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (u: SpeechUsage) => void): AsyncGenerator<Buffer> {
-  const isSse = (res.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
+  const contentType = (res.headers['content-type'] ?? '').toLowerCase();
+  const isSse = contentType.includes('text/event-stream');
   try {
+    if (contentType.startsWith('application/json')) {
+      // A JSON body on a 2xx speech response is not audio (a gateway's error or notice): never hand it out as sound.
+      const text = await http.text(res);
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // keep the text
+      }
+      const err = errorObjectOf(body);
+      throw new ApiError(
+        {
+          status: res.status,
+          requestId: res.requestId,
+          body,
+          message: `The speech response was JSON, not audio${typeof err?.message === 'string' ? `: ${err.message}` : ''}`,
+        },
+        'TLA_ERR_API_BAD_RESPONSE',
+      );
+    }
     if (!isSse) {
       for await (const chunk of res.body) yield chunk as Buffer;
       return;

@@ -129,6 +129,21 @@ describe('speech.create', () => {
     for (const ch of chunks) expect(ch.length % 2).toBe(0);
   });
 
+  it('a 200 answered with JSON instead of audio is an error, not noise', async () => {
+    const server: LoopbackServer = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_json' });
+      res.end(JSON.stringify({ error: { message: 'upstream returned no audio', type: 'upstream_error' } }));
+    });
+    extra.push(server);
+    const c = new TokenLab({ apiKey: KEY, baseURL: server.url });
+    extra.push(c);
+    const err = await c.audio.speech.create({ input: 'hi', response_format: 'pcm' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe('TLA_ERR_API_BAD_RESPONSE');
+    expect((err as ApiError).message).toContain('upstream returned no audio');
+    expect((err as ApiError).requestId).toBe('req_json');
+  });
+
   it('sse: speech.audio.delta decoded to bytes, usage from speech.audio.done; same audio as the plain stream', async () => {
     const params = { input: 'Streaming events now.', voice: 'alloy', model: 'gpt-4o-mini-tts', response_format: 'pcm' } as const;
     const sse = await client.audio.speech.create({ ...params, stream_format: 'sse' });
