@@ -5,7 +5,8 @@ export const USAGE: Record<string, string> = {
   transcribe: 'tokenlab-audio transcribe FILE [--format text|srt|vtt|json|verbose_json] [--model M] [--language xx] [--prompt TEXT] [-o OUT] [--json]',
   translate: 'tokenlab-audio translate FILE [--format text|srt|vtt|json|verbose_json] [--model M] [--prompt TEXT] [-o OUT] [--json]',
   split: 'tokenlab-audio split FILE -o DIR [--min-silence-ms N] [--max-utterance-ms N] [--format wav|ogg-opus] [--json]',
-  emulate: 'tokenlab-audio emulate [--port 8787] [--host 127.0.0.1] [--accept-key KEY] [--fault SPEC] [--upload-limit-bytes N]',
+  emulate:
+    'tokenlab-audio emulate [--port 8787] [--host 127.0.0.1] [--accept-key KEY] [--fault SPEC] [--upload-limit-bytes N] [--voice auto|espeak|builtin] [--speech-detector vad|energy|none] [--recognizer "CMD ARGS"] [--log]',
   demo: 'tokenlab-audio demo [--live] [--keep DIR] [--json]',
 };
 
@@ -24,7 +25,8 @@ Commands:
   transcribe  speech to text; text, SRT, VTT or JSON on stdout or into -o
   translate   speech in any language to English text
   split       cut a recording into one file per utterance with the VAD, plus index.json of times
-  emulate     run the offline API emulator on 127.0.0.1 (for tests and trying things without a key)
+  emulate     run the offline API emulator on 127.0.0.1 (for tests and trying things without a key);
+              --recognizer runs a local speech recognizer (WAV on stdin, text on stdout) per segment
   demo        speak -> decode -> resample -> VAD split -> transcribe against an in-process emulator
               (--live: against the real API with your key)
 

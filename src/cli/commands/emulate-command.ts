@@ -16,6 +16,8 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
     'upload-limit-bytes': { type: 'string' },
     'speech-pace-ms': { type: 'string' },
     voice: { type: 'string' },
+    'speech-detector': { type: 'string' },
+    recognizer: { type: 'string' },
     log: { type: 'boolean' },
   }, 0);
   const port = numberOption('emulate', 'port', values['port'] ?? '8787', 0, 65535)!;
@@ -29,6 +31,10 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
   const uploadLimitBytes = numberOption('emulate', 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
   const speechPaceMs = numberOption('emulate', 'speech-pace-ms', values['speech-pace-ms'], 0, 10_000);
   const voiceEngine = choiceOption('emulate', 'voice', values['voice'], ['auto', 'espeak', 'builtin'] as const);
+  const speechDetector = choiceOption('emulate', 'speech-detector', values['speech-detector'], ['vad', 'energy', 'none'] as const);
+  // A command line split on whitespace, e.g. --recognizer "whisper-cli -m model.bin -f -".
+  const recognizer = typeof values['recognizer'] === 'string' ? values['recognizer'].trim().split(/\s+/).filter(Boolean) : undefined;
+  if (recognizer && recognizer.length === 0) throw new UsageError('--recognizer needs a command', 'emulate');
   const acceptKeys = values['accept-key'] as string[] | undefined;
   const emulator = await startEmulator({
     port,
@@ -38,6 +44,8 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
     ...(uploadLimitBytes !== undefined ? { uploadLimitBytes } : {}),
     ...(speechPaceMs !== undefined ? { speechPaceMs } : {}),
     ...(voiceEngine ? { voiceEngine } : {}),
+    ...(speechDetector ? { speechDetector } : {}),
+    ...(recognizer ? { recognizerCommand: recognizer } : {}),
     ...(values['log'] === true ? { log: (line: string) => io.stderr.write(`${line}\n`) } : {}),
   });
   if (common.json) printJson(io, { url: emulator.url, port: emulator.port });
