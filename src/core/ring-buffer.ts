@@ -27,6 +27,10 @@ export interface RingBufferOptions {
 }
 
 const MAX_CAPACITY = 2 ** 30;
+// What RingBuffer#takeSlow does with the bytes it takes.
+const READ_OP = 0;
+const PEEK_OP = 1;
+const SKIP_OP = 2;
 /** Copies up to this many bytes go through a plain loop: cheaper than calling TypedArray#set. */
 const SMALL_COPY = 16;
 /** Bytes of slack after the ring, where a wrapping write lands whole before its tail moves to the front. */
@@ -314,13 +318,13 @@ export class RingBuffer {
   write(src: Uint8Array, offset = 0, length = src.length - offset): number {
     checkRange(src, offset, length, 'write');
     // The local ring's common case, kept small (V8 inlines by bytecode size) and free of calls, so
-    // that it compiles into its caller. Everything else goes through #writeGeneral.
+    // that it compiles into its caller. Everything else goes through #writeSlow.
     const n = length - (length & this.#frameMask);
     const w = this.#w;
     const usable = this.#usable;
     let free = usable - w + this.#r;
     if (free > usable) free -= this.#wrap;
-    if (n > free || n === 0 || this.#frameMask < 0 || this.#ctl !== null) return this.#writeOther(src, offset, length);
+    if (n > free || n === 0 || this.#frameMask < 0 || this.#ctl !== null) return this.#writeSlow(src, offset, length);
     let pos = w < usable ? w : w - usable;
     const data = this.#data;
     if (n <= 16) {
@@ -346,24 +350,12 @@ export class RingBuffer {
     return n;
   }
 
-  /** Everything but a local ring's common case. */
-  #writeOther(src: Uint8Array, offset: number, length: number): number {
-    const ctl = this.#ctl;
-    if (ctl === null) return this.#writeGeneral(src, offset, length);
-    // Shared ring, when the write fits: the producer owns W, so one atomic store publishes the bytes.
-    const n = length - (length % this.#frameBytes);
-    const w = Atomics.load(ctl, W);
-    let stored = w - Atomics.load(ctl, R);
-    if (stored < 0) stored += this.#wrap;
-    if (n === 0 || n > this.#usable - stored) return this.#writeGeneral(src, offset, length);
-    copyIn(this.#data, this.#usable, this.#slack, src, offset, n, this.#position(w));
-    this.#stats![WRITTEN]! += n;
-    Atomics.store(ctl, W, this.#advance(w, n));
-    return n;
-  }
-
-  /** Shared rings, and drop-oldest writes that overflow. */
-  #writeGeneral(src: Uint8Array, offset: number, length: number): number {
+  /**
+   * Everything on the write side but a local ring's common case: shared rings, overflow, frames that
+   * are not a power of two. One function on purpose: too large for V8 to inline into a caller, where it
+   * would use up the inlining budget that the hot path needs.
+   */
+  #writeSlow(src: Uint8Array, offset: number, length: number): number {
     let n = length - (length % this.#frameBytes);
     if (n === 0) return 0;
     const usable = this.#usable;
@@ -423,20 +415,20 @@ export class RingBuffer {
    */
   read(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
     checkRange(dst, offset, length, 'read');
-    // The local ring reading a range it has a view of (every range, after one lap of a steady
-    // consumer), kept small and free of calls so that it compiles into its caller.
+    // The local ring's common case (a contiguous range of more than a few bytes), kept small and on
+    // one path whether or not its view is cached yet, so that it compiles into its caller the same
+    // way while the cache fills (one lap of the ring) and after. Everything else goes to #takeSlow.
     const want = length - (length & this.#frameMask);
     const r = this.#r;
     let stored = this.#w - r;
     if (stored < 0) stored += this.#wrap;
     const n = want < stored ? want : stored;
-    const pos = r < this.#usable ? r : r - this.#usable;
+    const usable = this.#usable;
+    const pos = r < usable ? r : r - usable;
+    if (n <= 16 || pos + n > usable || this.#frameMask < 0 || this.#ctl !== null) return this.#takeSlow(dst, offset, length, READ_OP);
     const views = this.#views;
     const slot = pos >>> 6; // VIEW_BUCKET_SHIFT, as a literal: a module constant costs a hole check here
-    if (views === null || views.starts[slot] !== pos || views.lengths[slot] !== n || this.#frameMask < 0 || this.#ctl !== null) {
-      return this.#readGeneral(dst, offset, length);
-    }
-    dst.set(views.views[slot]!, offset);
+    dst.set(views !== null && views.starts[slot] === pos && views.lengths[slot] === n ? views.views[slot]! : this.#cache().get(pos, n), offset);
     const next = r + n;
     if (next < this.#wrap) {
       this.#r = next;
@@ -447,31 +439,6 @@ export class RingBuffer {
     return n;
   }
 
-  #readGeneral(dst: Uint8Array, offset: number, length: number): number {
-    if (this.#ctl !== null) return this.#readShared(dst, offset, length);
-    return this.#take(dst, offset, length, true);
-  }
-
-  #readShared(dst: Uint8Array, offset: number, length: number): number {
-    const ctl = this.#ctl!;
-    let n: number;
-    if (this.#dropOldest) {
-      n = this.#take(dst, offset, length, true);
-    } else {
-      // Reject mode: the consumer alone moves R, so no retry loop is needed.
-      const want = length - (length % this.#frameBytes);
-      const r = Atomics.load(ctl, R);
-      let stored = Atomics.load(ctl, W) - r;
-      if (stored < 0) stored += this.#wrap;
-      n = want < stored ? want : stored;
-      if (n === 0) return 0;
-      copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
-      Atomics.store(ctl, R, this.#advance(r, n));
-    }
-    if (n > 0) this.#stats![READ]! += n;
-    return n;
-  }
-
   /**
    * Copies up to `length` bytes (whole frames) into `dst[offset…]` without consuming them.
    * @returns bytes copied.
@@ -479,7 +446,7 @@ export class RingBuffer {
    */
   peek(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
     checkRange(dst, offset, length, 'peek');
-    return this.#take(dst, offset, length, false);
+    return this.#takeSlow(dst, offset, length, PEEK_OP);
   }
 
   /**
@@ -491,12 +458,7 @@ export class RingBuffer {
     if (typeof byteLength !== 'number' || !Number.isInteger(byteLength) || byteLength < 0) {
       throw new InputError(`RingBuffer.skip: byteLength ${String(byteLength)} must be a whole number of bytes >= 0.`, 'TLA_ERR_RING_RANGE');
     }
-    const n = this.#take(null, 0, byteLength, true);
-    if (n > 0) {
-      if (this.#stats === null) this.#dropped += n;
-      else this.#stats[DROPPED_BY_READER]! += n;
-    }
-    return n;
+    return this.#takeSlow(null, 0, byteLength, SKIP_OP);
   }
 
   /** Discards everything readable (counted as dropped). @returns bytes dropped. */
@@ -504,19 +466,26 @@ export class RingBuffer {
     return this.skip(this.#usable);
   }
 
-  /** Copies (dst) or skips (dst null) up to `length` bytes of whole frames; advances the read index if `consume`. */
-  #take(dst: Uint8Array | null, offset: number, length: number, consume: boolean): number {
-    const fb = this.#frameBytes;
-    const want = fb === 1 ? length : length - (length % fb);
+  /**
+   * Everything on the read side but a local ring's cached-view read: reads (READ_OP), peeks (PEEK_OP)
+   * and skips (SKIP_OP, `dst` null) of up to `length` bytes of whole frames, local or shared. One
+   * function on purpose: too large for V8 to inline into a caller, where it would use up the inlining
+   * budget that the hot paths need.
+   */
+  #takeSlow(dst: Uint8Array | null, offset: number, length: number, op: number): number {
+    const want = length - (length % this.#frameBytes);
     if (want === 0) return 0;
+    const consume = op !== PEEK_OP;
     const ctl = this.#ctl;
+    let n: number;
     if (ctl === null) {
       const r = this.#r;
       const stored = this.#stored(r, this.#w);
-      const n = want < stored ? want : stored;
+      n = want < stored ? want : stored;
       if (n === 0) return 0;
       if (dst !== null) copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
       if (consume) this.#moveR(n);
+      if (op === SKIP_OP) this.#dropped += n;
       return n;
     }
     for (;;) {
@@ -524,21 +493,25 @@ export class RingBuffer {
       const stored = this.#stored(r, Atomics.load(ctl, W));
       // A stale r (the producer dropped past it since we loaded it) can make `stored` look larger than the ring.
       if (stored > this.#usable) continue;
-      const n = want < stored ? want : stored;
+      n = want < stored ? want : stored;
       if (n === 0) return 0;
       if (dst !== null) copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
       if (!this.#dropOldest) {
+        // Only the consumer moves R: publish, done.
         if (consume) Atomics.store(ctl, R, this.#advance(r, n));
-        return n;
+        break;
       }
       // drop-oldest across threads: the producer may have discarded (and overwritten) these bytes
       // while we copied them; the read index then moved, and we copy again.
       if (consume) {
-        if (Atomics.compareExchange(ctl, R, r, this.#advance(r, n)) === r) return n;
+        if (Atomics.compareExchange(ctl, R, r, this.#advance(r, n)) === r) break;
       } else if (Atomics.load(ctl, R) === r) {
-        return n;
+        break;
       }
     }
+    if (op === READ_OP) this.#stats![READ]! += n;
+    else if (op === SKIP_OP) this.#stats![DROPPED_BY_READER]! += n;
+    return n;
   }
 
   #cache(): ViewCache {
