@@ -14,6 +14,7 @@ import { OggOpusDecoder } from '../codecs/ogg-opus-decoder.js';
 import { OpusDecoder, opusBackendName, parseOpusHead, type OpusHead } from '../codecs/opus.js';
 import { OutputTrimmer } from '../codecs/output-trimmer.js';
 import { ChainReadable } from './chain-readable.js';
+import { FrameAligner } from './frame-aligner.js';
 import { WebmOpusDemuxer } from './webm-opus-demuxer.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
@@ -345,7 +346,6 @@ export class DecodeStream extends ChainReadable {
     if (inProcess) {
       edges.push(
         { from: 'wav', to: 'pcm', cost: EDGE_COST.parse, label: 'wav-reader' },
-        { from: 'pcm', to: 'pcm', cost: 0, label: 'frame-aligner' },
         { from: 'g711', to: 'pcm', cost: EDGE_COST.g711, label: 'g711-decoder' },
         { from: 'ogg-opus', to: 'opus', cost: EDGE_COST.demux, label: 'ogg-demuxer' },
         { from: 'webm-opus', to: 'opus', cost: EDGE_COST.demux, label: 'webm-demuxer' },
@@ -355,11 +355,11 @@ export class DecodeStream extends ChainReadable {
     const needsResample = this.#to !== undefined && native !== undefined && !samePcmFormat(native, this.#to);
     edges.push({ from: 'pcm', to: 'out', cost: needsResample ? EDGE_COST.resample : 0, label: needsResample ? 'resample' : 'pass' });
     if (ffmpegAvailable) edges.push({ from: kind, to: 'out', cost: EDGE_COST.ffmpeg, label: 'ffmpeg' });
-    // 'pcm → pcm' is the frame aligner for raw input; start raw input at a node of its own.
+    // Raw input starts at a node of its own: the frame aligner takes it to 'pcm' for free.
     const start = kind === 'pcm' ? 'raw' : kind;
     if (kind === 'pcm' && inProcess) edges.push({ from: 'raw', to: 'pcm', cost: 0, label: 'frame-aligner' });
     if (kind === 'pcm' && ffmpegAvailable) edges.push({ from: 'raw', to: 'out', cost: EDGE_COST.ffmpeg, label: 'ffmpeg' });
-    const route = cheapestPath(edges.filter((e) => !(e.from === 'pcm' && e.to === 'pcm')), start, 'out');
+    const route = cheapestPath(edges, start, 'out');
     if (!route) {
       if (!ffmpegAvailable) {
         throw new FormatError(
@@ -597,42 +597,6 @@ function ioError(err: NodeJS.ErrnoException, label: string): Error {
  */
 export function decode(input: AudioInput, options: DecodeOptions = {}): DecodeStream {
   return new DecodeStream(input, options);
-}
-
-/** Passes whole sample frames only; a trailing partial frame is dropped at the end. */
-class FrameAligner extends Transform {
-  readonly #frameBytes: number;
-  readonly #carry: Buffer;
-  #carryBytes = 0;
-
-  constructor(frameBytes: number) {
-    super();
-    this.#frameBytes = frameBytes;
-    this.#carry = Buffer.alloc(frameBytes);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const fb = this.#frameBytes;
-    let offset = 0;
-    if (this.#carryBytes > 0) {
-      const n = Math.min(fb - this.#carryBytes, chunk.length);
-      chunk.copy(this.#carry, this.#carryBytes, 0, n);
-      this.#carryBytes += n;
-      offset = n;
-      if (this.#carryBytes === fb) {
-        this.push(Buffer.from(this.#carry));
-        this.#carryBytes = 0;
-      }
-    }
-    const rest = chunk.length - offset;
-    const whole = rest - (rest % fb);
-    if (whole > 0) this.push(chunk.subarray(offset, offset + whole));
-    if (whole < rest) {
-      chunk.copy(this.#carry, 0, offset + whole);
-      this.#carryBytes = rest - whole;
-    }
-    callback();
-  }
 }
 
 /** Finds the OpusHead packet (RFC 7845 §5.1) in the first bytes of an Ogg or WebM file. */

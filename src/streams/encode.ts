@@ -8,6 +8,7 @@ import { WavWriter } from '../codecs/wav-writer.js';
 import { OggOpusEncoder } from '../codecs/ogg-opus-encoder.js';
 import type { OpusSampleRate } from '../codecs/opus.js';
 import { ChainReadable } from './chain-readable.js';
+import { FrameAligner } from './frame-aligner.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
 
@@ -252,42 +253,6 @@ export function ffmpegEncodeArgs(format: EncodeFormat, from: PcmFormat, out: Pcm
     .input('pipe:0', { format: rawName(from), sampleRate: from.sampleRate, channels: from.channels })
     .output('pipe:1', { ...output, ...spec })
     .build();
-}
-
-/** Passes whole sample frames only, carrying a split frame to the next chunk. */
-class FrameAligner extends Transform {
-  readonly #frameBytes: number;
-  readonly #carry: Buffer;
-  #carryBytes = 0;
-
-  constructor(frameBytes: number) {
-    super();
-    this.#frameBytes = frameBytes;
-    this.#carry = Buffer.alloc(frameBytes);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const fb = this.#frameBytes;
-    let offset = 0;
-    if (this.#carryBytes > 0) {
-      const n = Math.min(fb - this.#carryBytes, chunk.length);
-      chunk.copy(this.#carry, this.#carryBytes, 0, n);
-      this.#carryBytes += n;
-      offset = n;
-      if (this.#carryBytes === fb) {
-        this.push(Buffer.from(this.#carry));
-        this.#carryBytes = 0;
-      }
-    }
-    const rest = chunk.length - offset;
-    const whole = rest - (rest % fb);
-    if (whole > 0) this.push(chunk.subarray(offset, offset + whole));
-    if (whole < rest) {
-      chunk.copy(this.#carry, 0, offset + whole);
-      this.#carryBytes = rest - whole;
-    }
-    callback();
-  }
 }
 
 /** s16le in (any chunking), G.711 bytes out. */
