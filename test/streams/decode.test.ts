@@ -235,6 +235,16 @@ describe('decode: bad input', () => {
     expect((await settle(decode(wav.subarray(0, 30)))).error).toBeInstanceOf(FormatError);
   });
 
+  it('a WAV header claiming ~4 GB of data with a few KB present: the audio, then FormatError', async () => {
+    const wav = Buffer.from(readFileSync(file('chirp.s16.wav')));
+    const sizeAt = wav.indexOf('data') + 4;
+    wav.writeUInt32LE(0xfffff000, sizeAt);
+    const { pcm, error } = await settle(decode(wav));
+    expect(pcm.length).toBe(wav.length - sizeAt - 4);
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error!.message).toMatch(/truncated/);
+  });
+
   it('a WAV header with 0 channels: FormatError', async () => {
     const wav = Buffer.from(readFileSync(file('chirp.s16.wav')));
     wav.writeUInt16LE(0, 22);
