@@ -47,6 +47,9 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
     ...(speechDetector ? { speechDetector } : {}),
     ...(recognizer ? { recognizerCommand: recognizer } : {}),
     ...(values['log'] === true ? { log: (line: string) => io.stderr.write(`${line}\n`) } : {}),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use: choose another with --port (0 picks a free one)`, 'emulate');
+    throw error;
   });
   if (common.json) printJson(io, { url: emulator.url, port: emulator.port });
   else {
