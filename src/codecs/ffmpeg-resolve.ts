@@ -23,7 +23,8 @@ export interface FfmpegLocateOptions {
   ffmpegPath?: string | undefined;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: in the CommonJS build that name is the module wrapper's own parameter.
+const requireFromHere = createRequire(import.meta.url);
 
 function isExecutableFile(file: string): boolean {
   try {
@@ -121,7 +122,7 @@ export function resolveFfmpeg(options: FfmpegLocateOptions = {}, env: NodeJS.Pro
 function loadPackagePath(name: string, pick: (mod: unknown) => unknown): { path: string | undefined; reason: string } {
   let mod: unknown;
   try {
-    mod = require(name);
+    mod = requireFromHere(name);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException | null)?.code;
     if (code === 'MODULE_NOT_FOUND') return { path: undefined, reason: 'not installed' };

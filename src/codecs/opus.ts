@@ -32,10 +32,11 @@ interface PrismModule {
   };
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: in the CommonJS build that name is the module wrapper's own parameter.
+const requireFromHere = createRequire(import.meta.url);
 let prism: PrismModule | undefined;
 function loadPrism(): PrismModule {
-  prism ??= require('prism-media') as PrismModule;
+  prism ??= requireFromHere('prism-media') as PrismModule;
   return prism;
 }
 
