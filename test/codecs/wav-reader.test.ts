@@ -243,6 +243,19 @@ describe('WavReader on hand-made and damaged input', () => {
     expect(() => parseWavHeader(Buffer.from('OggS\0\0\0\0\0\0\0\0\0\0\0\0'))).toThrow(FormatError);
   });
 
+  it('fuzz: damaged headers (seeded) end with audio or a FormatError, never a crash or hang', async () => {
+    const good = readFileSync(path.join(FIXTURE_DIR, 'chirp.s24.wav')).subarray(0, 4000);
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = seededRandom(seed);
+      const bad = Buffer.from(good);
+      const hits = 1 + Math.floor(random() * 4);
+      // Damage the header region, where parsing decisions are made.
+      for (let k = 0; k < hits; k++) bad[Math.floor(random() * 120)] = Math.floor(random() * 256);
+      const { error } = await decodeError(bad);
+      if (error) expect(error, `seed ${seed}`).toBeInstanceOf(FormatError);
+    }
+  });
+
   it('stops with an AbortError when its signal aborts', async () => {
     const controller = new AbortController();
     const reader = new WavReader({ signal: controller.signal });
