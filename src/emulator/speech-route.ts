@@ -16,11 +16,14 @@ export async function handleSpeech(ctx: RequestContext, body: unknown, settings:
   const request = parseSpeechRequest(body);
   await ctx.gate();
   const audio = await speechAudioStream(request, settings, ctx.signal);
+  // PCM and WAV go out in chunks of `speechChunkMs` whatever the synthesizer's block size (whole
+  // samples: an even byte count); compressed formats go out as the encoder makes them.
+  const maxBytes = request.format === 'pcm' || request.format === 'wav' ? Math.max(2, Math.round((SPEECH_SAMPLE_RATE * settings.speechChunkMs) / 1000) * 2) : Infinity;
   try {
     if (request.sse) {
       ctx.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
       let first = true;
-      for await (const chunk of audio as AsyncIterable<Buffer>) {
+      for await (const chunk of pieces(audio, maxBytes)) {
         await ctx.write(`data: ${JSON.stringify({ type: 'speech.audio.delta', audio: chunk.toString('base64') })}\n\n`);
         if (first && ctx.plan.malformedSse) await ctx.write('data: {"type":"speech.audio.delta","audio":"AAAA\n\n');
         first = false;
@@ -32,7 +35,7 @@ export async function handleSpeech(ctx: RequestContext, body: unknown, settings:
       return;
     }
     ctx.writeHead(200, { 'content-type': SPEECH_CONTENT_TYPE[request.format], 'transfer-encoding': 'chunked' });
-    for await (const chunk of audio as AsyncIterable<Buffer>) {
+    for await (const chunk of pieces(audio, maxBytes)) {
       await ctx.write(chunk);
       if (settings.speechPaceMs > 0) await delay(settings.speechPaceMs, undefined, { signal: ctx.signal });
     }
@@ -70,4 +73,15 @@ async function speechAudioStream(request: SpeechRequest, settings: ResolvedEmula
   counted.once('close', () => pcm.destroy());
   const encoded = encodeSpeech(counted, request.format, { totalBytes, signal, ffmpegPath: settings.ffmpegPath });
   return Object.assign(encoded, { totalDurationMs: () => (pcmBytes / 2 / SPEECH_SAMPLE_RATE) * 1000 });
+}
+
+/** The stream's chunks, split into pieces of at most `maxBytes` (views, no copies). */
+async function* pieces(stream: Readable, maxBytes: number): AsyncGenerator<Buffer> {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (chunk.length <= maxBytes) {
+      yield chunk;
+      continue;
+    }
+    for (let at = 0; at < chunk.length; at += maxBytes) yield chunk.subarray(at, Math.min(chunk.length, at + maxBytes));
+  }
 }

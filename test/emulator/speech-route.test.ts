@@ -154,3 +154,18 @@ describe('JSON body limit', () => {
     }
   });
 });
+
+describe('chunking', () => {
+  it('streams pcm in pieces of speechChunkMs', async () => {
+    const chunky = await startEmulator({ voiceEngine: 'builtin', speechChunkMs: 20 });
+    try {
+      const res = await fetch(`${chunky.url}/audio/speech`, { method: 'POST', headers, body: JSON.stringify({ input: 'Twenty millisecond pieces.', response_format: 'pcm', model: 'gpt-4o-mini-tts', stream_format: 'sse' }) });
+      const events = (await res.text()).split('\n\n').filter(Boolean).map((b) => JSON.parse(b.slice(6)));
+      const sizes = events.filter((e) => e.type === 'speech.audio.delta').map((e) => Buffer.from(e.audio, 'base64').length);
+      expect(Math.max(...sizes)).toBe(960);
+      expect(sizes.every((n) => n % 2 === 0)).toBe(true);
+    } finally {
+      await chunky.close();
+    }
+  });
+});
