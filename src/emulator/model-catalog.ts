@@ -411,3 +411,29 @@ export function modelPricingBody(id: string): Record<string, unknown> {
     scalar_pricing: { ...m.pricing },
   };
 }
+
+/** Body of `GET /v1/pricing` (`PricingResponse`), filtered by provider and capability tag. */
+export function pricingListBody(query: { provider?: string; tag?: string }): Record<string, unknown> {
+  const models = MODEL_CATALOG.filter(
+    (m) => (query.provider === undefined || m.provider === query.provider.toLowerCase()) && (query.tag === undefined || m.capabilities.includes(query.tag)),
+  );
+  return {
+    object: 'pricing',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    currency: 'USD',
+    data: models.map((m) => ({
+      model: m.id,
+      provider: m.provider,
+      is_lock_price: m.pricing.per_request !== undefined,
+      capabilities: [...m.capabilities],
+      aliases: [...m.aliases],
+      input_per_1m_tokens: m.pricing.input_per_1m ?? null,
+      output_per_1m_tokens: m.pricing.output_per_1m ?? null,
+      lock_price_per_request: m.pricing.per_request ?? null,
+      has_complex_pricing: false,
+      supported_operations: [...m.operations],
+      pricing_summary: { unit: m.pricingUnit, currency: 'USD', ...m.pricing },
+      pricing_provenance: { source: 'emulator', updated_at: '2026-01-01T00:00:00.000Z' },
+    })),
+  };
+}

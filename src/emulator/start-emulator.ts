@@ -6,7 +6,7 @@ import { EmulatorHttpError, validationFailure } from './emulator-http-error.js';
 import type { EmulatorHandle, EmulatorOptions, EmulatorRequestRecord } from './emulator-options.js';
 import { resolveEmulatorSettings, type ResolvedEmulatorSettings } from './emulator-settings.js';
 import { FaultBook, parseFaultSpec } from './fault-book.js';
-import { findModel, listModelsBody, modelDetailBody, modelPricingBody, unknownModelError } from './model-catalog.js';
+import { findModel, listModelsBody, modelDetailBody, modelPricingBody, pricingListBody, unknownModelError } from './model-catalog.js';
 import { RequestContext, ResponseAbandoned } from './request-context.js';
 import { handleSpeech } from './speech-route.js';
 import { handleTranscription } from './transcription-route.js';
@@ -278,6 +278,12 @@ async function route(ctx: RequestContext, method: string, path: string, params: 
       (['provider', 'tag', 'category', 'recommended_for', 'view'] as const).flatMap((k) => (get(k) === undefined ? [] : [[k, get(k)!]])),
     );
     await ctx.sendJson(200, listModelsBody(query));
+    return;
+  }
+  if (path === '/v1/pricing') {
+    if (method !== 'GET') throw methodNotAllowed(method, path, 'GET');
+    await ctx.gate();
+    await ctx.sendJson(200, pricingListBody({ ...(get('provider') !== undefined ? { provider: get('provider')! } : {}), ...(get('tag') !== undefined ? { tag: get('tag')! } : {}) }));
     return;
   }
   const modelRoute = /^\/v1\/models\/(.+?)(\/pricing)?$/.exec(path);

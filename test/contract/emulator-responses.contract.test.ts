@@ -143,6 +143,15 @@ describe('emulator responses match the TokenLab OpenAPI schemas', () => {
     }
   });
 
+  it('GET /v1/pricing', async () => {
+    for (const query of ['', '?provider=openai', '?tag=tts']) {
+      const r = await call(`/v1/pricing${query}`);
+      expect(r.status).toBe(200);
+      expect(responseErrors('/v1/pricing', 'get', 200, 'application/json', r.body), query).toEqual([]);
+      expect(r.body.data.length).toBeGreaterThan(0);
+    }
+  });
+
   it('GET /v1/realtime descriptor', async () => {
     const r = await call('/v1/realtime');
     expect(responseErrors('/v1/realtime', 'get', 200, 'application/json', r.body)).toEqual([]);
