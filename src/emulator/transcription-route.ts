@@ -108,6 +108,9 @@ function receiveUpload(ctx: RequestContext, boundary: string, state: UploadState
         else state.fields[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
       },
       onFile(info, data) {
+        // A broken body is reported by the parser itself; the part stream's copy of that error must
+        // not go unhandled when nobody reads the part any more.
+        data.on('error', () => undefined);
         if (info.name !== 'file' || state.file) {
           // Only one audio file is read; other file parts are skipped.
           data.resume();

@@ -316,3 +316,12 @@ describe('bad uploads never hang', () => {
     expect(((await res.json()) as any).error.message).toMatch(/closing boundary/);
   });
 });
+
+describe('cut bodies with extra file parts', () => {
+  it('survives a body cut inside a skipped file part', async () => {
+    const body = Buffer.from('--B\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--B\r\nContent-Disposition: form-data; name="attachment"; filename="x.bin"\r\n\r\nabc');
+    const res = await fetch(`${emu.url}/audio/transcriptions`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=B' }, body });
+    expect(res.status).toBe(400);
+    expect((await fetch(`${emu.url}/models`, { headers: auth })).status).toBe(200);
+  });
+});
