@@ -325,3 +325,18 @@ describe('cut bodies with extra file parts', () => {
     expect((await fetch(`${emu.url}/models`, { headers: auth })).status).toBe(200);
   });
 });
+
+describe('client aborts', () => {
+  it('an upload cut by the client leaves the emulator healthy', async () => {
+    const url = new URL(`${emu.url}/audio/transcriptions`);
+    await new Promise<void>((resolve) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=B', 'transfer-encoding': 'chunked' } });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.write('--B\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n');
+      req.write(WAV.subarray(0, 20000), () => setTimeout(() => req.destroy(), 50));
+    });
+    const res = await fetch(`${emu.url}/models`, { headers: auth });
+    expect(res.status).toBe(200);
+  });
+});
