@@ -37,6 +37,8 @@ export function describeError(error: unknown, redact: readonly (string | undefin
   } else {
     message = String(error);
   }
+  const tooLarge = (error as { code?: string } | null)?.code === 'TLA_ERR_INPUT_TOO_LARGE' || (error instanceof ApiError && error.status === 413);
+  if (tooLarge) message += '\n  with this CLI: tokenlab-audio split FILE -o parts/ cuts it at pauses into files to transcribe one by one';
   for (const secret of redact) {
     if (secret && secret.length >= 4) message = message.split(secret).join('<redacted>');
   }

@@ -2,8 +2,8 @@
 export const USAGE: Record<string, string> = {
   models: 'tokenlab-audio models [--recommended-for tts|stt] [--category C] [--provider P] [--json]',
   speak: 'tokenlab-audio speak "text" -o out.mp3 [--model M] [--voice V] [--format mp3|opus|aac|flac|wav|pcm] [--speed 0.25-4] [--instructions TEXT] [--json]',
-  transcribe: 'tokenlab-audio transcribe FILE [--format text|srt|vtt|json|verbose_json] [--model M] [--language xx] [--prompt TEXT] [-o OUT] [--json]',
-  translate: 'tokenlab-audio translate FILE [--format text|srt|vtt|json|verbose_json] [--model M] [--prompt TEXT] [-o OUT] [--json]',
+  transcribe: 'tokenlab-audio transcribe FILE [--format text|srt|vtt|json|verbose_json] [--model M] [--language xx] [--prompt TEXT] [--upload-limit-bytes N] [-o OUT] [--json]',
+  translate: 'tokenlab-audio translate FILE [--format text|srt|vtt|json|verbose_json] [--model M] [--prompt TEXT] [--upload-limit-bytes N] [-o OUT] [--json]',
   split: 'tokenlab-audio split FILE -o DIR [--min-silence-ms N] [--max-utterance-ms N] [--format wav|ogg-opus] [--json]',
   emulate:
     'tokenlab-audio emulate [--port 8787] [--host 127.0.0.1] [--accept-key KEY] [--fault SPEC] [--upload-limit-bytes N] [--voice auto|espeak|builtin] [--speech-detector vad|energy|none] [--recognizer "CMD ARGS"] [--log]',

@@ -119,6 +119,9 @@ describe('tokenlab-audio usage and exit codes (in process)', () => {
     const directory = await inProcess(['transcribe', process.cwd()], { TOKENLAB_API_KEY: KEY });
     expect(directory.code).toBe(3);
     expect(directory.stderr).toMatch(/is a directory/);
+    const big = await inProcess(['transcribe', 'package.json', '--upload-limit-bytes', '100'], { TOKENLAB_API_KEY: KEY, TOKENLAB_BASE_URL: emu.url });
+    expect(big.code).toBe(3);
+    expect(big.stderr).toMatch(/tokenlab-audio split FILE -o parts\//);
     const missing = await inProcess(['transcribe', '/nonexistent/talk.wav'], { TOKENLAB_API_KEY: KEY });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/No such file/);

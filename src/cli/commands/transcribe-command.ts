@@ -32,16 +32,18 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
     language: { type: 'string' },
     prompt: { type: 'string' },
     temperature: { type: 'string' },
+    'upload-limit-bytes': { type: 'string' },
   }, 1);
   const file = positionals[0];
   if (!file) throw new UsageError(`${task} needs an audio file, e.g. ${task} talk.mp3`, task);
   if (task === 'translate' && values['language'] !== undefined) throw new UsageError('translate always produces English; --language is for transcribe', task);
   const format = choiceOption(task, 'format', values['format'], FORMATS) ?? 'text';
   const temperature = numberOption(task, 'temperature', values['temperature'], 0, 1);
+  const uploadLimitBytes = numberOption(task, 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
   const filePath = path.resolve(io.cwd, file);
   const size = await checkAudioFile(filePath);
 
-  const client = makeClient(io, common);
+  const client = makeClient(io, common, uploadLimitBytes !== undefined ? { uploadLimitBytes: Math.floor(uploadLimitBytes) } : {});
   const progress = new ProgressReporter(io, common, task === 'transcribe' ? 'Transcribing' : 'Translating');
   const onProgress = (event: UploadProgressEvent): void => {
     if (event.type === 'upload') progress.upload(event.sentBytes, event.totalBytes ?? size);
