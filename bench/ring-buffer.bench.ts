@@ -27,7 +27,7 @@ const CAPACITY = 65_536;
 const WRITE_SIZES = process.env.RING_BENCH_W ? process.env.RING_BENCH_W.split(',').map(Number) : [1, 7, 64, 333, 960, 1024, 4096];
 const FRAME_SIZES = process.env.RING_BENCH_F ? process.env.RING_BENCH_F.split(",").map(Number) : [960, 3840];
 const ROUND_MS = Number(process.env.RING_BENCH_ROUND_MS ?? 5);
-const ROUNDS = Number(process.env.RING_BENCH_ROUNDS ?? 41);
+const ROUNDS = Number(process.env.RING_BENCH_ROUNDS ?? 25);
 
 /** One queue under test: `run(writes)` does `writes` writes of `src` and reads every whole frame; returns reads done. */
 interface Subject {
@@ -269,10 +269,10 @@ function prepare(factory: Factory, w: number, f: number): Prepared {
     }
     writes *= 4;
   }
-  // Then run well into the steady state (at least 16 MB, i.e. hundreds of laps of a 64 KiB ring, and
-  // 100 ms) so that the code the rounds measure was optimised on steady-state feedback.
-  const warmUntil = now() + 100;
-  for (let bytes = 0; bytes < 16e6 || now() < warmUntil; bytes += writes * w) subject.run(writes);
+  // Then run well into the steady state (at least 8 MB, i.e. over a hundred laps of a 64 KiB ring, and
+  // 60 ms) so that the code the rounds measure was optimised on steady-state feedback.
+  const warmUntil = now() + 60;
+  for (let bytes = 0; bytes < 8e6 || now() < warmUntil; bytes += writes * w) subject.run(writes);
   return { subject, writes, rates: [] };
 }
 

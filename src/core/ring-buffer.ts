@@ -415,9 +415,9 @@ export class RingBuffer {
    */
   read(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
     checkRange(dst, offset, length, 'read');
-    // The local ring's common case (a contiguous range of more than a few bytes), kept small and on
-    // one path whether or not its view is cached yet, so that it compiles into its caller the same
-    // way while the cache fills (one lap of the ring) and after. Everything else goes to #takeSlow.
+    // The local ring's common case (more than a few bytes), kept small and on one path whether or not
+    // its view is cached yet, so that it compiles into its caller the same way while the cache fills
+    // (one lap of the ring) and after. Everything else goes to #takeSlow.
     const want = length - (length & this.#frameMask);
     const r = this.#r;
     let stored = this.#w - r;
@@ -425,10 +425,19 @@ export class RingBuffer {
     const n = want < stored ? want : stored;
     const usable = this.#usable;
     const pos = r < usable ? r : r - usable;
-    if (n <= 16 || pos + n > usable || this.#frameMask < 0 || this.#ctl !== null) return this.#takeSlow(dst, offset, length, READ_OP);
+    if (n <= 16 || this.#frameMask < 0 || this.#ctl !== null) return this.#takeSlow(dst, offset, length, READ_OP);
     const views = this.#views;
     const slot = pos >>> 6; // VIEW_BUCKET_SHIFT, as a literal: a module constant costs a hole check here
-    dst.set(views !== null && views.starts[slot] === pos && views.lengths[slot] === n ? views.views[slot]! : this.#cache().get(pos, n), offset);
+    if (pos + n <= usable) {
+      dst.set(views !== null && views.starts[slot] === pos && views.lengths[slot] === n ? views.views[slot]! : this.#cache().get(pos, n), offset);
+    } else {
+      // Across the end: the tail, then the head (once a lap, but kept off the slow path, which a steady
+      // reader would otherwise call too rarely for V8 to ever optimise it).
+      const cache = this.#cache();
+      const first = usable - pos;
+      dst.set(cache.get(pos, first), offset);
+      dst.set(cache.get(0, n - first), offset + first);
+    }
     const next = r + n;
     if (next < this.#wrap) {
       this.#r = next;
