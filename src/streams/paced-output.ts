@@ -32,7 +32,9 @@ export interface PacedOutputOptions {
    */
   maxQueuedMs?: number;
   /**
-   * Most frames emitted in one timer turn when the clock has fallen behind (event loop stalled), default 5.
+   * Most frames emitted in one timer turn when the clock has fallen behind (event loop stalled), default 10
+   * (200 ms at 20 ms frames: a GC pause or a busy handler is made up for, so the output stays on schedule and a
+   * device buffer that ran low is refilled).
    * Lateness beyond that is forgiven: the grid is re-anchored to now and the stall is counted in
    * {@link PacedOutput.clockResets}. Output is delayed, never dropped.
    */
@@ -145,7 +147,7 @@ export class PacedOutput extends Duplex {
     if (underrun !== 'silence' && underrun !== 'pause') {
       throw new InputError(`PacedOutput: underrun must be 'silence' or 'pause', got ${JSON.stringify(underrun)}.`);
     }
-    const maxCatchUpFrames = options.maxCatchUpFrames ?? 5;
+    const maxCatchUpFrames = options.maxCatchUpFrames ?? 10;
     if (!Number.isInteger(maxCatchUpFrames) || maxCatchUpFrames < 1 || maxCatchUpFrames > 1000) {
       throw new InputError(`PacedOutput: maxCatchUpFrames must be a whole number from 1 to 1000, got ${String(maxCatchUpFrames)}.`);
     }
