@@ -93,3 +93,194 @@ export function kaiserSinc(offset: number, cutoff: number, halfLength: number, b
   const r = offset / halfLength;
   return 2 * cutoff * sinc * (besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta);
 }
+
+/** Options of {@link designMinimaxLowpass}: band edges in cycles per sample, ripples as linear gains. */
+export interface MinimaxLowpassDesign {
+  /** Taps (odd). */
+  readonly taps: number;
+  /** Passband edge, 0 < passband < stopband. */
+  readonly passband: number;
+  /** Stopband edge, stopband < 0.5. */
+  readonly stopband: number;
+  /** Ratio of the passband deviation to the stopband deviation (the Remez weight of the stopband). */
+  readonly weight: number;
+  /**
+   * Optional: below this frequency the passband is held `flatWeight` times flatter than up to
+   * `passband` (transparent where most signal energy lives, the ripple budget spent near the edge).
+   */
+  readonly flatband?: number;
+  readonly flatWeight?: number;
+}
+
+/** Result of {@link designMinimaxLowpass}. */
+export interface MinimaxLowpass {
+  /** Taps, symmetric about the centre, DC gain ≈ 1 (within `passDeviation`). */
+  readonly h: Float64Array;
+  /** Largest |gain − 1| in the passband (linear). */
+  readonly passDeviation: number;
+  /** Largest |gain| in the stopband (linear). */
+  readonly stopDeviation: number;
+  /** False when the exchange did not settle (the caller should fall back to a window design). */
+  readonly converged: boolean;
+}
+
+/**
+ * Equiripple (minimax) linear-phase low-pass by the Parks–McClellan / Remez exchange: for a given
+ * length it spends the passband ripple the spec allows to buy stopband attenuation, so at ~110 dB
+ * with 0.1 dB of passband tolerance it needs ~40 % fewer taps than a Kaiser window (which forces the
+ * passband ripple down to the stopband's). Float64, barycentric Lagrange form on a dense grid.
+ */
+export function designMinimaxLowpass(design: MinimaxLowpassDesign): MinimaxLowpass {
+  const { taps, passband, stopband, weight } = design;
+  const K = (taps - 1) / 2;
+  const r = K + 1; // cosine terms; the alternation set has r + 1 points
+  const density = 16;
+  const total = passband + (0.5 - stopband);
+  const nPass = Math.max(8, Math.ceil((density * r * passband) / total));
+  const nStop = Math.max(8, Math.ceil((density * r * (0.5 - stopband)) / total));
+  const n = nPass + nStop;
+  const grid = new Float64Array(n);
+  const want = new Float64Array(n);
+  const wgt = new Float64Array(n);
+  const flatband = design.flatband ?? 0;
+  const flatWeight = design.flatWeight ?? 1;
+  for (let i = 0; i < nPass; i++) {
+    grid[i] = (passband * i) / (nPass - 1);
+    want[i] = 1;
+    wgt[i] = grid[i]! <= flatband ? flatWeight : 1;
+  }
+  for (let i = 0; i < nStop; i++) {
+    grid[nPass + i] = stopband + ((0.5 - stopband) * i) / (nStop - 1);
+    want[nPass + i] = 0;
+    wgt[nPass + i] = weight;
+  }
+  const xs = new Float64Array(n);
+  for (let i = 0; i < n; i++) xs[i] = Math.cos(2 * Math.PI * grid[i]!);
+
+  let ext = new Int32Array(r + 1);
+  for (let k = 0; k <= r; k++) ext[k] = Math.round((k * (n - 1)) / r);
+  const ax = new Float64Array(r + 1);
+  const bw = new Float64Array(r + 1);
+  const cv = new Float64Array(r + 1);
+  const err = new Float64Array(n);
+  let delta = 0;
+  let converged = false;
+  const interp = (x: number): number => {
+    let num = 0;
+    let den = 0;
+    for (let k = 0; k <= r; k++) {
+      const d = x - ax[k]!;
+      if (d === 0) return cv[k]!;
+      const t = bw[k]! / d;
+      num += t * cv[k]!;
+      den += t;
+    }
+    return num / den;
+  };
+  for (let iter = 0; iter < 60; iter++) {
+    for (let k = 0; k <= r; k++) ax[k] = xs[ext[k]!]!;
+    // Barycentric weights in the log domain (products of r differences over- or underflow).
+    let maxLog = -Infinity;
+    const logs = new Float64Array(r + 1);
+    const signs = new Int8Array(r + 1);
+    for (let k = 0; k <= r; k++) {
+      let lg = 0;
+      let sg = 1;
+      for (let j = 0; j <= r; j++) {
+        if (j === k) continue;
+        const d = ax[k]! - ax[j]!;
+        lg -= Math.log(Math.abs(d));
+        if (d < 0) sg = -sg;
+      }
+      logs[k] = lg;
+      signs[k] = sg;
+      if (lg > maxLog) maxLog = lg;
+    }
+    for (let k = 0; k <= r; k++) bw[k] = signs[k]! * Math.exp(logs[k]! - maxLog);
+    let num = 0;
+    let den = 0;
+    for (let k = 0; k <= r; k++) {
+      const i = ext[k]!;
+      num += bw[k]! * want[i]!;
+      den += ((k % 2 === 0 ? 1 : -1) * bw[k]!) / wgt[i]!;
+    }
+    delta = num / den;
+    for (let k = 0; k <= r; k++) {
+      const i = ext[k]!;
+      cv[k] = want[i]! - ((k % 2 === 0 ? 1 : -1) * delta) / wgt[i]!;
+    }
+    let maxErr = 0;
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      let num = 0;
+      let den = 0;
+      let hit = -1;
+      for (let k = 0; k <= r; k++) {
+        const d = x - ax[k]!;
+        if (d === 0) {
+          hit = k;
+          break;
+        }
+        const t = bw[k]! / d;
+        num += t * cv[k]!;
+        den += t;
+      }
+      const e = wgt[i]! * (want[i]! - (hit >= 0 ? cv[hit]! : num / den));
+      err[i] = e;
+      const a = e < 0 ? -e : e;
+      if (a > maxErr) maxErr = a;
+    }
+    const ad = Math.abs(delta);
+    if (maxErr - ad <= 1e-6 * ad) {
+      converged = true;
+      break;
+    }
+    // New alternation set: local extrema of the error (band edges included), alternating in sign.
+    const cand: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = err[i]!;
+      const edge = i === 0 || i === nPass - 1 || i === nPass || i === n - 1;
+      const prev = i > 0 && i !== nPass ? err[i - 1]! : e > 0 ? -Infinity : Infinity;
+      const next = i < n - 1 && i !== nPass - 1 ? err[i + 1]! : e > 0 ? -Infinity : Infinity;
+      const isExt = e > 0 ? e >= prev && e > next : e <= prev && e < next;
+      if ((isExt || edge) && Math.abs(e) >= ad * (1 - 1e-3)) cand.push(i);
+    }
+    const alt: number[] = [];
+    for (const i of cand) {
+      const last = alt[alt.length - 1];
+      if (last !== undefined && Math.sign(err[last]!) === Math.sign(err[i]!)) {
+        if (Math.abs(err[i]!) > Math.abs(err[last]!)) alt[alt.length - 1] = i;
+      } else alt.push(i);
+    }
+    while (alt.length > r + 1) {
+      if (Math.abs(err[alt[0]!]!) < Math.abs(err[alt[alt.length - 1]!]!)) alt.shift();
+      else alt.pop();
+    }
+    if (alt.length < r + 1) break; // degenerate: report not converged
+    ext = Int32Array.from(alt);
+  }
+  // Taps from the amplitude response sampled at f = k / taps (inverse of a type-I DFT).
+  const amp = new Float64Array(K + 1);
+  for (let k = 0; k <= K; k++) amp[k] = interp(Math.cos((2 * Math.PI * k) / taps));
+  const h = new Float64Array(taps);
+  for (let m = 0; m <= K; m++) {
+    let s = amp[0]!;
+    for (let k = 1; k <= K; k++) s += 2 * amp[k]! * Math.cos((2 * Math.PI * k * m) / taps);
+    h[K + m] = s / taps;
+    h[K - m] = s / taps;
+  }
+  const ad = Math.abs(delta);
+  return { h, passDeviation: ad, stopDeviation: ad / weight, converged };
+}
+
+/** |H(f)| of a real FIR at `f` cycles per sample. */
+export function firGain(h: ArrayLike<number>, f: number): number {
+  let re = 0;
+  let im = 0;
+  const w = 2 * Math.PI * f;
+  for (let n = 0; n < h.length; n++) {
+    re += h[n]! * Math.cos(w * n);
+    im -= h[n]! * Math.sin(w * n);
+  }
+  return Math.hypot(re, im);
+}

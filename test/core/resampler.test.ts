@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError, InputError } from '../../src/core/errors.js';
+import { designMinimaxLowpass, firGain } from '../../src/core/filter-design.js';
 import { Resampler, resample, type ResampleQuality } from '../../src/core/resampler.js';
 
 const COMMON = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
@@ -333,6 +334,36 @@ describe('Resampler', () => {
       const y = resample(tone(inputRate, 1000, frames), { inputRate, outputRate, channels: 1 });
       expect(y.length).toBe(Math.round((frames * outputRate) / inputRate));
       expect(amplitudeAt(y, outputRate, 1000, Math.floor(y.length / 4), Math.floor((3 * y.length) / 4))).toBeCloseTo(0.5, 2);
+    }
+  });
+});
+
+describe('designMinimaxLowpass', () => {
+  it('meets its passband and stopband deviations on a dense grid', () => {
+    for (const [taps, passband, stopband] of [
+      [207, 0.225, 0.25],
+      [311, 0.15, 1 / 6],
+      [79, 0.2, 0.3],
+    ] as const) {
+      const stopRipple = 10 ** (-111.5 / 20);
+      const d = designMinimaxLowpass({ taps, passband, stopband, weight: 0.0035 / stopRipple, flatband: passband * 0.8, flatWeight: 500 });
+      expect(d.converged).toBe(true);
+      let pass = 0;
+      let flat = 0;
+      let stop = 0;
+      for (let i = 0; i <= 1000; i++) {
+        const f = (passband * i) / 1000;
+        const e = Math.abs(firGain(d.h, f) - 1);
+        pass = Math.max(pass, e);
+        if (f <= passband * 0.8) flat = Math.max(flat, e);
+      }
+      for (let i = 0; i <= 3000; i++) stop = Math.max(stop, firGain(d.h, stopband + ((0.5 - stopband) * i) / 3000));
+      // The exchange's own deviation is what the dense grid sees (to within 5 % between grid points; the flat band's
+      // error rises between its last grid point and the weight step, so 1.5x there).
+      expect(pass).toBeLessThan(d.passDeviation * 1.05);
+      expect(flat).toBeLessThan((d.passDeviation / 500) * 1.5);
+      expect(stop).toBeLessThan(d.stopDeviation * 1.05);
+      expect(d.h[0]).toBeCloseTo(d.h[taps - 1]!, 15);
     }
   });
 });
