@@ -437,4 +437,11 @@ function targetRows(name: string): (string | number)[][] {
 body += `### Targets\n\nEvery (W, F) cell above counts; "worst" is the weakest cell. Ratios are medians of per-round ratios (each round runs the subjects back to back), which load from other processes on a shared machine disturbs far less than the best-of figures in the tables.\n\n`;
 body += `${table(['measure', 'target', 'measured', 'met'], [...targetRows(OURS), ...targetRows(OURS_SHARED)])}\n`;
 
+body += `
+Notes:
+- Above 100 % of the ceiling (W = 1, 7): writes of up to 16 bytes are copied by a loop, cheaper than the call to TypedArray#set the ceiling pays per write.
+- The shared ring copies into and out of a SharedArrayBuffer, which V8 does with relaxed atomic copies (2-6x slower than memcpy, and byte by byte when source and target are not equally aligned, as with W = 333), and publishes each index with a sequentially consistent Atomics.store; the ceiling copies plain memory. ringbuf.js pays the same SharedArrayBuffer costs.
+- JIT variance: the same cell run in separate processes has measured between about 70 % and 85 % of the ceiling; in one of several full runs one cell came out near 7 %, from an unlucky optimisation that the next runs of that cell did not reproduce. Every cell runs in its own process for that reason.
+`;
+
 writeSection('ring-buffer', 'Ring buffer', body);

@@ -35,7 +35,7 @@ const SKIP_OP = 2;
 const SMALL_COPY = 16;
 /** Bytes of slack after the ring, where a wrapping write lands whole before its tail moves to the front. */
 const MAX_SLACK = 32_768;
-/** The view caches keep one view per 2^6 = 64-byte bucket of keys. */
+/** The view cache keeps one view per 2^6 = 64-byte bucket of keys. */
 const VIEW_BUCKET_SHIFT = 6;
 
 function slackFor(capacity: number): number {
@@ -117,13 +117,17 @@ class ViewCache {
  *   one small view of it; views of the ring for reads are made once per start position and reused.)
  * - Counters (`bytesWritten`, `bytesRead`, `bytesDropped`) are plain numbers, exact up to 2^53 bytes
  *   (years of audio), and always satisfy `bytesWritten - bytesRead - bytesDropped === availableRead`.
- * - With `shared: true` it is a wait-free single-producer / single-consumer queue across threads:
- *   `write` belongs to the producer; `read`, `peek`, `skip` and `clear` to the consumer. With
- *   `'drop-oldest'` the producer may also discard unread frames; a consumer read that races with such a
- *   drop retries, so it never returns overwritten bytes.
+ * - With `shared: true` it is a single-producer / single-consumer queue across threads, without
+ *   locks: `write` belongs to the producer; `read`, `peek`, `skip` and `clear` to the consumer. With
+ *   `'reject'` neither side ever waits or retries. With `'drop-oldest'` the producer may also discard
+ *   unread frames; a consumer read that races with such a drop retries, so it never returns
+ *   overwritten bytes. Copies into a SharedArrayBuffer are slower than into plain memory (V8 copies
+ *   them with relaxed atomics), so use a shared ring only across threads.
  *
- * Memory: `capacity` plus up to 32 KiB of slack, plus the reused read views (created lazily, at most
- * one per 64 bytes of ring).
+ * Memory: `capacity` plus `min(capacity, 32 KiB)` of slack, plus the reused read views, made lazily
+ * as start positions are first read (about 100 bytes each, at most two per 64 bytes of ring; a reader
+ * of fixed-size frames needs one per position it cycles through, e.g. 1024 for 960-byte frames in a
+ * 64 KiB ring).
  *
  * @throws InputError (`TLA_ERR_RING_OPTIONS`) for invalid options, (`TLA_ERR_RING_RANGE`) for an
  *   offset/length outside the caller's buffer.
