@@ -328,7 +328,7 @@ export class PacedOutput extends Duplex {
     if (this.#clockRunning || this.destroyed || this.#finished) return;
     this.#clockRunning = true;
     this.#nextTimeMs = performance.now();
-    // First frame now (setImmediate keeps _read and _write free of synchronous pushes).
+    // First frame on the next timer turn: _read and _write never push synchronously.
     this.#timer = setTimeout(this.#tick, 0);
   }
 
