@@ -407,6 +407,8 @@ export class DecodeStream extends ChainReadable {
     try {
       if (plan.route[0] === 'ffmpeg') {
         this.#path = `ffmpeg:${plan.kind === 'other' || plan.kind === 'pcm' || plan.kind === 'g711' ? plan.sniff.container : plan.kind}`;
+        // ffmpeg reads a file itself: it can seek (MP4 with the index at the end) and trim MP3 encoder
+        // delay and padding from the LAME header, which it cannot do from a pipe.
         const useFile = this.#filePath !== undefined;
         const args = this.#ffmpegArgs(plan, useFile);
         stages.push(new FfmpegProcess({ args, ffmpegPath: this.#options.ffmpegPath, stdin: useFile ? 'none' : 'pipe' }));
