@@ -130,3 +130,79 @@ export function run(
     }
   }
 }
+
+// NaN -> 0, ±Infinity -> ±1, finite values unchanged (the resampler's input sanitising).
+@inline
+function clean(x: f32): f32 {
+  if (x - x != 0) return x != x ? 0 : x > 0 ? 1 : -1;
+  return x;
+}
+
+@inline
+function cleanV(x: v128): v128 {
+  const d = f32x4.sub(x, x);
+  const finite = f32x4.eq(d, d);
+  const clamped = v128.and(f32x4.min(f32x4.max(x, f32x4.splat(-1)), f32x4.splat(1)), f32x4.eq(x, x));
+  return v128.bitselect(x, clamped, finite);
+}
+
+/**
+ * Moves `frames` interleaved frames of `channels` floats at `src` into the filter histories, sanitised:
+ * mode 0 de-interleaves channel c to dst + c * dstGap (bytes); mode 1 mixes stereo to mono as
+ * f32(l + r) * 0.5. One call per chunk instead of a JS loop per sample.
+ */
+export function mixIn(src: usize, frames: i32, channels: i32, dst: usize, dstGap: usize, mode: i32): void {
+  if (mode == 1) {
+    const half = f32x4.splat(0.5);
+    let i = 0;
+    for (; i + 4 <= frames; i += 4) {
+      const a = v128.load(src + (<usize>i << 3));
+      const b = v128.load(src + (<usize>i << 3), 16);
+      const l = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+      const r = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+      v128.store(dst + (<usize>i << 2), cleanV(f32x4.mul(f32x4.add(l, r), half)));
+    }
+    for (; i < frames; i++) {
+      const p = src + (<usize>i << 3);
+      store<f32>(dst + (<usize>i << 2), clean((load<f32>(p) + load<f32>(p, 4)) * 0.5));
+    }
+    return;
+  }
+  if (channels == 1) {
+    let i = 0;
+    for (; i + 4 <= frames; i += 4) v128.store(dst + (<usize>i << 2), cleanV(v128.load(src + (<usize>i << 2))));
+    for (; i < frames; i++) store<f32>(dst + (<usize>i << 2), clean(load<f32>(src + (<usize>i << 2))));
+    return;
+  }
+  const frameBytes = <usize>channels << 2;
+  for (let c = 0; c < channels; c++) {
+    const d = dst + <usize>c * dstGap;
+    let s = src + (<usize>c << 2);
+    for (let i = 0; i < frames; i++) {
+      store<f32>(d + (<usize>i << 2), clean(load<f32>(s)));
+      s += frameBytes;
+    }
+  }
+}
+
+/** Up-mix in place: frame f's first float (written by `run` with outStride = channels) copied to its other channels. */
+export function upmix(at: usize, frames: i32, channels: i32): void {
+  if (channels == 2) {
+    let f = 0;
+    for (; f + 2 <= frames; f += 2) {
+      const p = at + (<usize>f << 3);
+      v128.store(p, v128.shuffle<f32>(v128.load(p), v128.load(p), 0, 0, 2, 2));
+    }
+    for (; f < frames; f++) {
+      const p = at + (<usize>f << 3);
+      store<f32>(p, load<f32>(p), 4);
+    }
+    return;
+  }
+  const frameBytes = <usize>channels << 2;
+  for (let f = 0; f < frames; f++) {
+    const p = at + <usize>f * frameBytes;
+    const x = load<f32>(p);
+    for (let c = 1; c < channels; c++) store<f32>(p + (<usize>c << 2), x);
+  }
+}

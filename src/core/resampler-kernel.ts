@@ -28,6 +28,14 @@ export interface ResamplerKernel {
     out: number,
     outStride: number,
   ): void;
+  /**
+   * Moves `frames` interleaved frames (`channels` floats each, at float offset `src`) into the
+   * histories, sanitised (NaN → 0, ±Infinity → ±1): mode 0 de-interleaves channel c to
+   * dst + c * dstGap; mode 1 mixes stereo to one channel as f32(l + r) * 0.5.
+   */
+  mixIn(src: number, frames: number, channels: number, dst: number, dstGap: number, mode: 0 | 1): void;
+  /** In place: copies the first float of each of `frames` frames (`channels` wide, from `at`) to the frame's other floats. */
+  upmix(at: number, frames: number, channels: number): void;
 }
 
 type RunFn = (
@@ -77,6 +85,8 @@ export function createResamplerKernel(preferWasm = true): ResamplerKernel {
     const instance = new api.Instance(mod, {});
     const memory = instance.exports.memory as WasmMemory;
     const runWasm = instance.exports.run as RunFn;
+    const mixInWasm = instance.exports.mixIn as (src: number, frames: number, channels: number, dst: number, dstGap: number, mode: number) => void;
+    const upmixWasm = instance.exports.upmix as (at: number, frames: number, channels: number) => void;
     const kernel: ResamplerKernel = {
       mem: new Float32Array(memory.buffer),
       simd: true,
@@ -89,6 +99,12 @@ export function createResamplerKernel(preferWasm = true): ResamplerKernel {
       run(coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride): void {
         // The wasm side takes byte pointers for the tables and an index for `first` relative to hist = 0.
         runWasm(coeffOff * 4, taps, phases, 0, first, phase, stepWhole, stepFrac, count, out * 4, outStride);
+      },
+      mixIn(src, frames, channels, dst, dstGap, mode): void {
+        mixInWasm(src * 4, frames, channels, dst * 4, dstGap * 4, mode);
+      },
+      upmix(at, frames, channels): void {
+        upmixWasm(at * 4, frames, channels);
       },
     };
     return kernel;
@@ -104,6 +120,23 @@ export function createResamplerKernel(preferWasm = true): ResamplerKernel {
     },
     run(coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride): void {
       runJs(kernel.mem, coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride);
+    },
+    mixIn(src, frames, channels, dst, dstGap, mode): void {
+      const mem = kernel.mem;
+      const fr = Math.fround;
+      if (mode === 1) {
+        for (let i = 0; i < frames; i++) mem[dst + i] = clean(fr(fr(mem[src + 2 * i]! + mem[src + 2 * i + 1]!) * 0.5));
+        return;
+      }
+      for (let c = 0; c < channels; c++) {
+        for (let i = 0, s = src + c, d = dst + c * dstGap; i < frames; i++, s += channels) mem[d + i] = clean(mem[s]!);
+      }
+    },
+    upmix(at, frames, channels): void {
+      const mem = kernel.mem;
+      for (let f = 0, p = at; f < frames; f++, p += channels) {
+        for (let c = 1; c < channels; c++) mem[p + c] = mem[p]!;
+      }
     },
   };
   return kernel;
@@ -156,4 +189,9 @@ function runJs(
       base++;
     }
   }
+}
+
+/** NaN → 0, ±Infinity → ±1 (the wasm side's `clean`). */
+function clean(x: number): number {
+  return x - x !== 0 ? (x !== x ? 0 : x > 0 ? 1 : -1) : x;
 }

@@ -134,6 +134,10 @@ export class Resampler {
   private outOff = 0;
   private outCap = 0;
   private rowOff = 0;
+  /** Staging area for one step of raw interleaved input (copied in with one memcpy, mixed by the kernel). */
+  private stageOff = 0;
+  /** Floats between consecutive output frames in the output area: outputChannels when one channel is filtered (the kernel up-mixes in place), else filterChannels. */
+  private readonly outStride: number;
   private histStart = 0;
   private histEnd = 0;
   /** Input frames received since the start / last flush or reset. */
@@ -147,6 +151,7 @@ export class Resampler {
   /** Two-stage design (see the constructor): both stages, and the signal's output frame count. */
   private readonly chain: [Resampler, Resampler] | null = null;
   private mixScratch = new Float32Array(0);
+  private lastView: Float32Array | null = null;
   private monoScratch = new Float32Array(0);
   private output = new Float32Array(0);
 
@@ -183,6 +188,7 @@ export class Resampler {
     this.outputChannels = outputChannels;
     this.quality = quality;
     this.filterChannels = Math.min(channels, outputChannels);
+    this.outStride = this.filterChannels === 1 ? outputChannels : this.filterChannels;
     this.passthrough = inputRate === outputRate && channels === outputChannels;
 
     const g = gcd(inputRate, outputRate);
@@ -362,7 +368,7 @@ export class Resampler {
       this.outputFrames += y.length / this.outputChannels;
       return y;
     }
-    if (this.taps > 0 && this.filterChannels === this.outputChannels) {
+    if (this.taps > 0 && this.outStride === this.outputChannels) {
       // Outputs stay where the kernel wrote them: no copy.
       this.inputFrames += n;
       const written = this.processDirect(input, n);
@@ -403,7 +409,7 @@ export class Resampler {
     let written = 0;
     // Bounded steps keep the history (and so memory) small whatever the chunk size.
     while (done < n) {
-      const step = Math.min(n - done, 16384);
+      const step = Math.min(n - done, STEP_FRAMES);
       this.append(input, done, step, false);
       written += this.run(output, written, Infinity);
       done += step;
@@ -413,23 +419,23 @@ export class Resampler {
 
   /** Filters `n` frames into the kernel's output area (grown to fit); returns the frames there. */
   private processDirect(input: Float32Array, n: number): number {
-    const fc = this.filterChannels;
-    const need = this.maxOutputFrames(n) * fc;
+    const need = this.maxOutputFrames(n) * this.outStride;
     // Size both areas up front: a layout change between steps would move the outputs already written.
-    const histNeed = this.histEnd - this.histStart + this.taps + Math.ceil(this.decimation / this.interpolation) + 8 + Math.min(n, 16384);
+    const histNeed = this.histEnd - this.histStart + this.taps + Math.ceil(this.decimation / this.interpolation) + 8 + Math.min(n, STEP_FRAMES);
     if (this.outCap < need || this.histCap < histNeed) {
       this.layout(Math.max(histNeed, this.histCap), Math.max(need, this.outCap * 2));
     }
     let done = 0;
     let written = 0;
     while (done < n) {
-      const step = Math.min(n - done, 16384);
+      const step = Math.min(n - done, STEP_FRAMES);
       this.append(input, done, step, false);
       const count = this.ready(Infinity);
       if (count > 0) this.filter(count, written);
       written += count;
       done += step;
     }
+    if (this.filterChannels === 1 && this.outputChannels > 1) this.kernel.upmix(this.outOff, written, this.outputChannels);
     return written;
   }
 
@@ -517,6 +523,17 @@ export class Resampler {
     return frames;
   }
 
+  /**
+   * `src.subarray(at, at + count)`, reusing the last view when it is the same range of the same
+   * array (a caller streaming fixed chunks through one scratch buffer then allocates nothing).
+   */
+  private view(src: Float32Array, at: number, count: number): Float32Array {
+    const v = this.lastView;
+    if (v !== null && v.buffer === src.buffer && v.byteOffset === src.byteOffset + at * 4 && v.length === count) return v;
+    this.lastView = src.subarray(at, at + count);
+    return this.lastView;
+  }
+
   private mono(frames: number): Float32Array {
     if (this.monoScratch.length < frames) this.monoScratch = new Float32Array(frames);
     return this.monoScratch;
@@ -533,7 +550,8 @@ export class Resampler {
     this.outOff = this.histOff + this.histCap * fc;
     this.outCap = align8(outCap);
     this.rowOff = this.outOff + this.outCap;
-    this.kernel.ensure(this.rowOff + (this.tableRows > 0 ? this.taps : 0));
+    this.stageOff = align8(this.rowOff + (this.tableRows > 0 ? this.taps : 0));
+    this.kernel.ensure(this.stageOff + STEP_FRAMES * Math.max(this.channels, this.filterChannels));
     if (old !== null) {
       const mem = this.kernel.mem;
       for (let c = 0; c < fc; c++) mem.set(old.subarray(c * (old.length / fc), c * (old.length / fc) + len), this.histOff + c * this.histCap);
@@ -565,35 +583,22 @@ export class Resampler {
         const h = this.histOff + c * this.histCap + len;
         mem.fill(0, h, h + n);
       }
-    } else if (fc === this.channels) {
-      for (let c = 0; c < fc; c++) {
-        const end = this.histOff + c * this.histCap + len + n;
-        for (let i = from * fc + c, o = end - n; o < end; i += fc, o++) {
-          let x = input[i]!;
-          if (x - x !== 0) x = x !== x ? 0 : x > 0 ? 1 : -1;
-          mem[o] = x;
-        }
-      }
-    } else if (fc === 1 && this.channels === 2) {
-      const o0 = this.histOff + len;
-      for (let i = from * 2, o = o0, end = o0 + n; o < end; i += 2, o++) {
-        let x = (input[i]! + input[i + 1]!) * 0.5;
-        if (x - x !== 0) x = x !== x ? 0 : x > 0 ? 1 : -1;
-        mem[o] = x;
-      }
     } else {
-      // General down-mix (fewer output channels, so they are filtered), then sanitise the mix.
-      if (this.mixScratch.length < n * fc) this.mixScratch = new Float32Array(n * fc);
-      const mixed = this.mixScratch;
-      remixChannels(input.subarray(from * this.channels, (from + n) * this.channels), this.channels, mixed, fc, n, this.mono(n));
-      for (let c = 0; c < fc; c++) {
-        const end = this.histOff + c * this.histCap + len + n;
-        for (let i = c, o = end - n; o < end; i += fc, o++) {
-          let x = mixed[i]!;
-          if (x - x !== 0) x = x !== x ? 0 : x > 0 ? 1 : -1;
-          mem[o] = x;
-        }
+      // One memcpy into kernel memory, then the kernel de-interleaves (or mixes stereo to mono) and sanitises.
+      let src = input;
+      let at = from * this.channels;
+      let width = this.channels;
+      if (fc !== this.channels && !(fc === 1 && this.channels === 2)) {
+        // General down-mix (fewer output channels, so they are filtered) in JS first; rare layouts.
+        if (this.mixScratch.length < n * fc) this.mixScratch = new Float32Array(n * fc);
+        remixChannels(input.subarray(at, at + n * this.channels), this.channels, this.mixScratch, fc, n, this.mono(n));
+        src = this.mixScratch;
+        at = 0;
+        width = fc;
       }
+      const count = n * width;
+      mem.set(at === 0 && count === src.length ? src : this.view(src, at, count), this.stageOff);
+      this.kernel.mixIn(this.stageOff, n, width, this.histOff + len, this.histCap, width === 2 && fc === 1 ? 1 : 0);
     }
     this.histEnd += n;
   }
@@ -607,25 +612,22 @@ export class Resampler {
     if (count === 0) return 0;
     const fc = this.filterChannels;
     const oc = this.outputChannels;
+    const os = this.outStride;
     let total = 0;
     while (total < count) {
-      const part = Math.min(count - total, Math.floor(this.outCap / fc));
+      const part = Math.min(count - total, Math.floor(this.outCap / os));
       if (part === 0) {
-        this.layout(this.histCap, fc * 1024);
+        this.layout(this.histCap, os * 1024);
         continue;
       }
       this.filter(part);
-      // Copy (and up-mix) from kernel memory into the caller's array.
+      // Copy (up-mixed by the kernel when one channel was filtered) from kernel memory into the caller's array.
       const mem = this.kernel.mem;
       const src = this.outOff;
       const dst = (at + total) * oc;
-      if (fc === oc) {
-        for (let i = 0, end = part * fc; i < end; i++) output[dst + i] = mem[src + i]!;
-      } else if (fc === 1) {
-        for (let f = 0, o = dst; f < part; f++) {
-          const x = mem[src + f]!;
-          for (let c = 0; c < oc; c++) output[o++] = x;
-        }
+      if (os === oc) {
+        if (fc === 1 && oc > 1) this.kernel.upmix(src, part, oc);
+        for (let i = 0, end = part * oc; i < end; i++) output[dst + i] = mem[src + i]!;
       } else {
         const frames = this.mono(part);
         for (let f = 0; f < part; f++) {
@@ -643,7 +645,8 @@ export class Resampler {
   /** Runs the kernel for `count` outputs into the output area and advances the phase. */
   private filter(count: number, atFrame = 0): void {
     const fc = this.filterChannels;
-    const outAt = this.outOff + atFrame * fc;
+    const os = this.outStride;
+    const outAt = this.outOff + atFrame * os;
     const K = this.taps;
     const L = this.interpolation;
     const first = this.nextNewest - K + 1 - this.histStart;
@@ -659,12 +662,12 @@ export class Resampler {
         const tap = this.delayTaps[ph]!;
         for (let c = 0; c < fc; c++) {
           const h = this.histOff + c * this.histCap + base;
-          const o = outAt + r * fc + c;
+          const o = outAt + r * os + c;
           if (tap >= 0) {
             const mem = this.kernel.mem;
-            for (let i = 0, src = h + tap, dst = o; i < n; i++, src += M, dst += L * fc) mem[dst] = mem[src]!;
+            for (let i = 0, src = h + tap, dst = o; i < n; i++, src += M, dst += L * os) mem[dst] = mem[src]!;
           } else {
-            this.kernel.run(ph * K, K, 1, h, 0, M, 0, n, o, L * fc);
+            this.kernel.run(ph * K, K, 1, h, 0, M, 0, n, o, L * os);
           }
         }
         base += this.stepWhole;
@@ -676,7 +679,7 @@ export class Resampler {
       }
     } else if (this.tableRows === 0) {
       for (let c = 0; c < fc; c++) {
-        this.kernel.run(0, K, L, this.histOff + c * this.histCap + first, this.nextPhase, this.stepWhole, this.stepFrac, count, outAt + c, fc);
+        this.kernel.run(0, K, L, this.histOff + c * this.histCap + first, this.nextPhase, this.stepWhole, this.stepFrac, count, outAt + c, os);
       }
     } else {
       // Build each output's coefficients by interpolating between table rows, then filter each channel.
@@ -693,7 +696,7 @@ export class Resampler {
           const a = mem[r0 + j]!;
           mem[this.rowOff + j] = a + frac * (mem[r0 + K + j]! - a);
         }
-        for (let c = 0; c < fc; c++) this.kernel.run(this.rowOff, K, 1, this.histOff + c * this.histCap + base, 0, 0, 0, 1, outAt + m * fc + c, fc);
+        for (let c = 0; c < fc; c++) this.kernel.run(this.rowOff, K, 1, this.histOff + c * this.histCap + base, 0, 0, 0, 1, outAt + m * os + c, os);
         base += this.stepWhole;
         ph += this.stepFrac;
         if (ph >= L) {
@@ -708,6 +711,9 @@ export class Resampler {
     this.outputFrames += count;
   }
 }
+
+/** Most input frames mixed into the histories per step (bounds the history and the staging area). */
+const STEP_FRAMES = 16384;
 
 /** Longest prototype designed by Remez exchange (longer ones, e.g. 44.1k -> 16k with L = 160, use the Kaiser window). */
 const MAX_MINIMAX_TAPS = 1600;
