@@ -42,9 +42,14 @@ function slackFor(capacity: number): number {
   return Math.min(capacity, MAX_SLACK);
 }
 
-// Shared layout: a 64-byte header, then the data.
-//   Int32 slots: write index, read index, magic, capacity, frameBytes, policy (0 reject, 1 drop-oldest)
-//   Float64 slots (byte 32..63): bytes written, bytes read, bytes dropped by the producer, by the consumer
+// Shared layout: a 64-byte header of 16 Int32 slots, then the data.
+//   write index, read index, magic, capacity, frameBytes, policy (0 reject, 1 drop-oldest),
+//   producer version, consumer version, then four counters as (low, high) pairs counting bytes in
+//   units of 2^30: written and dropped by the producer, read and dropped by the consumer.
+// Counters in two small integers keep every update in V8's small-integer range, so that even code V8
+// has not optimised (or has just deoptimised) never allocates a number box per operation. A side
+// bumps its version around the rare carry into `high`, so that a reader in the other thread can tell
+// a torn pair and read again.
 const HEADER_BYTES = 64;
 const W = 0;
 const R = 1;
@@ -52,11 +57,14 @@ const MAGIC_SLOT = 2;
 const CAPACITY_SLOT = 3;
 const FRAME_SLOT = 4;
 const POLICY_SLOT = 5;
-const MAGIC = 0x52424631; // 'RBF1'
-const WRITTEN = 0;
-const READ = 1;
-const DROPPED_BY_WRITER = 2;
-const DROPPED_BY_READER = 3;
+const PRODUCER_VERSION = 6;
+const CONSUMER_VERSION = 7;
+const WRITTEN = 8;
+const DROPPED_BY_WRITER = 10;
+const READ = 12;
+const DROPPED_BY_READER = 14;
+const COUNTER_UNIT = 2 ** 30;
+const MAGIC = 0x52424632; // 'RBF2'
 
 /** Set by fromShared() for the constructor call it makes; never visible outside this module. */
 let attaching: SharedArrayBuffer | null = null;
@@ -160,9 +168,8 @@ export class RingBuffer {
   readonly #wrap: number;
   /** `#usable - 1` when #usable is a power of two (index to position by masking), else -1. */
   readonly #mask: number;
-  /** Shared mode: the indices (Atomics) and the counters; null for a local ring. */
+  /** Shared mode: the header (indices, settings, counters); null for a local ring. */
   readonly #ctl: Int32Array | null;
-  readonly #stats: Float64Array | null;
   readonly #sab: SharedArrayBuffer | null;
   #views: ViewCache | null = null;
 
@@ -223,8 +230,7 @@ export class RingBuffer {
       this.#wrap = usable * Math.floor(2 ** 31 / usable);
       const buffer = sab ?? new SharedArrayBuffer(HEADER_BYTES + capacity + slack);
       this.#sab = buffer;
-      this.#ctl = new Int32Array(buffer, 0, 8);
-      this.#stats = new Float64Array(buffer, 32, 4);
+      this.#ctl = new Int32Array(buffer, 0, HEADER_BYTES / 4);
       this.#data = new Uint8Array(buffer, HEADER_BYTES, capacity + slack);
       if (sab === null) {
         this.#ctl[MAGIC_SLOT] = MAGIC;
@@ -236,7 +242,6 @@ export class RingBuffer {
       this.#wrap = 2 * usable;
       this.#sab = null;
       this.#ctl = null;
-      this.#stats = null;
       this.#data = new Uint8Array(capacity + slack);
     }
   }
@@ -250,7 +255,7 @@ export class RingBuffer {
     if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_BYTES) {
       throw optionError('RingBuffer.fromShared needs the SharedArrayBuffer of a RingBuffer created with { shared: true } (ring.sharedBuffer).');
     }
-    const header = new Int32Array(buffer, 0, 8);
+    const header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     const capacity = Atomics.load(header, CAPACITY_SLOT);
     if (
       Atomics.load(header, MAGIC_SLOT) !== MAGIC ||
@@ -297,19 +302,21 @@ export class RingBuffer {
 
   /** Total bytes accepted by `write` since creation. */
   get bytesWritten(): number {
-    return this.#stats === null ? this.#wLaps * this.#wrap + this.#w + this.#droppedOnArrival : this.#stats[WRITTEN]!;
+    if (this.#ctl !== null) return this.#counter(WRITTEN, PRODUCER_VERSION);
+    return this.#wLaps * this.#wrap + this.#w + this.#droppedOnArrival;
   }
 
   /** Total bytes handed out by `read` since creation. */
   get bytesRead(): number {
     // Every byte the read index passed was read or dropped (apart from the drops that never entered).
-    if (this.#stats === null) return this.#rLaps * this.#wrap + this.#r - (this.#dropped - this.#droppedOnArrival);
-    return this.#stats[READ]!;
+    if (this.#ctl !== null) return this.#counter(READ, CONSUMER_VERSION);
+    return this.#rLaps * this.#wrap + this.#r - (this.#dropped - this.#droppedOnArrival);
   }
 
   /** Total bytes discarded unread: dropped by `'drop-oldest'` overflow, `skip` and `clear`. */
   get bytesDropped(): number {
-    return this.#stats === null ? this.#dropped : this.#stats[DROPPED_BY_WRITER]! + this.#stats[DROPPED_BY_READER]!;
+    if (this.#ctl === null) return this.#dropped;
+    return this.#counter(DROPPED_BY_WRITER, PRODUCER_VERSION) + this.#counter(DROPPED_BY_READER, CONSUMER_VERSION);
   }
 
   /**
@@ -398,15 +405,15 @@ export class RingBuffer {
           r = seen;
           free = usable - this.#stored(r, w);
         }
-        if (this.#stats === null) this.#dropped += droppedNow;
-        else this.#stats[DROPPED_BY_WRITER]! += droppedNow;
+        if (ctl === null) this.#dropped += droppedNow;
+        else this.#count(DROPPED_BY_WRITER, droppedNow, PRODUCER_VERSION);
       }
     }
     copyIn(this.#data, usable, this.#slack, src, offset, n, this.#position(w));
     if (ctl === null) {
       this.#moveW(n);
     } else {
-      this.#stats![WRITTEN]! += accepted;
+      this.#count(WRITTEN, accepted, PRODUCER_VERSION);
       Atomics.store(ctl, W, this.#advance(w, n));
     }
     return accepted;
@@ -522,9 +529,35 @@ export class RingBuffer {
         break;
       }
     }
-    if (op === READ_OP) this.#stats![READ]! += n;
-    else if (op === SKIP_OP) this.#stats![DROPPED_BY_READER]! += n;
+    if (op === READ_OP) this.#count(READ, n, CONSUMER_VERSION);
+    else if (op === SKIP_OP) this.#count(DROPPED_BY_READER, n, CONSUMER_VERSION);
     return n;
+  }
+
+  /** Shared rings, owner side: adds n bytes to the counter at `slot` (low; high follows). */
+  #count(slot: number, n: number, version: number): void {
+    const ctl = this.#ctl!;
+    const low = ctl[slot]! + n;
+    if (low < COUNTER_UNIT) {
+      // Only this side writes the slot; the Atomics.store of the index that follows publishes it.
+      ctl[slot] = low;
+      return;
+    }
+    Atomics.add(ctl, version, 1); // odd: a carry is under way
+    Atomics.store(ctl, slot, low % COUNTER_UNIT);
+    Atomics.store(ctl, slot + 1, Atomics.load(ctl, slot + 1) + Math.floor(low / COUNTER_UNIT));
+    Atomics.add(ctl, version, 1);
+  }
+
+  /** Shared rings, any side: the counter at `slot`, read again if a carry was under way. */
+  #counter(slot: number, version: number): number {
+    const ctl = this.#ctl!;
+    for (;;) {
+      const before = Atomics.load(ctl, version);
+      const high = Atomics.load(ctl, slot + 1);
+      const low = Atomics.load(ctl, slot);
+      if ((before & 1) === 0 && Atomics.load(ctl, version) === before) return high * COUNTER_UNIT + low;
+    }
   }
 
   #cache(): ViewCache {
