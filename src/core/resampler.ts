@@ -165,6 +165,8 @@ export class Resampler {
     /** @internal tests compare wasm with the JS loop */ useWasm = true,
     /** @internal band edges (Hz) of an inner stage of a two-stage design, instead of the preset's */
     stageBand?: { passbandHz: number; stopbandHz: number },
+    /** @internal the bench measures the Kaiser-window design against the equiripple one */ kaiserOnly = false,
+    /** @internal the bench measures one stage against the two-stage upsampler */ singleStage = false,
   ) {
     if (options === null || typeof options !== 'object') {
       throw new InputError('Resampler options must be an object like { inputRate: 48000, outputRate: 24000, channels: 2 }.');
@@ -211,12 +213,12 @@ export class Resampler {
       this.kernel = createResamplerKernel(false);
       return;
     }
-    if (stageBand === undefined && quality !== 'low-latency' && outputRate % 2 === 0 && outputRate / 2 >= 1.25 * inputRate) {
+    if (stageBand === undefined && !singleStage && quality !== 'low-latency' && outputRate % 2 === 0 && outputRate / 2 >= 1.25 * inputRate) {
       // Upsampling by 2.5x or more: the sharp filter runs at half the output rate and a cheap
       // 2x stage with a wide transition (it only has to remove images of a band that stops at
       // inputRate / 2) finishes the job. 8k -> 24k does ~87 multiply-adds per output instead of 144.
       const mid = outputRate / 2;
-      const first = new Resampler({ inputRate, outputRate: mid, channels, outputChannels: this.filterChannels, quality }, useWasm);
+      const first = new Resampler({ inputRate, outputRate: mid, channels, outputChannels: this.filterChannels, quality }, useWasm, undefined, kaiserOnly);
       const second = new Resampler({ inputRate: mid, outputRate, channels: this.filterChannels, outputChannels, quality }, useWasm, {
         // Symmetric about mid / 2: a half-band, whose odd branch is a plain copy of the input.
         passbandHz: inputRate / 2,
@@ -255,7 +257,7 @@ export class Resampler {
     }
     // Equiripple design where the spec leaves passband ripple to spend (see QualitySpec.passRipple).
     const minimax =
-      stageBand === undefined && spec.passRipple > 0 && taps < maxTaps && taps <= MAX_MINIMAX_TAPS
+      stageBand === undefined && !kaiserOnly && spec.passRipple > 0 && taps < maxTaps && taps <= MAX_MINIMAX_TAPS
         ? minimaxPrototype(L, passbandHz / protoRate, stopbandHz / protoRate, spec)
         : null;
     if (minimax !== null) taps = minimax.length;
