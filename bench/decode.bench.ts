@@ -176,7 +176,7 @@ writeSection(
   `${SECONDS} s of 48 kHz stereo audio per file, fed as 64 KB chunks from memory; median of ${ROUNDS} interleaved rounds after a warm-up.
 ffmpeg: ${ffmpeg.path} (${ffmpeg.source}). Opus backend: opusscript (WebAssembly) unless @discordjs/opus is installed.
 "decode() via ffmpeg" is the same call with \`decoder: 'ffmpeg'\` (its output is a WAV pipe parsed in-process).
-In-process Opus: ours = the codecs' OggOpusDecoder (CRC-checked pages, pre-skip, end trim) or our WebmOpusDemuxer +
+In-process Opus: ours = the codecs' OggOpusDecoder (CRC-checked pages, pre-skip, end trim) or the codecs' WebmOpusDecoder +
 OpusDecoder + trim; prism = OggDemuxer/WebmDemuxer + opus.Decoder (no pre-skip or end trim, drops WebM BlockGroups).
 Both use the same Opus library, so CPU time is the fair comparison on a shared machine; wall time includes waiting for a core.
 

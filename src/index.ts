@@ -56,5 +56,4 @@ export * from './streams/audio-device-error.js';
 export * from './streams/input-source.js';
 export * from './codecs/webm-opus-decoder.js';
 export * from './codecs/g711-transform.js';
-export * from './streams/webm-opus-demuxer.js';
 export * from './codecs/ogg-opus-demuxer.js';

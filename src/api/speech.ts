@@ -18,7 +18,7 @@ import { type WavHeader, WavHeaderParser } from '../codecs/wav-header.js';
 import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
 import { ApiError, ConnectionError, apiErrorFromResponse, errorObjectOf } from './errors.js';
-import { FrameAligner } from './frame-aligner.js';
+import { FrameAligner } from '../codecs/frame-aligner.js';
 import { ResampleStream } from '../streams/resample-stream.js';
 import { decode } from '../streams/decode.js';
 import type { RequestOptions } from './request-options.js';

@@ -1,4 +1,4 @@
-import { Transform, type Duplex, type Readable, type TransformCallback } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { FormatError, InputError, TokenLabAudioError } from '../core/errors.js';
 import { describePcmFormat, pcmFormat, samePcmFormat, type PcmEncoding, type PcmFormat } from '../core/pcm-format.js';
 import type { ResampleQuality } from '../core/resampler.js';
@@ -6,16 +6,16 @@ import { ffmpegArgs } from '../codecs/ffmpeg-args.js';
 import { FfmpegError, FfmpegNotFoundError } from '../codecs/ffmpeg-errors.js';
 import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
 import { resolveFfmpeg } from '../codecs/ffmpeg-resolve.js';
-import { g711DecodeToS16le, type G711Law } from '../codecs/g711.js';
+import type { G711Law } from '../codecs/g711.js';
+import { G711Decoder } from '../codecs/g711-transform.js';
 import { SNIFF_BYTES, sniffAudio, type AudioContainer, type SniffResult } from '../codecs/sniff.js';
 import { parseWavHeader, type WavHeader } from '../codecs/wav-header.js';
 import { WavReader } from '../codecs/wav-reader.js';
 import { OggOpusDecoder } from '../codecs/ogg-opus-decoder.js';
-import { OpusDecoder, opusBackendName, parseOpusHead, type OpusHead } from '../codecs/opus.js';
-import { OutputTrimmer } from '../codecs/output-trimmer.js';
+import { opusBackendName, parseOpusHead, type OpusHead } from '../codecs/opus.js';
 import { ChainReadable } from './chain-readable.js';
-import { FrameAligner } from './frame-aligner.js';
-import { WebmOpusDemuxer } from './webm-opus-demuxer.js';
+import { FrameAligner } from '../codecs/frame-aligner.js';
+import { WebmOpusDecoder } from '../codecs/webm-opus-decoder.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
 
@@ -450,8 +450,10 @@ export class DecodeStream extends ChainReadable {
             break;
           case 'g711':
             this.#path = 'g711';
-            stages.push(new G711Decoder(plan.g711!.law, native.channels));
+            stages.push(new G711Decoder({ law: plan.g711!.law }));
             labels.push('g711-decoder');
+            // One byte per sample: a chunk may end inside a multi-channel frame.
+            if (native.channels > 1) stages.push(new FrameAligner(native.channels * 2));
             break;
           case 'ogg-opus': {
             this.#path = 'ogg-opus';
@@ -469,14 +471,15 @@ export class DecodeStream extends ChainReadable {
           }
           case 'webm-opus': {
             this.#path = 'webm-opus';
-            const demuxer = new WebmOpusDemuxer();
-            const decoder = new OpusDecoder({ channels: native.channels as 1 | 2, onCorrupt: 'silence' });
-            stages.push(demuxer, decoder, new OpusTrim(native.channels * 2, plan.opusHead?.preSkip ?? 0, () => demuxer.endDiscardFrames));
-            labels.push('webm-opus-demuxer', `opus-decoder (${opusBackendName()})`, 'opus-trim');
+            const decoder = new WebmOpusDecoder({ onTruncated: 'warn', onCorrupt: 'silence' });
+            let truncated = false;
+            decoder.once('truncated', () => (truncated = true));
             this.#endError = () =>
-              demuxer.truncated && onTruncated === 'error'
+              truncated && onTruncated === 'error'
                 ? new FormatError(`decode: the WebM stream (${this.#label}) is truncated: it ends inside an element. Everything before was decoded.`, 'TLA_ERR_TRUNCATED')
                 : undefined;
+            stages.push(decoder);
+            labels.push(`webm-opus-decoder (${opusBackendName()})`);
             this.setFeedSlice(OPUS_FEED_SLICE_BYTES);
             break;
           }
@@ -612,79 +615,4 @@ function findOpusHead(bytes: Buffer): OpusHead | undefined {
   }
 }
 
-/**
- * Drops the Opus pre-skip (codec delay) from the start of decoded PCM, and the last packet's
- * DiscardPadding from the end (so the output has the length the muxer meant, as ffmpeg gives).
- * The newest packet's PCM is held back until the next arrives, since only the end says how much to cut.
- */
-class OpusTrim extends Transform {
-  readonly #trimmer: OutputTrimmer;
-  readonly #frameBytes: number;
-  readonly #endDiscardFrames: () => number;
-  #held: Buffer | null = null;
-
-  constructor(frameBytes: number, skipFrames: number, endDiscardFrames: () => number) {
-    super();
-    this.#trimmer = new OutputTrimmer(frameBytes, skipFrames);
-    this.#frameBytes = frameBytes;
-    this.#endDiscardFrames = endDiscardFrames;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#held) {
-      const kept = this.#trimmer.take(this.#held);
-      if (kept) this.push(kept);
-    }
-    this.#held = chunk;
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const held = this.#held;
-    this.#held = null;
-    if (held) {
-      const cut = Math.min(held.length, this.#endDiscardFrames() * this.#frameBytes);
-      const kept = this.#trimmer.take(held.subarray(0, held.length - cut));
-      if (kept && kept.length > 0) this.push(kept);
-    }
-    callback();
-  }
-}
-
-/** Headerless G.711 in, s16le out, whole frames. */
-class G711Decoder extends Transform {
-  readonly #law: G711Law;
-  readonly #channels: number;
-  readonly #carry: Buffer;
-  #carryBytes = 0;
-
-  constructor(law: G711Law, channels: number) {
-    super();
-    this.#law = law;
-    this.#channels = channels;
-    this.#carry = Buffer.alloc(channels);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const ch = this.#channels;
-    let src = chunk;
-    if (this.#carryBytes > 0) {
-      src = Buffer.allocUnsafe(this.#carryBytes + chunk.length);
-      this.#carry.copy(src, 0, 0, this.#carryBytes);
-      chunk.copy(src, this.#carryBytes);
-      this.#carryBytes = 0;
-    }
-    const whole = src.length - (src.length % ch);
-    if (whole < src.length) {
-      src.copy(this.#carry, 0, whole);
-      this.#carryBytes = src.length - whole;
-    }
-    if (whole > 0) {
-      const out = Buffer.allocUnsafe(whole * 2);
-      g711DecodeToS16le(this.#law, src, out, whole);
-      this.push(out);
-    }
-    callback();
-  }
-}
 

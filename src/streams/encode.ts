@@ -1,14 +1,15 @@
-import { Transform, type Duplex, type Readable, type TransformCallback } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
 import { bytesPerFrame, pcmFormat, samePcmFormat, type PcmEncoding, type PcmFormat } from '../core/pcm-format.js';
 import { ffmpegArgs, type FfmpegOutputOptions } from '../codecs/ffmpeg-args.js';
 import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
-import { g711EncodeFromS16le, type G711Law } from '../codecs/g711.js';
+import type { G711Law } from '../codecs/g711.js';
+import { G711Encoder } from '../codecs/g711-transform.js';
 import { WavWriter } from '../codecs/wav-writer.js';
 import { OggOpusEncoder } from '../codecs/ogg-opus-encoder.js';
 import type { OpusSampleRate } from '../codecs/opus.js';
 import { ChainReadable } from './chain-readable.js';
-import { FrameAligner } from './frame-aligner.js';
+import { FrameAligner } from '../codecs/frame-aligner.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
 
@@ -146,7 +147,7 @@ function planEncode(input: AudioInput, options: EncodeOptions): EncodePlan {
       break;
     default:
       path = 'g711';
-      stages.push(new G711Encoder(options.format as G711Law));
+      stages.push(new G711Encoder({ law: options.format as G711Law }));
   }
   return { path, target, from, out, ffmpegArgs: undefined, source: openSource(input, stages), stages };
 }
@@ -255,32 +256,3 @@ export function ffmpegEncodeArgs(format: EncodeFormat, from: PcmFormat, out: Pcm
     .build();
 }
 
-/** s16le in (any chunking), G.711 bytes out. */
-class G711Encoder extends Transform {
-  readonly #law: G711Law;
-  #odd: number | null = null;
-
-  constructor(law: G711Law) {
-    super();
-    this.#law = law;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let src = chunk;
-    if (this.#odd !== null) {
-      // A sample split across chunks (rare: the stage before us emits whole frames).
-      src = Buffer.allocUnsafe(chunk.length + 1);
-      src[0] = this.#odd;
-      chunk.copy(src, 1);
-      this.#odd = null;
-    }
-    const samples = src.length >> 1;
-    if (src.length & 1) this.#odd = src[src.length - 1]!;
-    if (samples > 0) {
-      const out = Buffer.allocUnsafe(samples);
-      g711EncodeFromS16le(this.#law, src, out, samples);
-      this.push(out);
-    }
-    callback();
-  }
-}

@@ -417,7 +417,7 @@ export class HttpTransport {
     } catch {
       body = text;
     }
-    return apiErrorFromResponse({ status: res.status, requestId: res.requestId, body, retryAfterMs: retryAfterMsOf(res.headers, body) });
+    return apiErrorFromResponse({ status: res.status, requestId: res.requestId, body, retryAfterMs: retryAfterMsOf(res.headers, body, Date.now(), res.status) });
   }
 
   #urlFor(path: string, query: HttpRequestOptions['query']): string {
@@ -474,8 +474,15 @@ async function* once(data: Uint8Array): AsyncGenerator<Uint8Array> {
 /**
  * How long the server asked us to wait, in ms: `retry-after-ms`, then `Retry-After` (seconds or an HTTP date),
  * then the body's `error.retry_after` (seconds), then `X-RateLimit-Reset` (a unix time in s or ms, or seconds to wait).
+ * `X-RateLimit-Reset` is only a wait when the limit is what failed (a 429, or `X-RateLimit-Remaining: 0`): gateways
+ * send it on every response, and a 500 must not wait for the rate window to roll over.
  */
-export function retryAfterMsOf(headers: Readonly<Record<string, string>>, body?: unknown, now = Date.now()): number | undefined {
+export function retryAfterMsOf(
+  headers: Readonly<Record<string, string>>,
+  body?: unknown,
+  now = Date.now(),
+  status?: number,
+): number | undefined {
   const ms = Number(headers['retry-after-ms']);
   if (headers['retry-after-ms'] !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
   const ra = headers['retry-after'];
@@ -488,7 +495,8 @@ export function retryAfterMsOf(headers: Readonly<Record<string, string>>, body?:
   const err = errorObjectOf(body);
   if (err && typeof err.retry_after === 'number' && Number.isFinite(err.retry_after) && err.retry_after >= 0) return err.retry_after * 1000;
   const reset = headers['x-ratelimit-reset'];
-  if (reset !== undefined) {
+  const limited = status === undefined || status === 429 || headers['x-ratelimit-remaining']?.trim() === '0';
+  if (reset !== undefined && limited) {
     const v = Number(reset);
     if (Number.isFinite(v) && v >= 0) {
       if (v > 1e12) return Math.max(0, v - now);

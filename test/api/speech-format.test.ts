@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { detectSpeechFormat, pcmParamsOf } from '../../src/api/speech-format.js';
 import { sniffUpload } from '../../src/api/upload-type.js';
-import { FrameAligner } from '../../src/api/frame-aligner.js';
+import { FrameAligner } from '../../src/codecs/frame-aligner.js';
 import { TokenLab } from '../../src/api/client.js';
 import { InputError } from '../../src/core/errors.js';
 

@@ -313,4 +313,12 @@ describe('HttpTransport', () => {
     expect(retryAfterMsOf({}, { error: { retry_after: 2 } })).toBe(2000);
     expect(retryAfterMsOf({})).toBeUndefined();
   });
+
+  it('waits for X-RateLimit-Reset only when the rate limit is what failed', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const reset = { 'x-ratelimit-reset': String(now / 1000 + 30), 'x-ratelimit-remaining': '999' };
+    expect(retryAfterMsOf(reset, undefined, now, 500)).toBeUndefined();
+    expect(retryAfterMsOf(reset, undefined, now, 429)).toBe(30_000);
+    expect(retryAfterMsOf({ ...reset, 'x-ratelimit-remaining': '0' }, undefined, now, 503)).toBe(30_000);
+  });
 });
