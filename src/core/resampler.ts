@@ -51,7 +51,7 @@ interface QualitySpec {
 }
 
 const QUALITY: Record<ResampleQuality, QualitySpec> = {
-  // Designed with a little margin over the promised figures (Kaiser's length formula is an estimate).
+  // Kaiser designs carry a little margin over the promised figures (its length formula is an estimate).
   // Equiripple: ≥ 111.5 dB from 0.5 (1.5 dB over the promise, for float32 taps), within ±0.0001 dB
   // (transparent) to 0.4 and ±0.03 dB (±0.06 dB worst case, against the 0.1 dB promise) to 0.45.
   default: { attenuationDb: 114, passRipple: 0.0035, minimaxDb: 111.5, flatRipple: 0.000006, flatband: 0.4, passband: 0.45, stopband: 0.5, maxDelayMs: Infinity },
@@ -65,9 +65,11 @@ const MAX_TABLE_FLOATS = 1 << 20;
 const MAX_TABLE_ROWS = 4096;
 
 /**
- * Streaming sample-rate and channel-count converter for interleaved float32 PCM: polyphase
- * windowed-sinc (Kaiser window) at the exact rational ratio `outputRate / inputRate` (reduced by
- * their gcd), so 44.1 kHz → 16 kHz is 160/441 with no drift, ever.
+ * Streaming sample-rate and channel-count converter for interleaved float32 PCM: a polyphase FIR
+ * (equiripple for the default preset where the prototype is short enough, else a Kaiser-windowed
+ * sinc) at the exact rational ratio `outputRate / inputRate` (reduced by their gcd), so
+ * 44.1 kHz → 16 kHz is 160/441 with no drift, ever. The first resampler of a given ratio designs
+ * its filter (Remez exchange: 50-500 ms of CPU once per ratio and process, then cached).
  *
  * - Channels are down-mixed to the output count before filtering and up-mixed after, so a
  *   48 kHz stereo → 24 kHz mono conversion filters one channel.
@@ -79,7 +81,8 @@ const MAX_TABLE_ROWS = 4096;
  *   package; where WebAssembly is unavailable a JS loop with the same float32 arithmetic runs instead
  *   (same output, ~13x slower). Upsampling by 2.5x or more runs as two stages (the sharp filter at
  *   half the output rate, then a cheap 2x stage); the result meets the same preset figures.
- * - NaN becomes 0 and ±Infinity ±1 on the way in, so one bad sample cannot poison the stream.
+ * - NaN becomes 0 and ±Infinity ±1 on the way in (after a down-mix), so one bad sample cannot
+ *   poison the stream. Copy-in, stereo down-mix, sanitising and mono up-mix run inside the kernel.
  * - Equal rates and channel counts: {@link Resampler.passthrough}; input is returned as is.
  */
 export class Resampler {
