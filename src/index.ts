@@ -35,7 +35,7 @@ export * from './codecs/opus.js';
 export * from './codecs/output-trimmer.js';
 export * from './codecs/sniff.js';
 export * from './transports/sse-parser.js';
-export * from './api/errors.js';
+export * from './transports/http-errors.js';
 export * from './api/client.js';
 export * from './api/models.js';
 export * from './api/speech.js';

@@ -17,7 +17,7 @@ import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '.
 import { type WavHeader, WavHeaderParser } from '../codecs/wav-header.js';
 import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
-import { ApiError, ConnectionError, apiErrorFromResponse, errorObjectOf } from './errors.js';
+import { ApiError, ConnectionError, apiErrorFromResponse, errorObjectOf } from '../transports/http-errors.js';
 import { FrameAligner } from '../codecs/frame-aligner.js';
 import { ResampleStream } from '../streams/resample-stream.js';
 import { decode } from '../streams/decode.js';

@@ -9,7 +9,7 @@ import { InputError } from '../core/errors.js';
 import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
 import { type MultipartField, multipartBody } from '../transports/multipart.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
-import { ApiError, ConnectionError, apiErrorFromResponse } from './errors.js';
+import { ApiError, ConnectionError, apiErrorFromResponse } from '../transports/http-errors.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, type UploadInput, prepareUpload } from './audio-upload.js';
 import type { RequestOptions } from './request-options.js';
 

@@ -14,7 +14,7 @@ import {
   TimeoutError,
   apiErrorFromResponse,
   errorObjectOf,
-} from '../api/errors.js';
+} from './http-errors.js';
 import { InputError } from '../core/errors.js';
 import { redact } from './redact.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenLab } from '../../src/api/client.js';
-import { NotFoundError } from '../../src/api/errors.js';
+import { NotFoundError } from '../../src/transports/http-errors.js';
 import { realtimeSupportOf, type Model } from '../../src/api/models.js';
 import { InputError } from '../../src/core/errors.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';

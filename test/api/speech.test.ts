@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenLab } from '../../src/api/client.js';
-import { ApiError, ConnectionError, ServerError } from '../../src/api/errors.js';
+import { ApiError, ConnectionError, ServerError } from '../../src/transports/http-errors.js';
 import { InputError } from '../../src/core/errors.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle, EmulatorFault } from '../../src/emulator/emulator-options.js';

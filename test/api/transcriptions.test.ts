@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenLab } from '../../src/api/client.js';
-import { PayloadTooLargeError, ServerError } from '../../src/api/errors.js';
+import { PayloadTooLargeError, ServerError } from '../../src/transports/http-errors.js';
 import type { UploadProgressEvent } from '../../src/api/transcriptions.js';
 import { InputError } from '../../src/core/errors.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';

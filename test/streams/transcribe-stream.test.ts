@@ -4,7 +4,7 @@ import { transcribeStream, type UtteranceTranscript } from '../../src/streams/tr
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { InputError } from '../../src/core/errors.js';
-import { ServerError } from '../../src/api/errors.js';
+import { ServerError } from '../../src/transports/http-errors.js';
 import { startLoopback } from '../transports/loopback-server.js';
 
 const KEY = 'sk-test-ts-0123456789abcdef';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenLab } from '../../src/api/client.js';
-import { ServerError } from '../../src/api/errors.js';
+import { ServerError } from '../../src/transports/http-errors.js';
 import { ttsSource } from '../../src/streams/tts-source.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';

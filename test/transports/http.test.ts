@@ -11,7 +11,7 @@ import {
   RateLimitError,
   ServerError,
   TimeoutError,
-} from '../../src/api/errors.js';
+} from '../../src/transports/http-errors.js';
 import { InputError } from '../../src/core/errors.js';
 import { startLoopback, sendJson, waitFor, type LoopbackServer } from './loopback-server.js';
 

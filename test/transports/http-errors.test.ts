@@ -13,7 +13,7 @@ import {
   ServerError,
   TimeoutError,
   apiErrorFromResponse,
-} from '../../src/api/errors.js';
+} from '../../src/transports/http-errors.js';
 import { TokenLabAudioError } from '../../src/core/errors.js';
 import { startLoopback, sendJson, type LoopbackServer } from '../transports/loopback-server.js';
 
