@@ -10,23 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom as prng } from './seeded-random.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'test', 'fixtures', 'vad');
 /** The stored clip is played this many times back to back (state carried), for a long stream at no extra bytes. */
 const LOOPS = 4;
 
-/** mulberry32: a small seeded PRNG so the synthetic parts are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function espeak(text: string, sampleRate: number, voice: string): Float32Array | undefined {
   try {

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resample } from '../src/core/resampler.js';
+import { seededRandom as rng } from './seeded-random.js';
 
 export const CORPUS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', '.work', 'vad-corpus');
 export const CORPUS_RATE = 16000;
@@ -73,16 +74,6 @@ const NOISE_ONLY = ['white', 'pink', 'hum', 'music', 'clicks'] as const;
 const CLIPS_PER_CONDITION = { tune: 4, heldout: 3 };
 const NOISE_CLIPS = { tune: 2, heldout: 2 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 
 const speechCache = new Map<string, Float32Array>();

@@ -1,6 +1,8 @@
 // Shared by the codecs tests: run the real ffmpeg on a file or bytes, collect a stream, seeded chunking.
 import { Readable, type Duplex, type Transform } from 'node:stream';
 import { FfmpegProcess } from '../../src/codecs/ffmpeg-process.js';
+export { seededRandom } from '../../scripts/seeded-random.js';
+import { seededRandom } from '../../scripts/seeded-random.js';
 
 /** Runs ffmpeg with `args` (stdin fed with `input` when given) and returns stdout. */
 export async function ffmpegBytes(args: string[], input?: Uint8Array): Promise<Buffer> {
@@ -25,17 +27,6 @@ export function collect(stream: Readable | Duplex | Transform): Promise<Buffer> 
   });
 }
 
-/** A small seeded PRNG (mulberry32) so chunking tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Splits bytes into chunks: all of size 1, or random sizes from 1 to `maxChunk` (seeded). */
 export function chunked(bytes: Uint8Array, random: (() => number) | 'bytewise', maxChunk = 4096): Buffer[] {

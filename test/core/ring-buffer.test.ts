@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { InputError, RingBuffer, TokenLabAudioError } from '../../src/index.js';
 import type { OverflowPolicy, RingBufferOptions } from '../../src/index.js';
+import { seededRandom as prng } from '../../scripts/seeded-random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ringModulePath = path.join(here, '../../src/core/ring-buffer.ts');
@@ -22,17 +23,6 @@ function readAll(ring: RingBuffer): number[] {
   return Array.from(out.subarray(0, n));
 }
 
-/** mulberry32: small, seedable, good enough to drive a model test reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectCountersConsistent(ring: RingBuffer): void {
   expect(ring.bytesWritten - ring.bytesRead - ring.bytesDropped).toBe(ring.availableRead);

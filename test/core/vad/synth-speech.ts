@@ -1,18 +1,9 @@
+export { seededRandom as rng } from '../../../scripts/seeded-random.js';
+import { seededRandom as rng } from '../../../scripts/seeded-random.js';
 // Seeded speech-like test signals (no espeak-ng needed): voiced syllables made of a harmonic series with
 // a gliding pitch, shaped by formant-like resonances and a syllable-rate envelope, with short noisy
 // consonants between them; plus white/pink noise and hum.
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
