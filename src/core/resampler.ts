@@ -155,6 +155,7 @@ export class Resampler {
   private readonly chain: [Resampler, Resampler] | null = null;
   private mixScratch = new Float32Array(0);
   private lastView: Float32Array | null = null;
+  private lastOutput: Float32Array | null = null;
   private monoScratch = new Float32Array(0);
   private output = new Float32Array(0);
 
@@ -377,7 +378,7 @@ export class Resampler {
       // Outputs stay where the kernel wrote them: no copy.
       this.inputFrames += n;
       const written = this.processDirect(input, n);
-      return this.kernel.mem.subarray(this.outOff, this.outOff + written * this.outputChannels);
+      return this.outputView(written * this.outputChannels);
     }
     const cap = this.maxOutputFrames(n) * this.outputChannels;
     if (this.output.length < cap) this.output = new Float32Array(Math.max(cap, this.output.length * 2));
@@ -526,6 +527,15 @@ export class Resampler {
       throw new InputError(`Resampler frames ${String(frames)} must be a whole number from 0 to ${max} (the frames in input).`);
     }
     return frames;
+  }
+
+  /** The first `count` floats of the output area; the same view object while the size and memory stay (fixed chunks allocate nothing). */
+  private outputView(count: number): Float32Array {
+    const mem = this.kernel.mem;
+    const v = this.lastOutput;
+    if (v !== null && v.length === count && v.buffer === mem.buffer && v.byteOffset === this.outOff * 4) return v;
+    this.lastOutput = mem.subarray(this.outOff, this.outOff + count);
+    return this.lastOutput;
   }
 
   /**
