@@ -707,6 +707,11 @@ async function main(): Promise<void> {
       'quality: their transition is centred on the output Nyquist frequency, so tones just above it alias back much louder than -110 dB; a half-band ' +
       'does serve as the cheap second stage of the two-stage upsampler. speex q7 (also one sharp stage, ~105 dB) is the fair comparison.',
     '',
+    'Spread of the >= 2x ratios over three earlier full runs of this bench after the second round (same code bar the last row below): ' +
+      '48k stereo -> 24k mono 2.33 / 2.17 / 2.05, 24k mono -> 48k stereo 2.54 / 2.25 / 2.38, 44.1k -> 16k 6.41 / 6.40 / 5.97, ' +
+      '16k -> 24k 2.06 / 2.09 / 1.96, 8k -> 24k 2.34 / 2.32 / 2.42. 16k -> 24k sits on the line: its 104 taps per output are the fewest ' +
+      'that meet the spec with the passband held transparent to 0.4, and the kernel is bound by FP issue and loads.',
+    '',
     'Second round (development measurements on this machine, default preset, 20 ms chunks; ratio = ours / speex SIMD q7 in the same ' +
       'interleaved run; the machine is shared, so single runs vary by about 10 %):',
     '',
@@ -739,6 +744,17 @@ async function main(): Promise<void> {
         ],
         ['4-tap kernel granularity', 'only 48k -> 24k would gain (208 -> 204 taps, 2 %); 104-tap designs need the next block', 'not built'],
         ['horizontal sums of a triple by shuffles (same order)', 'A/B in one session: no gain (within noise, slightly slower)', 'no'],
+        [
+          'four outputs per coefficient row with one accumulator chain each (instead of three with two)',
+          '16k -> 24k within noise; 44.1k -> 16k 2090x -> 1370x (its 160 branches leave short runs for the one-chain single)',
+          'no',
+        ],
+        [
+          'three-level passband (+-0.0001 dB to 0.35, +-0.01 dB to 0.4, +-0.03 dB to 0.45) to reach 96 / 192 taps',
+          'the 96-tap designs land exactly on the limit (0 to 0.6 % over): no margin',
+          'no',
+        ],
+        ['process() reuses its returned view for same-size chunks', 'removes ~100 bytes of allocation per call; speed within noise', 'yes'],
         [
           'FFT overlap-save for the long filters',
           'not built: at 208 taps a 1024-point real FFT pair costs ~70 flops per input sample against ~208 for the direct 2:1 form, but needs ' +
