@@ -101,6 +101,8 @@ export class FfmpegProcess extends Duplex {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #discardedBytes = 0;
+  // A failed exit noticed while output is still buffered: raised once the reader has taken it all.
+  #heldFailure: FfmpegError | null = null;
 
   constructor(options: FfmpegProcessOptions) {
     const pipedIn = (options.stdin ?? 'pipe') === 'pipe';
@@ -260,6 +262,8 @@ export class FfmpegProcess extends Duplex {
     this.#pendingFinal = undefined;
     if (failure) {
       if (final) final(failure);
+      // destroy() would drop what is still buffered; read() raises the failure once it is empty.
+      else if (this.#pipedOut && this.readableLength > 0) this.#heldFailure = failure;
       else this.destroy(failure);
       return;
     }
@@ -275,6 +279,16 @@ export class FfmpegProcess extends Duplex {
         ? `ffmpeg was killed by ${this.#exitSignal ?? 'a signal'} (ffmpeg ${this.args.join(' ')}).`
         : `ffmpeg exited with code ${code} (ffmpeg ${this.args.join(' ')}).`,
     );
+  }
+
+  override read(size?: number): any {
+    const chunk: unknown = super.read(size);
+    const failure = this.#heldFailure;
+    if (failure && this.readableLength === 0) {
+      this.#heldFailure = null;
+      process.nextTick(() => this.destroy(failure));
+    }
+    return chunk;
   }
 
   override _read(): void {

@@ -150,6 +150,24 @@ describe('FfmpegProcess', () => {
     expect(processGone(proc.pid!)).toBe(true);
   });
 
+  it('delivers output still buffered in the stream (nobody reading yet) before the FfmpegError of a failed exit', async () => {
+    const failing = fakeFfmpeg("process.stdout.write(Buffer.alloc(10000, 7), () => process.exit(1));");
+    const proc = new FfmpegProcess({ args: [], ffmpegPath: failing, stdin: 'none' });
+    const done = closed(proc);
+    // Let the child write, exit and close while nothing reads: its bytes sit in our readable buffer.
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (proc.exited ? resolve() : void setTimeout(poll, 10));
+      poll();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    let bytes = 0;
+    proc.on('data', (c: Buffer) => (bytes += c.length));
+    const error = await done;
+    expect(bytes).toBe(10000);
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect((error as FfmpegError).exitCode).toBe(1);
+  });
+
   it('throws FfmpegNotFoundError when ffmpegPath points at a nonexistent file', () => {
     expect(() => new FfmpegProcess({ args: [], ffmpegPath: '/nonexistent/dir/ffmpeg' })).toThrow(FfmpegNotFoundError);
   });
