@@ -31,6 +31,15 @@ const DETECTORS: readonly Detector[] = [
   { kind: 'AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { kind: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { kind: 'Hugging Face token', pattern: /\bhf_[A-Za-z0-9]{30,}/ },
+  { kind: 'GitLab token', pattern: /\bgl(?:pat|ptt|dt|rt)-[A-Za-z0-9_-]{20,}/ },
+  { kind: 'npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
+  {
+    // A pasted .env line: `OPENAI_API_KEY=…`, `DB_PASSWORD: …`, whatever the token looks like.
+    kind: 'credential assignment',
+    pattern: /\b[A-Z0-9_]*(?:API_?KEY|SECRET|TOKEN|PASSWORD|PASSWD)[A-Z0-9_]*\s*[=:]\s*["']?[A-Za-z0-9._~+/=-]{12,}/,
+    accept: (m) => hasDigitAndLetter(m.replace(/^[^=:]*[=:]\s*["']?/, '')),
+  },
   {
     kind: 'bearer token',
     pattern: /\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*/i,
@@ -40,6 +49,9 @@ const DETECTORS: readonly Detector[] = [
 ];
 
 const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi;
+// Names that ordinary URLs use for non-secrets too (`?key=C`, `?auth=oauth2`): flagged only when the value looks like a token.
+const AMBIGUOUS_PARAMS = /^(?:key|auth)$/i;
+const looksLikeToken = (v: string) => !/\s/.test(v) && ((v.length >= 8 && hasDigitAndLetter(v)) || v.length >= 20);
 const SECRET_PARAMS = /^(?:access[_-]?token|refresh[_-]?token|id[_-]?token|token|auth[_-]?token|api[_-]?key|apikey|key|secret|client[_-]?secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|password|passwd|pwd|auth|session[_-]?id)$/i;
 
 /**
@@ -73,7 +85,7 @@ export function findSecret(text: string, ownKey?: string): FoundSecret | undefin
       continue;
     }
     const params = [...url.searchParams.entries(), ...new URLSearchParams(url.hash.slice(1)).entries()];
-    const hit = params.find(([k, v]) => v.length > 0 && SECRET_PARAMS.test(k));
+    const hit = params.find(([k, v]) => v.length > 0 && SECRET_PARAMS.test(k) && (!AMBIGUOUS_PARAMS.test(k) || looksLikeToken(v)));
     if (hit) consider(`URL with a "${hit[0]}" parameter`, m.index ?? 0);
   }
   return best;

@@ -18,6 +18,11 @@ describe('secret guard', () => {
     ['github', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', /GitHub/],
     ['aws', 'AKIAIOSFODNN7EXAMPLE is the id', /AWS/],
     ['private key', '-----BEGIN RSA PRIVATE KEY-----\nMIIE...', /private key/],
+    ['hugging face', 'use hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 for the download', /Hugging Face/],
+    ['gitlab', 'clone with glpat-AbCdEf0123456789AbCd please', /GitLab/],
+    ['npm', 'NPM token npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 expires soon', /npm/],
+    ['env line', 'my .env has DATABASE_PASSWORD=Tr0ub4dor3xyzzy and more', /credential assignment/],
+    ['url key', 'https://maps.example.com/api/js?key=q8ZrT2mK9vXw4LpN1sYb', /"key" parameter/],
   ];
   for (const [name, text, kind] of secrets) {
     it(`finds ${name}`, () => {
@@ -52,6 +57,9 @@ describe('secret guard', () => {
       'Email me at someone@example.com; the meeting key points are on page 3.',
       'An eyJ-looking word like eyJust.eyJokes is not a token.',
       'Keyboard shortcuts: press key=Enter to continue.',
+      'Search https://example.com/search?key=piano+chords or https://example.com/?key=1 for songs.',
+      'Read https://example.com/docs?auth=oauth2 for the login flow.',
+      'Set API_TOKEN: to your own value; PASSWORD = something memorable.',
     ];
     for (const text of ordinary) expect(findSecret(text, OWN), text).toBeUndefined();
   });
