@@ -28,14 +28,20 @@ export class OggOpusEncoder extends Transform {
     this.#encoder = new OpusEncoder({ ...options, signal: undefined });
     this.format = this.#encoder.format;
     this.#preSkip = options.application === 'lowdelay' ? 120 : OPUS_DEFAULT_PRE_SKIP;
-    this.#muxer = new OggOpusMuxer({
-      channels: this.format.channels as 1 | 2,
-      preSkip: this.#preSkip,
-      inputSampleRate: this.format.sampleRate,
-      pageDurationMs: options.pageDurationMs,
-      serial: options.serial,
-      tags: options.tags,
-    });
+    try {
+      this.#muxer = new OggOpusMuxer({
+        channels: this.format.channels as 1 | 2,
+        preSkip: this.#preSkip,
+        inputSampleRate: this.format.sampleRate,
+        pageDurationMs: options.pageDurationMs,
+        serial: options.serial,
+        tags: options.tags,
+      });
+    } catch (err) {
+      // Bad muxer options: release the codec made above instead of stranding it.
+      this.#encoder.destroy();
+      throw err;
+    }
     if (options.signal) addAbortSignal(options.signal, this);
   }
 

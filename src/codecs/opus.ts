@@ -338,13 +338,12 @@ export class OpusEncoder extends Transform {
     this.frameSamples = (sampleRate * frameDurationMs) / 1000;
     this.#frame = Buffer.alloc(this.frameSamples * channels * 2);
     const application = options.application === 'voip' ? 'VOIP' : options.application === 'lowdelay' ? 'RESTRICTED_LOWDELAY' : 'AUDIO';
-    this.#prism = new (loadPrism().opus.Encoder)({ rate: sampleRate, channels, frameSize: this.frameSamples, application });
-    if (options.bitrate !== undefined) {
-      if (!Number.isInteger(options.bitrate) || options.bitrate < 6000 || options.bitrate > 510000) {
-        throw new InputError(`OpusEncoder: bitrate ${String(options.bitrate)} must be a whole number of bits/s from 6000 to 510000.`);
-      }
-      this.#ctl(CTL_SET_BITRATE, options.bitrate);
+    // Checked before the codec exists: a throw after it would strand its (WebAssembly) memory.
+    if (options.bitrate !== undefined && (!Number.isInteger(options.bitrate) || options.bitrate < 6000 || options.bitrate > 510000)) {
+      throw new InputError(`OpusEncoder: bitrate ${String(options.bitrate)} must be a whole number of bits/s from 6000 to 510000.`);
     }
+    this.#prism = new (loadPrism().opus.Encoder)({ rate: sampleRate, channels, frameSize: this.frameSamples, application });
+    if (options.bitrate !== undefined) this.#ctl(CTL_SET_BITRATE, options.bitrate);
     if (options.fec) this.#ctl(CTL_SET_INBAND_FEC, 1);
     if (options.packetLossPercent !== undefined) this.#ctl(CTL_SET_PACKET_LOSS_PERC, Math.max(0, Math.min(100, Math.round(options.packetLossPercent))));
     if (options.signal) addAbortSignal(options.signal, this);

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { describe, expect, it, vi } from 'vitest';
+import { OggOpusEncoder } from '../../src/codecs/ogg-opus-encoder.js';
 import { FormatError, InputError } from '../../src/core/errors.js';
 import { OPUS_FRAME_DURATIONS_MS, OpusDecoder, OpusEncoder, opusBackendName, opusPacketSamples, parseOpusHead, type OpusCorruptPacket } from '../../src/codecs/opus.js';
 import { createOpusHead } from '../../src/codecs/ogg-opus-muxer.js';
@@ -155,5 +157,35 @@ describe('Opus helpers', () => {
     const zero = createOpusHead({ channels: 1 });
     zero[9] = 0;
     expect(() => parseOpusHead(zero)).toThrow(/0 channels/);
+  });
+});
+
+describe('OpusEncoder construction failures', () => {
+  it('a bad bitrate or Ogg option leaves no codec behind (every prism encoder made is released)', () => {
+    const prism = createRequire(import.meta.url)('prism-media') as { opus: { Encoder: { prototype: { _destroy: unknown } } } };
+    const made = vi.spyOn(prism.opus.Encoder.prototype as { _destroy: () => void }, '_destroy');
+    const before = opusBackendName(); // loads the backend outside the count
+    made.mockClear();
+    const construct = vi.fn();
+    const Original = prism.opus.Encoder;
+    const counting = new Proxy(Original as unknown as new (...a: unknown[]) => object, {
+      construct(target, args, newTarget) {
+        construct();
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+    (prism.opus as { Encoder: unknown }).Encoder = counting;
+    let released: number;
+    try {
+      expect(() => new OpusEncoder({ sampleRate: 48000, channels: 1, bitrate: 1 })).toThrow(InputError);
+      expect(() => new OggOpusEncoder({ sampleRate: 48000, channels: 1, pageDurationMs: 0 })).toThrow(InputError);
+      released = made.mock.calls.length;
+    } finally {
+      (prism.opus as { Encoder: unknown }).Encoder = Original;
+      made.mockRestore();
+    }
+    expect(before).toBeTypeOf('string');
+    expect(construct.mock.calls.length).toBeGreaterThan(0);
+    expect(released).toBe(construct.mock.calls.length);
   });
 });
