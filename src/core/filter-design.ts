@@ -124,6 +124,17 @@ export interface MinimaxLowpass {
   readonly converged: boolean;
 }
 
+let minimaxRuns = 0;
+
+/**
+ * How many times {@link designMinimaxLowpass} has run in this process (tests check that the common
+ * ratios are served from the shipped tables without a Remez exchange).
+ * @internal
+ */
+export function minimaxDesignRuns(): number {
+  return minimaxRuns;
+}
+
 /**
  * Equiripple (minimax) linear-phase low-pass by the Parks–McClellan / Remez exchange: for a given
  * length it spends the passband ripple the spec allows to buy stopband attenuation, so at ~110 dB
@@ -131,6 +142,7 @@ export interface MinimaxLowpass {
  * passband ripple down to the stopband's). Float64, barycentric Lagrange form on a dense grid.
  */
 export function designMinimaxLowpass(design: MinimaxLowpassDesign): MinimaxLowpass {
+  minimaxRuns++;
   const { taps, passband, stopband, weight } = design;
   const K = (taps - 1) / 2;
   const r = K + 1; // cosine terms; the alternation set has r + 1 points

@@ -3,6 +3,7 @@ import { besselI0, designLowpass, designMinimaxLowpass, gcd, kaiserBeta, kaiserS
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './pcm-format.js';
 import { remixChannels } from './pcm-convert.js';
 import { createResamplerKernel, type ResamplerKernel } from './resampler-kernel.js';
+import { MINIMAX_PROTOTYPES } from './filter-tables.js';
 
 /**
  * Quality presets of {@link Resampler}. Edges are fractions of the lower of the two rates.
@@ -68,8 +69,11 @@ const MAX_TABLE_ROWS = 4096;
  * Streaming sample-rate and channel-count converter for interleaved float32 PCM: a polyphase FIR
  * (equiripple for the default preset where the prototype is short enough, else a Kaiser-windowed
  * sinc) at the exact rational ratio `outputRate / inputRate` (reduced by their gcd), so
- * 44.1 kHz → 16 kHz is 160/441 with no drift, ever. The first resampler of a given ratio designs
- * its filter (Remez exchange: 50-500 ms of CPU once per ratio and process, then cached).
+ * 44.1 kHz → 16 kHz is 160/441 with no drift, ever. Equiripple prototypes for every pair of the
+ * common rates (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000) ship
+ * precomputed (src/core/filter-tables.ts); any other ratio designs its prototype on first use
+ * (Remez exchange: 50-250 ms of CPU once per ratio and process). Polyphase tables are cached per
+ * conversion and preset, so a second resampler for the same conversion only copies its table.
  *
  * - Channels are down-mixed to the output count before filtering and up-mixed after, so a
  *   48 kHz stereo → 24 kHz mono conversion filters one channel.
@@ -240,91 +244,19 @@ export class Resampler {
       this.kernel = createResamplerKernel(false);
       return;
     }
-    const spec = QUALITY[quality];
-    const lowerRate = Math.min(inputRate, outputRate);
-    const protoRate = inputRate * L;
-    const passbandHz = stageBand?.passbandHz ?? spec.passband * lowerRate;
-    const stopbandHz = stageBand?.stopbandHz ?? spec.stopband * lowerRate;
-    let cutoffHz = (passbandHz + stopbandHz) / 2;
-    let taps = kaiserTaps(spec.attenuationDb, (stopbandHz - passbandHz) / protoRate);
-    this.passbandHz = passbandHz;
-    this.stopbandHz = stopbandHz;
-    const maxTaps = 2 * Math.floor((spec.maxDelayMs / 1000) * protoRate) + 1;
-    if (taps > maxTaps) {
-      // Too long for the delay budget: use the widest transition the budget allows, centred on the
-      // lower Nyquist frequency, so nothing aliases into what remains of the passband.
-      taps = maxTaps;
-      cutoffHz = lowerRate / 2;
-      const transitionHz = ((spec.attenuationDb - 7.95) / (2.285 * 2 * Math.PI * (taps - 1))) * protoRate;
-      this.passbandHz = cutoffHz - transitionHz / 2;
-      this.stopbandHz = cutoffHz + transitionHz / 2;
-    }
-    // Equiripple design where the spec leaves passband ripple to spend (see QualitySpec.passRipple).
-    const minimax =
-      stageBand === undefined && !kaiserOnly && spec.passRipple > 0 && taps < maxTaps && taps <= MAX_MINIMAX_TAPS
-        ? minimaxPrototype(L, passbandHz / protoRate, stopbandHz / protoRate, spec)
-        : null;
-    if (minimax !== null) taps = minimax.length;
-    let perBranch = Math.ceil(taps / L);
-    perBranch += (8 - (perBranch % 8)) % 8;
-    this.taps = perBranch;
-    this.tapsPerOutput = Math.ceil(taps / L);
-    this.delay = (taps - 1) / 2;
-    this.latencyMs = (this.delay / protoRate) * 1000;
-    const beta = kaiserBeta(spec.attenuationDb);
-
-    let table: Float32Array;
-    if (perBranch * L <= MAX_TABLE_FLOATS) {
-      const proto = minimax ?? designLowpass({ taps, cutoff: cutoffHz / protoRate, beta, gain: L });
-      this.tableRows = 0;
-      table = new Float32Array(perBranch * L);
-      for (let p = 0; p < L; p++) {
-        // Each branch is scaled to a DC gain of exactly 1, so no phase adds a DC ripple (an image of 0 Hz).
-        // (An equiripple prototype is scaled as a whole instead: its branch gains at DC already agree
-        // to within the stopband ripple, and per-branch scaling would lift the images it rejects.)
-        let sum = 0;
-        if (minimax === null) for (let idx = p; idx < taps; idx += L) sum += proto[idx]!;
-        else for (let idx = 0; idx < taps; idx++) sum += proto[idx]! / L;
-        let nonzero = 0;
-        let last = -1;
-        for (let j = 0; j < perBranch; j++) {
-          const idx = p + (perBranch - 1 - j) * L;
-          const c = idx < taps ? proto[idx]! / sum : 0;
-          table[p * perBranch + j] = c;
-          if (c !== 0) {
-            nonzero++;
-            last = j;
-          }
-        }
-        // A branch that is a single unit tap (the odd branch of a half-band 2x stage) is a plain copy.
-        if (nonzero === 1 && table[p * perBranch + last] === 1) {
-          this.delayTaps ??= new Int32Array(L).fill(-1);
-          this.delayTaps[p] = last;
-        }
-      }
-    } else {
-      // A ratio like 9007/8001 would need millions of exact coefficients. Tabulate the same
-      // continuous filter at `rows` fractional positions instead and interpolate linearly between
-      // neighbouring rows for each output's exact phase (still no drift: phases stay integers).
-      const rows = Math.max(64, Math.min(MAX_TABLE_ROWS, Math.floor((4 * MAX_TABLE_FLOATS) / perBranch) - 1));
-      this.tableRows = rows;
-      table = new Float32Array((rows + 1) * perBranch);
-      const i0Beta = besselI0(beta);
-      const centre = this.delay / L;
-      const row = new Float64Array(perBranch);
-      for (let q = 0; q <= rows; q++) {
-        let sum = 0;
-        for (let j = 0; j < perBranch; j++) {
-          row[j] = kaiserSinc(q / rows + (perBranch - 1 - j) - centre, cutoffHz / inputRate, centre, beta, i0Beta);
-          sum += row[j]!;
-        }
-        // Each row sums to exactly 1, so every interpolated row does too (no DC ripple).
-        for (let j = 0; j < perBranch; j++) table[q * perBranch + j] = row[j]! / sum;
-      }
-    }
+    const design = filterDesign(inputRate, outputRate, quality, stageBand, kaiserOnly);
+    this.passbandHz = design.passbandHz;
+    this.stopbandHz = design.stopbandHz;
+    this.taps = design.perBranch;
+    this.tapsPerOutput = Math.ceil(design.protoTaps / L);
+    this.delay = (design.protoTaps - 1) / 2;
+    this.latencyMs = (this.delay / (inputRate * L)) * 1000;
+    this.tableRows = design.tableRows;
+    this.delayTaps = design.delayTaps;
+    const table = design.table;
     this.coeffFloats = table.length;
     this.kernel = createResamplerKernel(useWasm);
-    this.layout(Math.max(4096, perBranch * 4), 4096);
+    this.layout(Math.max(4096, design.perBranch * 4), 4096);
     this.kernel.mem.set(table, 0);
     this.reset();
   }
@@ -744,6 +676,12 @@ function minimaxPrototype(L: number, passband: number, stopband: number, spec: Q
   const key = `${L}:${passband}:${stopband}:${spec.passRipple}:${spec.minimaxDb}:${spec.flatRipple}:${spec.flatband}`;
   const cached = minimaxCache.get(key);
   if (cached !== undefined) return cached;
+  const shipped = resamplerDesignCache.useShippedTables ? MINIMAX_PROTOTYPES.get(key) : undefined;
+  if (shipped !== undefined) {
+    const h = decodePrototype(shipped);
+    minimaxCache.set(key, h);
+    return h;
+  }
   const stopRipple = 10 ** (-spec.minimaxDb / 20);
   const weight = spec.passRipple / stopRipple;
   // Kaiser's estimate of the equiripple length, as the starting point of the search.
@@ -773,6 +711,199 @@ function minimaxPrototype(L: number, passband: number, stopband: number, spec: Q
   }
   minimaxCache.set(key, best);
   return best;
+}
+
+/** A resampler's filter for one ratio, preset and band: what the constructor copies into the kernel. */
+interface FilterDesign {
+  /** Polyphase coefficients (or interpolation rows when `tableRows` > 0); shared, never written. */
+  table: Float32Array;
+  tableRows: number;
+  /** Per branch, the tap of a branch that is one unit tap, else -1; null when none is. Shared, never written. */
+  delayTaps: Int32Array | null;
+  /** Taps per branch, padded to a multiple of 8. */
+  perBranch: number;
+  /** Length of the prototype low-pass. */
+  protoTaps: number;
+  passbandHz: number;
+  stopbandHz: number;
+}
+
+/**
+ * Designs by ratio, preset and band (most recently used last). Bounded, as a ratio like 9007/8001
+ * holds a 4 MiB table: a process that meets many odd ratios keeps only the latest few.
+ */
+const designCache = new Map<string, FilterDesign>();
+const MAX_CACHED_DESIGNS = 64;
+const MAX_CACHED_FLOATS = 1 << 23;
+let cachedFloats = 0;
+
+/**
+ * The filter of a resampler from `inputRate` to `outputRate` (reduced ratio L/M), cached so that a
+ * second resampler for the same conversion copies a table instead of designing it again.
+ */
+function filterDesign(
+  inputRate: number,
+  outputRate: number,
+  quality: ResampleQuality,
+  stageBand: { passbandHz: number; stopbandHz: number } | undefined,
+  kaiserOnly: boolean,
+): FilterDesign {
+  const key = `${inputRate}:${outputRate}:${quality}:${stageBand?.passbandHz}:${stageBand?.stopbandHz}:${kaiserOnly}`;
+  const hit = designCache.get(key);
+  if (hit !== undefined) {
+    designCache.delete(key);
+    designCache.set(key, hit);
+    return hit;
+  }
+  const design = computeFilterDesign(inputRate, outputRate, quality, stageBand, kaiserOnly);
+  designCache.set(key, design);
+  cachedFloats += design.table.length;
+  for (const [k, d] of designCache) {
+    if (designCache.size <= 1 || (designCache.size <= MAX_CACHED_DESIGNS && cachedFloats <= MAX_CACHED_FLOATS)) break;
+    designCache.delete(k);
+    cachedFloats -= d.table.length;
+  }
+  return design;
+}
+
+function computeFilterDesign(
+  inputRate: number,
+  outputRate: number,
+  quality: ResampleQuality,
+  stageBand: { passbandHz: number; stopbandHz: number } | undefined,
+  kaiserOnly: boolean,
+): FilterDesign {
+  const L = outputRate / gcd(inputRate, outputRate);
+  let passbandOut: number;
+  let stopbandOut: number;
+  let tableRows: number;
+  let delayTaps: Int32Array | null = null;
+  const spec = QUALITY[quality];
+  const lowerRate = Math.min(inputRate, outputRate);
+  const protoRate = inputRate * L;
+  const passbandHz = stageBand?.passbandHz ?? spec.passband * lowerRate;
+  const stopbandHz = stageBand?.stopbandHz ?? spec.stopband * lowerRate;
+  let cutoffHz = (passbandHz + stopbandHz) / 2;
+  let taps = kaiserTaps(spec.attenuationDb, (stopbandHz - passbandHz) / protoRate);
+  passbandOut = passbandHz;
+  stopbandOut = stopbandHz;
+  const maxTaps = 2 * Math.floor((spec.maxDelayMs / 1000) * protoRate) + 1;
+  if (taps > maxTaps) {
+    // Too long for the delay budget: use the widest transition the budget allows, centred on the
+    // lower Nyquist frequency, so nothing aliases into what remains of the passband.
+    taps = maxTaps;
+    cutoffHz = lowerRate / 2;
+    const transitionHz = ((spec.attenuationDb - 7.95) / (2.285 * 2 * Math.PI * (taps - 1))) * protoRate;
+    passbandOut = cutoffHz - transitionHz / 2;
+    stopbandOut = cutoffHz + transitionHz / 2;
+  }
+  // Equiripple design where the spec leaves passband ripple to spend (see QualitySpec.passRipple).
+  const minimax =
+    stageBand === undefined && !kaiserOnly && spec.passRipple > 0 && taps < maxTaps && taps <= MAX_MINIMAX_TAPS
+      ? minimaxPrototype(L, passbandHz / protoRate, stopbandHz / protoRate, spec)
+      : null;
+  if (minimax !== null) taps = minimax.length;
+  let perBranch = Math.ceil(taps / L);
+  perBranch += (8 - (perBranch % 8)) % 8;
+  const delay = (taps - 1) / 2;
+  const beta = kaiserBeta(spec.attenuationDb);
+
+  let table: Float32Array;
+  if (perBranch * L <= MAX_TABLE_FLOATS) {
+    const proto = minimax ?? designLowpass({ taps, cutoff: cutoffHz / protoRate, beta, gain: L });
+    tableRows = 0;
+    table = new Float32Array(perBranch * L);
+    for (let p = 0; p < L; p++) {
+      // Each branch is scaled to a DC gain of exactly 1, so no phase adds a DC ripple (an image of 0 Hz).
+      // (An equiripple prototype is scaled as a whole instead: its branch gains at DC already agree
+      // to within the stopband ripple, and per-branch scaling would lift the images it rejects.)
+      let sum = 0;
+      if (minimax === null) for (let idx = p; idx < taps; idx += L) sum += proto[idx]!;
+      else for (let idx = 0; idx < taps; idx++) sum += proto[idx]! / L;
+      let nonzero = 0;
+      let last = -1;
+      for (let j = 0; j < perBranch; j++) {
+        const idx = p + (perBranch - 1 - j) * L;
+        const c = idx < taps ? proto[idx]! / sum : 0;
+        table[p * perBranch + j] = c;
+        if (c !== 0) {
+          nonzero++;
+          last = j;
+        }
+      }
+      // A branch that is a single unit tap (the odd branch of a half-band 2x stage) is a plain copy.
+      if (nonzero === 1 && table[p * perBranch + last] === 1) {
+        delayTaps ??= new Int32Array(L).fill(-1);
+        delayTaps[p] = last;
+      }
+    }
+  } else {
+    // A ratio like 9007/8001 would need millions of exact coefficients. Tabulate the same
+    // continuous filter at `rows` fractional positions instead and interpolate linearly between
+    // neighbouring rows for each output's exact phase (still no drift: phases stay integers).
+    const rows = Math.max(64, Math.min(MAX_TABLE_ROWS, Math.floor((4 * MAX_TABLE_FLOATS) / perBranch) - 1));
+    tableRows = rows;
+    table = new Float32Array((rows + 1) * perBranch);
+    const i0Beta = besselI0(beta);
+    const centre = delay / L;
+    const row = new Float64Array(perBranch);
+    for (let q = 0; q <= rows; q++) {
+      let sum = 0;
+      for (let j = 0; j < perBranch; j++) {
+        row[j] = kaiserSinc(q / rows + (perBranch - 1 - j) - centre, cutoffHz / inputRate, centre, beta, i0Beta);
+        sum += row[j]!;
+      }
+      // Each row sums to exactly 1, so every interpolated row does too (no DC ripple).
+      for (let j = 0; j < perBranch; j++) table[q * perBranch + j] = row[j]! / sum;
+    }
+  }
+  return { table, tableRows, delayTaps, perBranch, protoTaps: taps, passbandHz: passbandOut, stopbandHz: stopbandOut };
+}
+
+/**
+ * Knobs and contents of the design caches, for tests and scripts/make-filter-tables.ts.
+ * @internal
+ */
+export const resamplerDesignCache = {
+  /** When false, equiripple prototypes are designed at run time even where a shipped one exists. */
+  useShippedTables: true,
+  /** Forgets every cached design (prototypes and polyphase tables). */
+  clear(): void {
+    minimaxCache.clear();
+    designCache.clear();
+    cachedFloats = 0;
+  },
+  /** The equiripple prototypes designed or loaded so far, by design key (null: the exchange failed, Kaiser used). */
+  prototypes(): ReadonlyMap<string, Float64Array | null> {
+    return new Map(minimaxCache);
+  },
+};
+
+/**
+ * Encodes an odd-length symmetric prototype as its centre tap and right half, float64 little-endian
+ * in base64 ('' for a failed design). Float64, because the polyphase table is derived from the
+ * prototype in float64: shipped and freshly designed filters must give bit-identical output.
+ * @internal
+ */
+export function encodePrototype(h: Float64Array | null): string {
+  if (h === null) return '';
+  const K = (h.length - 1) / 2;
+  const bytes = Buffer.alloc((K + 1) * 8);
+  for (let m = 0; m <= K; m++) bytes.writeDoubleLE(h[K + m]!, m * 8);
+  return bytes.toString('base64');
+}
+
+function decodePrototype(text: string): Float64Array | null {
+  if (text === '') return null;
+  const bytes = Buffer.from(text, 'base64');
+  const K = bytes.length / 8 - 1;
+  const h = new Float64Array(2 * K + 1);
+  for (let m = 0; m <= K; m++) {
+    const v = bytes.readDoubleLE(m * 8);
+    h[K + m] = v;
+    h[K - m] = v;
+  }
+  return h;
 }
 
 function align8(n: number): number {

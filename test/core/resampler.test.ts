@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError, InputError } from '../../src/core/errors.js';
-import { designMinimaxLowpass, firGain } from '../../src/core/filter-design.js';
-import { Resampler, resample, type ResampleQuality } from '../../src/core/resampler.js';
+import { readFileSync } from 'node:fs';
+import { designMinimaxLowpass, firGain, minimaxDesignRuns } from '../../src/core/filter-design.js';
+import { Resampler, resample, resamplerDesignCache, type ResampleQuality } from '../../src/core/resampler.js';
+import { makeFilterTables } from '../../scripts/make-filter-tables.js';
 
 const COMMON = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
@@ -411,5 +413,67 @@ describe('designMinimaxLowpass', () => {
       expect(stop).toBeLessThan(d.stopDeviation * 1.05);
       expect(d.h[0]).toBeCloseTo(d.h[taps - 1]!, 15);
     }
+  });
+});
+
+describe('shipped filter tables', () => {
+  const qualities: ResampleQuality[] = ['default', 'high', 'low-latency'];
+
+  it('serves every pair of the common rates without a Remez exchange', () => {
+    resamplerDesignCache.clear();
+    const before = minimaxDesignRuns();
+    for (const quality of qualities) {
+      for (const inputRate of COMMON) {
+        for (const outputRate of COMMON) {
+          if (inputRate !== outputRate) new Resampler({ inputRate, outputRate, channels: 2, outputChannels: 1, quality });
+        }
+      }
+    }
+    expect(minimaxDesignRuns() - before).toBe(0);
+    // The equiripple prototypes really are in use (not the Kaiser fallback) for the default preset.
+    expect([...resamplerDesignCache.prototypes().values()].filter((h) => h !== null).length).toBeGreaterThan(5);
+    // An uncommon ratio is designed at run time, once.
+    const odd = { inputRate: 8000, outputRate: 10000, channels: 1 };
+    const runs = minimaxDesignRuns();
+    new Resampler(odd);
+    expect(minimaxDesignRuns()).toBeGreaterThan(runs);
+    const again = minimaxDesignRuns();
+    new Resampler(odd);
+    expect(minimaxDesignRuns()).toBe(again);
+  });
+
+  it('gives output bit-identical to a filter designed at run time', () => {
+    const pairs: [number, number][] = [[48000, 24000], [16000, 24000], [24000, 16000], [8000, 24000], [44100, 48000], [32000, 24000]];
+    const input = noise(3000, 1, 7);
+    const run = (inputRate: number, outputRate: number): Float32Array => resample(input.subarray(0, Math.floor(inputRate / 16)), { inputRate, outputRate, channels: 1 });
+    for (const [inputRate, outputRate] of pairs) {
+      resamplerDesignCache.clear();
+      const shipped = run(inputRate, outputRate);
+      resamplerDesignCache.useShippedTables = false;
+      resamplerDesignCache.clear();
+      const runs = minimaxDesignRuns();
+      let fresh: Float32Array;
+      try {
+        fresh = run(inputRate, outputRate);
+      } finally {
+        resamplerDesignCache.useShippedTables = true;
+        resamplerDesignCache.clear();
+      }
+      if (inputRate !== 44100) expect(minimaxDesignRuns(), `${inputRate} -> ${outputRate} designs at run time`).toBeGreaterThan(runs);
+      expect(fresh.length).toBe(shipped.length);
+      expect(Buffer.from(fresh.buffer).equals(Buffer.from(shipped.buffer)), `${inputRate} -> ${outputRate}`).toBe(true);
+    }
+  });
+
+  it('src/core/filter-tables.ts is what scripts/make-filter-tables.ts generates (run it after changing the design)', () => {
+    const shipped = readFileSync(new URL('../../src/core/filter-tables.ts', import.meta.url), 'utf8');
+    expect(makeFilterTables() === shipped, 'src/core/filter-tables.ts is stale: run `npx tsx scripts/make-filter-tables.ts`').toBe(true);
+  }, 60_000);
+
+  it('reuses a cached polyphase table for a second resampler of the same conversion', () => {
+    const input = noise(4410, 2, 3);
+    const a = resample(input, { inputRate: 44100, outputRate: 16000, channels: 2 });
+    const b = resample(input, { inputRate: 44100, outputRate: 16000, channels: 2 });
+    expect(b).toEqual(a);
   });
 });
