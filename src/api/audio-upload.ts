@@ -21,6 +21,11 @@ export const DEFAULT_UPLOAD_LIMIT_BYTES = 25 * 1024 * 1024;
 export interface PreparedUpload extends MultipartFile {
   /** False for a caller's Readable: it cannot be read twice. */
   readonly replayable: boolean;
+  /**
+   * Releases a source the request never started reading (a caller's Readable, already peeked at): call it
+   * when the call fails, so a file stream's descriptor is not left open. A no-op once `open()` has begun.
+   */
+  readonly release?: (() => void) | undefined;
 }
 
 function isReadable(v: unknown): v is Readable {
@@ -170,6 +175,12 @@ async function prepareReadable(stream: Readable, filename: string | undefined, l
     ...named,
     byteLength: undefined,
     replayable: false,
+    release: () => {
+      if (opened) return;
+      opened = true;
+      void iterator.return?.()?.catch(() => {});
+      if (!stream.destroyed) stream.destroy();
+    },
     open: async function* () {
       if (opened) throw new InputError('A Readable upload can be sent only once.', 'TLA_ERR_INPUT_FILE');
       opened = true;

@@ -194,19 +194,27 @@ abstract class AudioUploadResource {
     let sentBytes = 0;
     // Let a caller's `.on(...)` (attached right after the call) see the first events.
     await Promise.resolve();
-    const res: HttpResponse = await this.#http.request({
-      ...call.options,
-      method: 'POST',
-      path: call.path,
-      headers: { accept: call.stream ? 'text/event-stream, application/json' : 'application/json, text/plain' },
-      body: { kind: 'stream', open: body.open, byteLength: body.byteLength, contentType: body.contentType, replayable: upload.replayable },
-      billable: true,
-      onUploadProgress: (sent, total) => {
-        sentBytes = sent;
-        emit({ type: 'upload', sentBytes: sent, totalBytes: total });
-      },
-      onRequestSent: () => emit({ type: 'processing', sentBytes }),
-    });
+    let res: HttpResponse;
+    try {
+      res = await this.#http.request({
+        ...call.options,
+        method: 'POST',
+        path: call.path,
+        headers: { accept: call.stream ? 'text/event-stream, application/json' : 'application/json, text/plain' },
+        body: { kind: 'stream', open: body.open, byteLength: body.byteLength, contentType: body.contentType, replayable: upload.replayable },
+        billable: true,
+        onUploadProgress: (sent, total) => {
+          sentBytes = sent;
+          emit({ type: 'upload', sentBytes: sent, totalBytes: total });
+        },
+        onRequestSent: () => emit({ type: 'processing', sentBytes }),
+      });
+    } catch (e) {
+      // Failed before the body was read (refused, no key, aborted, an early error answer): the caller's
+      // Readable was peeked at and paused; release it rather than leave its descriptor open.
+      upload.release?.();
+      throw e;
+    }
     const contentType = (res.headers['content-type'] ?? '').toLowerCase();
     if (call.stream && contentType.includes('text/event-stream')) {
       emit({ type: 'done', requestId: res.requestId, elapsedMs: Date.now() - started });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -182,6 +182,22 @@ describe('transcriptions.create', () => {
     await expect(client.audio.transcriptions.create({ file: wav, model: 'whisper-1', temperature: 2 })).rejects.toBeInstanceOf(InputError);
     await expect(client.audio.transcriptions.create({ file: wav, model: 'whisper-1', responseFormat: 'json', timestampGranularities: ['word'] })).rejects.toBeInstanceOf(InputError);
     await expect(client.audio.transcriptions.create({ file: wav, model: 'whisper-1', responseFormat: 'xml' as never })).rejects.toBeInstanceOf(InputError);
+  });
+
+  it("a caller's Readable is released when the call fails before its bytes were read (refused, no key)", async () => {
+    const refused = new TokenLab({ apiKey: KEY, baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 });
+    const keyless = new TokenLab({ apiKey: '', baseURL: emu.url });
+    try {
+      const first = createReadStream(path.join(dir, 'talk.wav'));
+      await expect(refused.audio.transcriptions.create({ file: first, model: 'whisper-1' })).rejects.toThrow(/ECONNREFUSED/);
+      expect(first.destroyed).toBe(true);
+      const second = createReadStream(path.join(dir, 'talk.wav'));
+      await expect(keyless.audio.transcriptions.create({ file: second, model: 'whisper-1' })).rejects.toThrow(InputError);
+      expect(second.destroyed).toBe(true);
+    } finally {
+      await refused.close();
+      await keyless.close();
+    }
   });
 
   it('a file path is replayed on a retryable 503', async () => {
