@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { Transform, addAbortSignal, type TransformCallback, type Readable } from 'node:stream';
+import { Readable, Transform, addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../core/errors.js';
 import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../core/pcm-format.js';
 
@@ -161,7 +161,9 @@ export interface WavFileResult {
  * so the result is a normal WAV for every player. Data beyond 4 GB keeps the 0xFFFFFFFF sizes.
  *
  * @param source PCM in `format` (a Readable, or any async iterable of byte chunks).
- * @throws FormatError for an invalid format or a partial last frame; file system errors as they come.
+ * @throws FormatError for an invalid format or a partial last frame; file system errors as they come;
+ *   AbortError when `signal` aborts (at once, even while the source is idle: the source is destroyed
+ *   and the partly written file is left as it is).
  */
 export async function writeWavFile(
   path: string,
@@ -170,13 +172,16 @@ export async function writeWavFile(
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<WavFileResult> {
   assertPcmFormat(format, 'writeWavFile format');
+  options.signal?.throwIfAborted();
+  // The signal destroys the source, so an abort ends the loop below even while no chunk arrives.
+  const input = options.signal ? addAbortSignal(options.signal, source instanceof Readable ? source : Readable.from(source)) : source;
   const header = createWavHeader(format);
   const fh = await open(path, 'w');
   let dataByteLength = 0;
   try {
     await fh.write(header, 0, header.length, 0);
     let position = header.length;
-    for await (const chunk of source as AsyncIterable<Uint8Array>) {
+    for await (const chunk of input as AsyncIterable<Uint8Array>) {
       options.signal?.throwIfAborted();
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       await fh.write(bytes, 0, bytes.byteLength, position);

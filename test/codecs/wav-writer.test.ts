@@ -91,4 +91,22 @@ describe('WAV writing errors', () => {
     const format: PcmFormat = { sampleRate: 8000, channels: 1, encoding: 's16le' };
     await expect(writeWavFile(target, Readable.from([Buffer.alloc(8)]), format, { signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
   });
+
+  it('writeWavFile settles at once on abort while the source is silent (no chunk to notice it on), and releases the source', async () => {
+    const target = path.join(mkdtempSync(path.join(tmpdir(), 'tla-wav-')), 'stalled.wav');
+    const format: PcmFormat = { sampleRate: 8000, channels: 1, encoding: 's16le' };
+    const stalled = new Readable({ read() {} });
+    stalled.push(Buffer.alloc(8));
+    const controller = new AbortController();
+    const written = writeWavFile(target, stalled, format, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('writeWavFile did not settle after abort')), 3000)));
+    try {
+      await expect(Promise.race([written, hung])).rejects.toThrow(/abort/i);
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(stalled.destroyed).toBe(true);
+  });
 });
