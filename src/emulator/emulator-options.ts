@@ -81,8 +81,12 @@ export interface EmulatorRequestRecord {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** Query parameters; key-carrying ones (`key`, `api_key`, `access_token`, `token`, `auth`) are `<redacted>`. */
   query: Record<string, string>;
-  /** Lower-cased header names; `authorization` is replaced by `Bearer <redacted>`. */
+  /**
+   * Lower-cased header names; `authorization` is replaced by `Bearer <redacted>`, other key-carrying headers
+   * (`x-api-key`, `api-key`, `x-goog-api-key`, `proxy-authorization`, `cookie`) and a subprotocol key by `<redacted>`.
+   */
   headers: Record<string, string>;
   /** Parsed JSON body, when the request had one. */
   json?: unknown;

@@ -99,13 +99,36 @@ async function readJsonBody(ctx: RequestContext, limitBytes: number): Promise<un
   }
 }
 
+// Where clients put keys besides `Authorization` (Anthropic/Azure/Gemini styles, proxies, cookies).
+const SECRET_HEADERS = new Set(['proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie']);
+// Query parameters that carry keys (Gemini's `?key=`, `?api_key=`, `?access_token=`).
+const SECRET_QUERY = /^(?:key|api[_-]?key|apikey|access[_-]?token|token|auth)$/i;
+
 function redactHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
-    out[k] = k === 'authorization' ? 'Bearer <redacted>' : Array.isArray(v) ? v.join(', ') : v;
+    const value = Array.isArray(v) ? v.join(', ') : v;
+    if (k === 'authorization') out[k] = 'Bearer <redacted>';
+    else if (SECRET_HEADERS.has(k)) out[k] = '<redacted>';
+    // Browser realtime clients send the key as a subprotocol: `openai-insecure-api-key.<key>`.
+    else if (k === 'sec-websocket-protocol') out[k] = value.replace(/(api-key\.)[^,\s]+/gi, '$1<redacted>');
+    else out[k] = value;
   }
   return out;
+}
+
+/** The query as a record, with key-carrying parameters replaced by `<redacted>`. */
+function redactQuery(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of params) out[k] = SECRET_QUERY.test(k) ? '<redacted>' : v;
+  return out;
+}
+
+/** The request target for log lines: path plus the redacted query. */
+function redactedTarget(url: URL): string {
+  const query = new URLSearchParams(redactQuery(url.searchParams)).toString();
+  return `${url.pathname}${query ? `?${query.replace(/%3Credacted%3E/g, '<redacted>')}` : ''}`;
 }
 
 /**
@@ -157,7 +180,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const requestId = newRequestId();
     const url = new URL(req.url ?? '/', 'http://emulator');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    const query = Object.fromEntries(url.searchParams);
+    const query = redactQuery(url.searchParams);
     const perRequest = [req.headers['x-emulator-fault'], url.searchParams.get('emulator_fault') ?? undefined]
       .flat()
       .filter((s): s is string => typeof s === 'string')
@@ -202,7 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ctx.sendError(new EmulatorHttpError(500, { message: `Emulator error: ${(error as Error).message}`, type: 'server_error', retryable: true }));
       }
     } finally {
-      options.log?.(`${record.method} ${req.url ?? ''} -> ${record.status ?? '-'} ${requestId}${plan.names.length ? ` faults=${plan.names.join(',')}` : ''}`);
+      options.log?.(`${record.method} ${redactedTarget(url)} -> ${record.status ?? '-'} ${requestId}${plan.names.length ? ` faults=${plan.names.join(',')}` : ''}`);
     }
   }
 
@@ -217,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
       );
     };
-    log({ requestId, method: 'GET', path, query: Object.fromEntries(url.searchParams), headers: redactHeaders(req), faults: [] });
+    log({ requestId, method: 'GET', path, query: redactQuery(url.searchParams), headers: redactHeaders(req), faults: [] });
     try {
       if (path !== '/v1/realtime') throw notFound('GET (upgrade)', path);
       authorize(req);

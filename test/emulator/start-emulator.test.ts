@@ -148,3 +148,41 @@ describe('benchmark helpers', () => {
     }
   });
 });
+
+describe('the emulator never records or logs a key', () => {
+  it('redacts keys sent in other headers, the query, or a realtime subprotocol', async () => {
+    const secret = 'sk-leak-9f8e7d6c5b4a3210';
+    const lines: string[] = [];
+    const own = await startEmulator({ voiceEngine: 'builtin', log: (line) => lines.push(line) });
+    try {
+      const res = await fetch(`${own.url}/models?key=${secret}&view=compact`, {
+        headers: { authorization: `Bearer ${secret}`, 'x-api-key': secret, 'x-goog-api-key': secret, cookie: `session=${secret}` },
+      });
+      await res.arrayBuffer();
+      expect(res.status).toBe(200);
+      const { request } = await import('node:http');
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${own.url}/realtime?model=gpt-realtime&api_key=${secret}`, {
+          headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': `realtime, openai-insecure-api-key.${secret}` },
+        });
+        req.on('response', (r) => {
+          r.resume();
+          r.on('end', resolve);
+        });
+        req.on('upgrade', (_r, socket) => {
+          socket.destroy();
+          resolve();
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(own.requests.length).toBe(2);
+      expect(own.requests[0]!.query.view).toBe('compact');
+      expect(JSON.stringify(own.requests)).not.toContain(secret);
+      expect(lines.join('\n')).not.toContain(secret);
+      expect(lines.join('\n')).toMatch(/\/v1\/models\?key=<redacted>&view=compact/);
+    } finally {
+      await own.close();
+    }
+  });
+});
