@@ -53,6 +53,19 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
     expect((await readdir(dir)).filter((f) => f.startsWith('never'))).toEqual([]);
   });
 
+  it('speak and transcribe refuse an output path they cannot write before paying for the call (exit 3)', async () => {
+    const before = emu.requests.length;
+    const missing = path.join(dir, 'no-such-dir', 'out.mp3');
+    const speak = await runCliProcess(['speak', 'Paid for and then lost.', '-o', missing], { env: env() });
+    expect(speak.code).toBe(3);
+    expect(speak.stderr).toMatch(/does not exist/);
+    const transcribe = await runCliProcess(['transcribe', speechWav, '-o', path.join(dir, 'no-such-dir', 'talk.txt')], { env: env() });
+    expect(transcribe.code).toBe(3);
+    const intoDir = await runCliProcess(['speak', 'Into a directory.', '-o', dir], { env: env() });
+    expect(intoDir.code).toBe(3);
+    expect(emu.requests.length).toBe(before);
+  });
+
   it('transcribe prints SRT on stdout and writes -o files', async () => {
     const run = await runCliProcess(['transcribe', speechWav, '--format', 'srt'], { env: env() });
     expect(run.code).toBe(0);

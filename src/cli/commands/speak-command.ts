@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../core/errors.js';
 import { formatBytes, formatMs, printJson, status, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { assertOutputDir } from '../assert-output-dir.js';
 import { makeClient } from '../make-client.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../usage-error.js';
@@ -51,6 +52,7 @@ export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode>
   const fromExtension = output === '-' ? undefined : BY_EXTENSION[path.extname(output).toLowerCase()];
   const format: Format = explicit ?? fromExtension ?? 'mp3';
 
+  if (output !== '-') await assertOutputDir(path.resolve(io.cwd, output));
   const client = makeClient(io, common);
   const started = performance.now();
   try {

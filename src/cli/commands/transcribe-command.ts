@@ -9,6 +9,7 @@ import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-a
 import { ProgressReporter } from '../progress-reporter.js';
 import { UsageError } from '../usage-error.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
+import { assertOutputDir } from '../assert-output-dir.js';
 
 const FORMATS = ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const;
 
@@ -42,6 +43,8 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
   const uploadLimitBytes = numberOption(task, 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
   const filePath = path.resolve(io.cwd, file);
   const size = await checkAudioFile(filePath);
+  const output = values['output'] as string | undefined;
+  if (output && output !== '-') await assertOutputDir(path.resolve(io.cwd, output));
 
   const client = makeClient(io, common, uploadLimitBytes !== undefined ? { uploadLimitBytes: Math.floor(uploadLimitBytes) } : {});
   const progress = new ProgressReporter(io, common, task === 'transcribe' ? 'Transcribing' : 'Translating');
@@ -71,7 +74,6 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
     progress.done();
     const requestId = typeof result === 'object' && result !== null ? (result as { requestId?: string }).requestId : undefined;
     const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2) + '\n';
-    const output = values['output'] as string | undefined;
     if (output && output !== '-') await writeFileAtomic(path.resolve(io.cwd, output), text, io.signal);
     if (common.json) {
       printJson(io, { file, format, output: output ?? null, requestId: requestId ?? null, result });
