@@ -1,5 +1,17 @@
 import { Readable, type Duplex } from 'node:stream';
+import { InputError } from '../core/errors.js';
 import { abortError } from './abort-error.js';
+
+/**
+ * The error for an input that closed without ending or erroring (a Readable destroyed without an
+ * error): without it the chain would wait for an 'end' that never comes.
+ */
+export function prematureCloseError(what: string): InputError {
+  return new InputError(
+    `${what}: the input stream was closed before it ended (destroyed without an error), so the audio is incomplete. End it with end() / push(null) instead.`,
+    'TLA_ERR_INPUT_PREMATURE_CLOSE',
+  );
+}
 
 /**
  * The engine behind `decode()` and `encode()`: a Readable that drives a source through a chain of
@@ -12,6 +24,8 @@ import { abortError } from './abort-error.js';
  *   reader has taken what is buffered, then this stream is destroyed with it.
  * - On error, `destroy()` and abort, every stage and the source are destroyed, and `'close'` is only
  *   emitted once each stage has closed (an ffmpeg stage closes after its child exited).
+ * - A source that closes without ending (destroyed without an error) fails the chain with an
+ *   InputError (`TLA_ERR_INPUT_PREMATURE_CLOSE`) rather than leaving it waiting.
  */
 export abstract class ChainReadable extends Readable {
   #source: Readable | null = null;
@@ -31,9 +45,11 @@ export abstract class ChainReadable extends Readable {
   #feedImmediate: NodeJS.Immediate | null = null;
   #sourceDone = false;
   #firstStage: Duplex | null = null;
+  readonly #what: string;
 
   protected constructor(options: { highWaterMark?: number; signal?: AbortSignal | undefined; what: string }) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024 });
+    this.#what = options.what;
     this.#sliceBytes = Infinity;
     const signal = options.signal;
     if (signal) {
@@ -115,6 +131,10 @@ export abstract class ChainReadable extends Readable {
       }
     } else if (source) {
       source.on('error', (err: Error) => this.fail(err));
+      // 'close' follows 'end' or 'error' (handled there); on its own it means the source was destroyed.
+      on(source, 'close', () => {
+        if (!source.readableEnded) this.fail(prematureCloseError(this.#what));
+      });
       if (first) {
         for (const chunk of head) this.#feed(chunk);
         on(source, 'data', (chunk: Buffer) => this.#feed(chunk));

@@ -13,7 +13,7 @@ import { parseWavHeader, type WavHeader } from '../codecs/wav-header.js';
 import { WavReader } from '../codecs/wav-reader.js';
 import { OggOpusDecoder } from '../codecs/ogg-opus-decoder.js';
 import { opusBackendName, parseOpusHead, type OpusHead } from '../codecs/opus.js';
-import { ChainReadable } from './chain-readable.js';
+import { ChainReadable, prematureCloseError } from './chain-readable.js';
 import { FrameAligner } from '../codecs/frame-aligner.js';
 import { WebmOpusDecoder } from '../codecs/webm-opus-decoder.js';
 import { openInputSource, type AudioInput } from './input-source.js';
@@ -237,6 +237,7 @@ export class DecodeStream extends ChainReadable {
       source.off('data', onData);
       source.off('end', onEnd);
       source.off('error', onError);
+      source.off('close', onClose);
     };
     const decide = (ended: boolean): void => {
       const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
@@ -278,9 +279,16 @@ export class DecodeStream extends ChainReadable {
       cleanup();
       this.fail(ioError(err, this.#label));
     };
+    // Destroyed without an error: no 'end' or 'error' will come.
+    const onClose = (): void => {
+      if (source.readableEnded) return;
+      cleanup();
+      this.fail(prematureCloseError('Decoding'));
+    };
     source.on('data', onData);
     source.on('end', onEnd);
     source.on('error', onError);
+    source.on('close', onClose);
   }
 
   #plan(bytes: Buffer, ended: boolean, searched: number): Plan | 'more' {

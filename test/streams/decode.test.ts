@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FormatError, InputError } from '../../src/core/errors.js';
 import { REALTIME_PCM, type PcmFormat } from '../../src/core/pcm-format.js';
@@ -329,5 +329,58 @@ describe('decode: bad input', () => {
     t.destroy();
     await new Promise((r) => t.once('close', r));
     expect(alive(tp)).toBe(false);
+  });
+});
+
+describe('decode: an input destroyed without an error (premature close)', () => {
+  /** Resolves on 'close' with the error emitted before it, or the string 'end' (never hangs the test). */
+  function settled(stream: DecodeStream | ReturnType<typeof encode>): Promise<Error | 'end' | 'hung'> {
+    return new Promise((resolve) => {
+      let result: Error | 'end' | undefined;
+      const timer = setTimeout(() => resolve('hung'), 3000);
+      stream.on('error', (err) => (result = err));
+      stream.on('end', () => (result = 'end'));
+      stream.on('close', () => {
+        clearTimeout(timer);
+        resolve(result ?? 'end');
+      });
+      stream.resume();
+    });
+  }
+  const format: PcmFormat = { sampleRate: 16000, channels: 1, encoding: 's16le' };
+
+  for (const [what, firstBytes] of [['while sniffing the head', 10], ['after the chain was wired', 8000]] as const) {
+    it(`fails with an InputError instead of hanging (${what})`, async () => {
+      const source = new PassThrough();
+      const stream = decode(source, { from: format });
+      const done = settled(stream);
+      source.write(Buffer.alloc(firstBytes));
+      setTimeout(() => source.destroy(), 50);
+      const result = await done;
+      expect(result).toBeInstanceOf(InputError);
+      expect((result as InputError).code).toBe('TLA_ERR_INPUT_PREMATURE_CLOSE');
+    });
+  }
+
+  it('stops the ffmpeg child too (ffmpeg path)', async () => {
+    const source = new PassThrough();
+    const stream = decode(source, { from: format, decoder: 'ffmpeg' });
+    const done = settled(stream);
+    source.write(Buffer.alloc(8000));
+    setTimeout(() => source.destroy(), 300);
+    const result = await done;
+    expect(result).toBeInstanceOf(InputError);
+    for (const pid of stream.childPids) expect(processGone(pid)).toBe(true);
+  });
+
+  it('encode fails the same way', async () => {
+    const source = new PassThrough();
+    const stream = encode(source, { format: 'wav', inputFormat: format });
+    const done = settled(stream);
+    source.write(Buffer.alloc(8000));
+    setTimeout(() => source.destroy(), 50);
+    const result = await done;
+    expect(result).toBeInstanceOf(InputError);
+    expect((result as InputError).code).toBe('TLA_ERR_INPUT_PREMATURE_CLOSE');
   });
 });
