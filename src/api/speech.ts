@@ -475,12 +475,18 @@ export class Speech {
               parser = undefined;
             }
             if (out.length === 0) continue;
-            if (writer) await writer.write(out);
+            if (writer) writer = await cacheWrite(writer, out);
             yield out;
           }
         }
         complete = true;
-        if (writer) await writer.commit();
+        if (writer) {
+          // The audio is complete and paid for: a cache that cannot keep it must not fail it.
+          await writer.commit().catch(async (e: unknown) => {
+            http.debug(`speech cache entry not stored: ${(e as Error).message}`);
+            await writer!.discard();
+          });
+        }
       } catch (e) {
         if (signal?.aborted) throw abortErrorOf(signal);
         throw e;
@@ -512,6 +518,17 @@ export class Speech {
     audioRef = audio;
     if (usage) audio.usage = usage;
     return audio;
+  }
+}
+
+/** Writes to the cache entry; on failure (disk full, permissions) drops the entry and goes on without one. */
+async function cacheWrite(writer: SpeechCacheWriter, chunk: Buffer): Promise<SpeechCacheWriter | undefined> {
+  try {
+    await writer.write(chunk);
+    return writer;
+  } catch {
+    await writer.discard();
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -337,6 +337,25 @@ describe('speech cache', () => {
     expect(third.fromCache).toBe(false);
     third.destroy();
     expect(speechRequests(e)).toHaveLength(2);
+  });
+
+  it('a cache that cannot store the entry does not fail the audio (nothing paid for is lost) and leaves no temp file', async () => {
+    const cacheDir = path.join(dir, 'cache3');
+    const { emu: e } = await emulatorWith([]);
+    const c = new TokenLab({ apiKey: KEY, baseURL: e.url, speechCacheDir: cacheDir });
+    extra.push(c);
+    const params = { input: 'The cache entry path is blocked.', response_format: 'pcm' } as const;
+    const first = await c.audio.speech.create(params);
+    const a = Buffer.concat((await collect(first)).chunks);
+    const entry = readdirSync(cacheDir, { recursive: true }).map(String).find((f) => f.endsWith('.audio'))!;
+    // A directory where the entry goes: the cache misses and its final rename fails.
+    rmSync(path.join(cacheDir, entry));
+    mkdirSync(path.join(cacheDir, entry));
+    const second = await c.audio.speech.create(params);
+    expect(second.fromCache).toBe(false);
+    const b = Buffer.concat((await collect(second)).chunks);
+    expect(b.equals(a)).toBe(true);
+    expect(readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a partly read or failed response leaves no cache entry', async () => {
