@@ -88,6 +88,12 @@ export class EncodeStream extends ChainReadable {
     this.contentType = plan.target.contentType;
     this.extension = plan.target.extension;
     this.ffmpegArgs = plan.ffmpegArgs;
+    if (options.signal?.aborted) {
+      // Aborted before we began (ChainReadable destroys this stream with the AbortError): read nothing.
+      plan.source.destroy();
+      for (const s of plan.stages) s.destroy();
+      return;
+    }
     this.wire(plan.source, plan.stages);
   }
 }
@@ -120,9 +126,9 @@ function planEncode(input: AudioInput, options: EncodeOptions): EncodePlan {
   const useFfmpeg = options.encoder === 'ffmpeg' || !IN_PROCESS.has(options.format);
   if (useFfmpeg) {
     const args = ffmpegEncodeArgs(options.format, from, out, options.bitrate);
-    // ffmpeg converts rate and channels itself: same quality, one stage fewer.
-    const ffmpeg = new FfmpegProcess({ args, ffmpegPath: options.ffmpegPath });
-    return { path: `ffmpeg:${options.format}`, target, from, out, ffmpegArgs: args, source: openSource(input, [ffmpeg]), stages: [ffmpeg] };
+    // ffmpeg converts rate and channels itself: same quality, one stage fewer. No child when already aborted.
+    const stages: Duplex[] = options.signal?.aborted ? [] : [new FfmpegProcess({ args, ffmpegPath: options.ffmpegPath })];
+    return { path: `ffmpeg:${options.format}`, target, from, out, ffmpegArgs: args, source: openSource(input, stages), stages };
   }
   const stages: Duplex[] = [samePcmFormat(from, out) ? new FrameAligner(bytesPerFrame(from)) : new ResampleStream({ from, to: out })];
   let path: EncodePath;

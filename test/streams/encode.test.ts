@@ -165,3 +165,26 @@ describe('encode', () => {
     expect(alive(pid)).toBe(false);
   });
 });
+
+describe('encode with an already-aborted signal', () => {
+  it('starts no ffmpeg child, reads nothing, and fails with an AbortError', async () => {
+    let pulled = 0;
+    const source = new Readable({
+      read() {
+        pulled++;
+        this.push(Buffer.alloc(3200));
+      },
+    });
+    const stream = encode(source, { format: 'mp3', inputFormat: { sampleRate: 16000, channels: 1, encoding: 's16le' }, signal: AbortSignal.abort() });
+    expect(stream.childPids).toEqual([]);
+    const error = await new Promise<Error | undefined>((resolve) => {
+      let err: Error | undefined;
+      stream.on('error', (e) => (err = e));
+      stream.on('close', () => resolve(err));
+      stream.resume();
+    });
+    expect(error?.name).toBe('AbortError');
+    expect(source.destroyed).toBe(true);
+    expect(pulled).toBe(0);
+  });
+});
