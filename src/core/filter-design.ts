@@ -55,16 +55,31 @@ export function designLowpass(design: LowpassDesign): Float64Array {
   const h = new Float64Array(taps);
   const centre = (taps - 1) / 2;
   const i0Beta = besselI0(beta);
+  // I0(β·√u) as a polynomial in u = 1 − r²: the power series with its coefficients computed once,
+  // so each tap costs a Horner pass of multiply-adds (the resampler designs up to ~200k taps).
+  const series: number[] = [];
+  for (let k = 0, c = 1, total = 0; k < 500; k++) {
+    if (k > 0) c *= (beta * beta) / 4 / (k * k);
+    series.push(c);
+    total += c;
+    if (k > 0 && c < total * 1e-17) break;
+  }
+  const last = series.length - 1;
   let sum = 0;
-  for (let n = 0; n < taps; n++) {
+  // Symmetric about the centre tap: design one half and mirror it.
+  for (let n = 0; n <= centre; n++) {
     const t = n - centre;
     const x = 2 * cutoff * t;
     // Exact zeros where the sinc crosses zero (every other tap of a half-band), not sin(kπ) ≈ 1e-16.
     const sinc = t === 0 ? 1 : Number.isInteger(x) ? 0 : Math.sin(Math.PI * x) / (Math.PI * x);
     const r = centre === 0 ? 0 : t / centre;
-    const w = besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / i0Beta;
-    h[n] = 2 * cutoff * sinc * w;
-    sum += h[n]!;
+    const u = Math.max(0, 1 - r * r);
+    let i0 = series[last]!;
+    for (let k = last - 1; k >= 0; k--) i0 = i0 * u + series[k]!;
+    const v = 2 * cutoff * sinc * (i0 / i0Beta);
+    h[n] = v;
+    h[taps - 1 - n] = v;
+    sum += n === centre ? v : 2 * v;
   }
   const scale = gain / sum;
   for (let n = 0; n < taps; n++) h[n] = h[n]! * scale;

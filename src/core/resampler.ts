@@ -813,13 +813,14 @@ function computeFilterDesign(
     const proto = minimax ?? designLowpass({ taps, cutoff: cutoffHz / protoRate, beta, gain: L });
     tableRows = 0;
     table = new Float32Array(perBranch * L);
+    let wholeSum = 0;
+    if (minimax !== null) for (let idx = 0; idx < taps; idx++) wholeSum += proto[idx]! / L;
     for (let p = 0; p < L; p++) {
       // Each branch is scaled to a DC gain of exactly 1, so no phase adds a DC ripple (an image of 0 Hz).
       // (An equiripple prototype is scaled as a whole instead: its branch gains at DC already agree
       // to within the stopband ripple, and per-branch scaling would lift the images it rejects.)
-      let sum = 0;
+      let sum = wholeSum;
       if (minimax === null) for (let idx = p; idx < taps; idx += L) sum += proto[idx]!;
-      else for (let idx = 0; idx < taps; idx++) sum += proto[idx]! / L;
       let nonzero = 0;
       let last = -1;
       for (let j = 0; j < perBranch; j++) {
