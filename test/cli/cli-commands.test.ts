@@ -77,6 +77,17 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
     expect(await readFile(out, 'utf8')).toMatch(/^WEBVTT\n\n/);
   });
 
+  it('transcribe keeps the request id for text formats too (--json and the status line)', async () => {
+    const run = await runCliProcess(['transcribe', speechWav, '--format', 'srt', '--json'], { env: env() });
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(typeof summary.result).toBe('string');
+    expect(summary.requestId).toMatch(/^req_/);
+    const plain = await runCliProcess(['transcribe', speechWav, '--format', 'text'], { env: env() });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toMatch(/request req_[0-9a-f]+/);
+  });
+
   it('translate gives JSON with --json', async () => {
     const run = await runCliProcess(['translate', speechWav, '--format', 'verbose_json', '--json'], { env: env() });
     expect(run.code).toBe(0);

@@ -48,10 +48,15 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
 
   const client = makeClient(io, common, uploadLimitBytes !== undefined ? { uploadLimitBytes: Math.floor(uploadLimitBytes) } : {});
   const progress = new ProgressReporter(io, common, task === 'transcribe' ? 'Transcribing' : 'Translating');
+  // Text formats (text, srt, vtt) come back as plain strings: the `done` event is where their request id is.
+  let doneRequestId: string | undefined;
   const onProgress = (event: UploadProgressEvent): void => {
     if (event.type === 'upload') progress.upload(event.sentBytes, event.totalBytes ?? size);
     else if (event.type === 'processing') progress.processing();
-    else progress.done();
+    else {
+      doneRequestId = event.requestId;
+      progress.done();
+    }
   };
   const started = performance.now();
   try {
@@ -72,7 +77,7 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
           })
         : await client.audio.translations.create({ ...common2, ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}) });
     progress.done();
-    const requestId = typeof result === 'object' && result !== null ? (result as { requestId?: string }).requestId : undefined;
+    const requestId = (typeof result === 'object' && result !== null ? (result as { requestId?: string }).requestId : undefined) ?? doneRequestId;
     const text = typeof result === 'string' ? result : JSON.stringify(result, null, 2) + '\n';
     if (output && output !== '-') await writeFileAtomic(path.resolve(io.cwd, output), text, io.signal);
     if (common.json) {
@@ -80,7 +85,7 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
     } else if (!output || output === '-') {
       io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     }
-    status(io, common, `${task === 'transcribe' ? 'transcribed' : 'translated'} ${file} (${formatBytes(size)}) in ${formatMs(performance.now() - started)}${output && output !== '-' ? `, wrote ${output}` : ''}`);
+    status(io, common, `${task === 'transcribe' ? 'transcribed' : 'translated'} ${file} (${formatBytes(size)}) in ${formatMs(performance.now() - started)}${output && output !== '-' ? `, wrote ${output}` : ''}; request ${requestId ?? '-'}`);
     return EXIT.ok;
   } finally {
     progress.done();
