@@ -53,7 +53,9 @@ export class MicStream extends Readable {
     if (this.command.program !== 'ffmpeg') throw new InputError(`Capture needs ffmpeg, not ${this.command.program}.`);
     this.#frameBytes = bytesPerFrame(format);
     this.#carry = Buffer.alloc(this.#frameBytes);
-    const proc = new FfmpegProcess({ args: this.command.args, ffmpegPath: options.ffmpegPath, stdin: 'none', killGraceMs: 1000 });
+    // An already-aborted signal reaches the process too, so that no child is started at all.
+    const aborted = options.signal?.aborted ? { signal: options.signal } : {};
+    const proc = new FfmpegProcess({ args: this.command.args, ffmpegPath: options.ffmpegPath, stdin: 'none', killGraceMs: 1000, ...aborted });
     this.#proc = proc;
     proc.on('data', (chunk: Buffer) => this.#onData(chunk));
     proc.on('end', () => {

@@ -73,7 +73,9 @@ export class SpeakerStream extends Writable {
       ...(options.underrun !== undefined ? { underrun: options.underrun } : {}),
       ...(options.maxQueuedMs !== undefined ? { maxQueuedMs: options.maxQueuedMs } : {}),
     });
-    const proc = new FfmpegProcess({ args: this.command.args, ffmpegPath: binary, stdout: 'none', killGraceMs: 1000 });
+    // An already-aborted signal reaches the process too, so that no child is started at all.
+    const aborted = options.signal?.aborted ? { signal: options.signal } : {};
+    const proc = new FfmpegProcess({ args: this.command.args, ffmpegPath: binary, stdout: 'none', killGraceMs: 1000, ...aborted });
     this.#proc = proc;
     this.#pacer.on('underrun', () => this.emit('underrun'));
     this.#pacer.on('drained', () => this.emit('drained'));

@@ -174,3 +174,22 @@ describe('mic and speaker through the real ffmpeg (Linux stand-ins: lavfi source
     expect(() => speaker({ format: STT_PCM, backend: 'null', ffmpegPath: '/nonexistent/ffmpeg' })).toThrow(FfmpegNotFoundError);
   });
 });
+
+describe('devices with an already-aborted signal', () => {
+  it('mic and speaker start no ffmpeg child and fail with an AbortError', async () => {
+    const settled = (stream: NodeJS.EventEmitter): Promise<Error | undefined> =>
+      new Promise((resolve) => {
+        let err: Error | undefined;
+        stream.on('error', (e: Error) => (err = e));
+        stream.on('close', () => resolve(err));
+      });
+    const m = mic({ format: STT_PCM, backend: 'lavfi', device: 'sine=frequency=300', signal: AbortSignal.abort() });
+    const micDone = settled(m);
+    const s = speaker({ format: STT_PCM, backend: 'null', signal: AbortSignal.abort() });
+    const speakerDone = settled(s);
+    expect(m.pid).toBeUndefined();
+    expect(s.pid).toBeUndefined();
+    expect((await micDone)?.name).toBe('AbortError');
+    expect((await speakerDone)?.name).toBe('AbortError');
+  });
+});
