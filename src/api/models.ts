@@ -225,5 +225,10 @@ export class Models {
 function encodeModelId(id: string): string {
   if (typeof id !== 'string' || id.trim() === '') throw new InputError('A model id is required, e.g. "gpt-4o-mini-tts".', 'TLA_ERR_INPUT_MODEL');
   // Ids like "openai/tts-1" keep their slash: the gateway routes them as one path parameter.
-  return id.split('/').map(encodeURIComponent).join('/');
+  const segments = id.split('/');
+  // URL parsing resolves "." and ".." segments (even percent-encoded): "../audio/speech" would call another endpoint.
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new InputError(`${JSON.stringify(id)} is not a model id (empty, "." or ".." path segments); use an id from client.models.list().`, 'TLA_ERR_INPUT_MODEL');
+  }
+  return segments.map(encodeURIComponent).join('/');
 }

@@ -52,6 +52,15 @@ describe('models', () => {
     await expect(client.models.retrieve('')).rejects.toBeInstanceOf(InputError);
   });
 
+  it('a model id with "." or ".." segments is refused before any request (it would address another endpoint)', async () => {
+    const before = emu.requests.length;
+    for (const id of ['..', '../audio/speech', 'openai/../../pricing', './tts-1', 'openai//tts-1']) {
+      await expect(client.models.retrieve(id), id).rejects.toBeInstanceOf(InputError);
+      await expect(client.models.pricing(id), id).rejects.toBeInstanceOf(InputError);
+    }
+    expect(emu.requests.length).toBe(before);
+  });
+
   it('supportsRealtime against the emulator catalog', async () => {
     expect(await client.models.supportsRealtime('gpt-realtime')).toBe(true);
     expect(await client.models.supportsRealtime('whisper-1')).toBe(false);
