@@ -163,7 +163,10 @@ export class DecodeStream extends ChainReadable {
       // needs `format` at once (encode(), a PacedOutput) can have it. 'format' still fires once.
       this.#format = to;
       this.#resolveFormat(to);
-      process.nextTick(() => this.#emitFormat(to));
+      process.nextTick(() => {
+        // Not once destroyed (an already-aborted signal destroys it on the tick before).
+        if (!this.destroyed) this.#emitFormat(to);
+      });
     }
     this.#headSource = source.stream;
     this.#readHead(source.stream);

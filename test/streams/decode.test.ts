@@ -384,3 +384,15 @@ describe('decode: an input destroyed without an error (premature close)', () => 
     expect((result as InputError).code).toBe('TLA_ERR_INPUT_PREMATURE_CLOSE');
   });
 });
+
+describe('decode with an already-aborted signal', () => {
+  it("emits no 'format' after it was destroyed", async () => {
+    const stream = decode(Buffer.alloc(3200), { from: REALTIME_PCM, to: REALTIME_PCM, signal: AbortSignal.abort() });
+    const events: string[] = [];
+    stream.on('format', () => events.push(stream.destroyed ? 'format after destroy' : 'format'));
+    stream.on('error', (e) => events.push(e.name));
+    await new Promise((resolve) => stream.once('close', resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['AbortError']);
+  });
+});
