@@ -198,6 +198,8 @@ export class HttpTransport {
         const res = await this.#attempt(options, state, attempt, maxRetries, timeoutMs);
         if (res.status >= 200 && res.status < 300) return res;
         error = await this.#errorFromResponse(res);
+        // Aborted while the error body was arriving: the caller asked to stop, not for this status.
+        if (signal?.aborted) throw abortErrorOf(signal);
         retryAfterMs = error.retryAfterMs;
       } catch (e) {
         if (signal?.aborted) throw abortErrorOf(signal);

@@ -273,6 +273,22 @@ describe('HttpTransport', () => {
     await waitFor(() => s.sockets.size === 0);
   });
 
+  it('abort while the body of an error answer is still arriving is an AbortError, not the error status', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.write('{"error":{"message":"partial');
+      // then stalls
+    });
+    const t = transport(s.url, { maxRetries: 0 });
+    const ac = new AbortController();
+    const p = t.request({ method: 'GET', path: '/x', signal: ac.signal });
+    await waitFor(() => s.seen.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    await waitFor(() => s.sockets.size === 0);
+  });
+
   it('abort during a slow upload stops reading the file and closes the socket', async () => {
     const s = await serve((req) => void req.resume(), { readBody: false });
     const t = transport(s.url);
