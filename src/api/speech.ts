@@ -626,7 +626,8 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
   try {
     if (contentType.startsWith('application/json')) {
       // A JSON body on a 2xx speech response is not audio (a gateway's error or notice): never hand it out as sound.
-      const text = await http.text(res);
+      // A gateway may echo the request (key included) in an error: redact before it becomes a message.
+      const text = http.redact(await http.text(res));
       let body: unknown = text;
       try {
         body = JSON.parse(text);
@@ -654,7 +655,7 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
     const drain = function* (): Generator<Buffer> {
       while (queue.length > 0) {
         const ev = queue.shift()!;
-        const audio = handleSpeechEvent(ev, res, (u) => {
+        const audio = handleSpeechEvent(ev, res, (t) => http.redact(t), (u) => {
           done = true;
           onUsage(u);
         });
@@ -679,7 +680,7 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
   }
 }
 
-function handleSpeechEvent(ev: SseEvent, res: HttpResponse, onDone: (u: SpeechUsage) => void): Buffer | undefined {
+function handleSpeechEvent(ev: SseEvent, res: HttpResponse, redact: (text: string) => string, onDone: (u: SpeechUsage) => void): Buffer | undefined {
   if (ev.data === '[DONE]') {
     onDone({});
     return undefined;
@@ -689,12 +690,14 @@ function handleSpeechEvent(ev: SseEvent, res: HttpResponse, onDone: (u: SpeechUs
     data = JSON.parse(ev.data) as Record<string, unknown>;
   } catch (e) {
     throw new ApiError(
-      { status: res.status, requestId: res.requestId, message: `The speech event stream sent an event that is not JSON (${ev.data.slice(0, 60)}…).`, cause: e },
+      { status: res.status, requestId: res.requestId, message: `The speech event stream sent an event that is not JSON (${redact(ev.data.slice(0, 60))}…).`, cause: e },
       'TLA_ERR_API_BAD_RESPONSE',
     );
   }
   if (ev.event === 'error' || data.error !== undefined || data.type === 'error') {
-    throw apiErrorFromResponse({ status: 500, requestId: res.requestId, body: data.error !== undefined ? data : { error: data } });
+    // Parsed again from redacted text (only on this path: audio deltas are not scanned).
+    const safe = JSON.parse(redact(ev.data)) as Record<string, unknown>;
+    throw apiErrorFromResponse({ status: 500, requestId: res.requestId, body: safe.error !== undefined ? safe : { error: safe } });
   }
   if (data.type === 'speech.audio.delta') {
     if (typeof data.audio !== 'string') {

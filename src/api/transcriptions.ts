@@ -392,10 +392,12 @@ function transcriptionStream(http: HttpTransport, res: HttpResponse, signal: Abo
             try {
               data = JSON.parse(ev.data) as Record<string, unknown>;
             } catch (e) {
-              throw new ApiError({ status: res.status, requestId: res.requestId, message: `The transcription stream sent an event that is not JSON (${ev.data.slice(0, 60)}…).`, cause: e }, 'TLA_ERR_API_BAD_RESPONSE');
+              throw new ApiError({ status: res.status, requestId: res.requestId, message: `The transcription stream sent an event that is not JSON (${http.redact(ev.data.slice(0, 60))}…).`, cause: e }, 'TLA_ERR_API_BAD_RESPONSE');
             }
             if (ev.event === 'error' || data.error !== undefined || data.type === 'error') {
-              throw apiErrorFromResponse({ status: 500, requestId: res.requestId, body: data.error !== undefined ? data : { error: data } });
+              // A gateway may echo the request (key included) in an error: redacted before it becomes a message.
+              const safe = JSON.parse(http.redact(ev.data)) as Record<string, unknown>;
+              throw apiErrorFromResponse({ status: 500, requestId: res.requestId, body: safe.error !== undefined ? safe : { error: safe } });
             }
             if (data.type === 'transcript.text.done') done = true;
             if (typeof data.type === 'string' && data.type.startsWith('transcript.')) yield data as unknown as TranscriptionStreamEvent;

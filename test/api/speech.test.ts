@@ -144,6 +144,30 @@ describe('speech.create', () => {
     expect((err as ApiError).requestId).toBe('req_json');
   });
 
+  it('an error a gateway sends with a 200 (JSON or an SSE error event) never carries the key into the message', async () => {
+    const echo = `invalid credentials: Bearer ${KEY} (key ${KEY})`;
+    const server: LoopbackServer = await startLoopback((req, res) => {
+      if (req.headers.accept?.includes('text/event-stream')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_sse' });
+        res.end(`event: error\ndata: ${JSON.stringify({ error: { message: echo, type: 'upstream_error' } })}\n\n`);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_json' });
+        res.end(JSON.stringify({ error: { message: echo, type: 'upstream_error' } }));
+      }
+    });
+    extra.push(server);
+    const c = new TokenLab({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
+    extra.push(c);
+    const viaJson = (await c.audio.speech.create({ input: 'hi', response_format: 'pcm' }).catch((e: unknown) => e)) as Error;
+    const sse = await c.audio.speech.create({ input: 'hi', response_format: 'pcm', stream_format: 'sse' }).catch((e: unknown) => e);
+    const viaSse = (sse instanceof Error ? sse : await collect(sse as AsyncIterable<unknown>).catch((e: unknown) => e)) as Error;
+    for (const err of [viaJson, viaSse]) {
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err.message).toMatch(/invalid credentials/);
+      expect(`${err.message}\n${err.stack}\n${JSON.stringify((err as ApiError).raw ?? null)}`).not.toContain(KEY);
+    }
+  });
+
   it('sse: speech.audio.delta decoded to bytes, usage from speech.audio.done; same audio as the plain stream', async () => {
     const params = { input: 'Streaming events now.', voice: 'alloy', model: 'gpt-4o-mini-tts', response_format: 'pcm' } as const;
     const sse = await client.audio.speech.create({ ...params, stream_format: 'sse' });

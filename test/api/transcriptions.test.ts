@@ -200,6 +200,28 @@ describe('transcriptions.create', () => {
     }
   });
 
+  it('an SSE error event that echoes the key gives an ApiError without the key', async () => {
+    const server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_sse_err' });
+      res.end(`event: error\ndata: ${JSON.stringify({ error: { message: `rejected Bearer ${KEY}, key ${KEY}`, type: 'upstream_error' } })}\n\n`);
+    });
+    const c = new TokenLab({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
+    try {
+      const stream = await c.audio.transcriptions.create({ file: wav, model: 'gpt-4o-transcribe', stream: true });
+      let err: Error | undefined;
+      try {
+        for await (const _ of stream) void _;
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message).toMatch(/rejected/);
+      expect(`${err?.message}\n${err?.stack}\n${JSON.stringify((err as { raw?: unknown }).raw ?? null)}`).not.toContain(KEY);
+    } finally {
+      await c.close();
+      await server.close();
+    }
+  });
+
   it('a file path is replayed on a retryable 503', async () => {
     const e = await startEmulator({ apiKeys: [KEY], faults: [{ kind: 'status', status: 503, retryAfterSeconds: 0, match: '/v1/audio/transcriptions', times: 1 }] });
     const c = new TokenLab({ apiKey: KEY, baseURL: e.url });
