@@ -65,7 +65,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     } else {
       io.stderr.write(`tokenlab-audio: ${message}\n`);
       if (error instanceof UsageError) io.stderr.write(`Usage: ${(error.command && USAGE[error.command]) ?? 'tokenlab-audio <command> [options]; tokenlab-audio --help'}\n`);
-      if (code === EXIT.failure && error instanceof Error && io.env['TOKENLAB_DEBUG']) io.stderr.write(`${error.stack}\n`);
+      if (code === EXIT.failure && error instanceof Error && io.env['TOKENLAB_DEBUG']) {
+        // The stack repeats the message: redact it the same way.
+        let stack = error.stack ?? '';
+        for (const secret of secrets) if (secret && secret.length >= 4) stack = stack.split(secret).join('<redacted>');
+        io.stderr.write(`${stack}\n`);
+      }
     }
     return code;
   }
