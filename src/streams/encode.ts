@@ -116,7 +116,10 @@ function planEncode(input: AudioInput, options: EncodeOptions): EncodePlan {
   }
   const declared = options.inputFormat ?? (input as { format?: PcmFormat } | null)?.format;
   if (declared === undefined) {
-    throw new InputError('encode: the layout of the PCM is unknown; pass { inputFormat: { sampleRate, channels, encoding } }.');
+    throw new InputError(
+      'encode: the layout of the PCM is unknown; pass { inputFormat: { sampleRate, channels, encoding } }, ' +
+        'or give decode() a { to } format (without it, decode() learns the format from the header: await its formatReady first).',
+    );
   }
   const from = pcmFormat(declared);
   const out = pcmFormat(outputFormat(options.format, from, options));

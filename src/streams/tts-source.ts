@@ -3,7 +3,7 @@
  * It asks for `pcm` unless told otherwise; raw PCM and WAV are unwrapped in-process (no ffmpeg on that path),
  * other formats are decoded, and any difference from the wanted `format` is converted.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
 import type { TokenLab } from '../api/client.js';
 import { type PcmReadable, type SpeechCreateOptions, type SpeechCreateParams, SPEECH_PCM_FORMAT } from '../api/speech.js';
 import { type PcmFormat, assertPcmFormat } from '../core/pcm-format.js';
@@ -54,12 +54,9 @@ export function ttsSource(client: TokenLab, params: TtsSourceParams, options: Sp
         audio.destroy();
         return;
       }
-      const pcm = audio.pcm(format);
-      pcm.once('error', (e) => out.destroy(e));
-      out.once('close', () => {
-        if (!pcm.readableEnded) pcm.destroy();
-      });
-      pcm.pipe(out);
+      // pipeline, not pipe: an error or a premature close on either side destroys the other, so a source
+      // that closes without 'end' fails the stream instead of leaving it open forever.
+      pipeline(audio.pcm(format), out, () => {});
     })
     .catch((e: unknown) => {
       out.destroy(signal?.aborted ? (e as Error) : (e as Error));
