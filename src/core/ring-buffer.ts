@@ -155,8 +155,9 @@ export class RingBuffer {
   readonly #slack: number;
   readonly #frameBytes: number;
   /**
-   * `frameBytes - 1` when frameBytes is a power of two (rounding down by masking), else -1, which
-   * sends reads and writes to the general paths (rounding with `%`).
+   * `frameBytes - 1` for a local ring whose frameBytes is a power of two (rounding down by masking);
+   * else -1, which sends reads and writes to the general paths (rounding with `%`; shared rings). One
+   * field for both conditions keeps the hot paths' bytecode small (see `write`).
    */
   readonly #frameMask: number;
   readonly #dropOldest: boolean;
@@ -218,7 +219,7 @@ export class RingBuffer {
     this.frameBytes = frameBytes;
     this.overflow = overflow;
     this.#frameBytes = frameBytes;
-    this.#frameMask = (frameBytes & (frameBytes - 1)) === 0 ? frameBytes - 1 : -1;
+    this.#frameMask = (frameBytes & (frameBytes - 1)) === 0 && !shared && sab === null ? frameBytes - 1 : -1;
     this.#dropOldest = overflow === 'drop-oldest';
     const usable = capacity - (capacity % frameBytes);
     this.#usable = this.usableCapacity = usable;
@@ -284,7 +285,8 @@ export class RingBuffer {
 
   /** Bytes ready to read (whole frames). In shared mode, a snapshot. */
   get availableRead(): number {
-    if (this.#ctl !== null) return this.#availableShared(this.#ctl);
+    const ctl = this.#ctl;
+    if (ctl !== null) return this.#availableShared(ctl);
     const d = this.#w - this.#r;
     return d < 0 ? d + this.#wrap : d;
   }
@@ -327,7 +329,12 @@ export class RingBuffer {
    * @throws InputError (`TLA_ERR_RING_RANGE`) when offset/length fall outside `src`.
    */
   write(src: Uint8Array, offset = 0, length = src.length - offset): number {
-    checkRange(src, offset, length, 'write');
+    // The range check, written out here (see checkRange) to keep the bytecode small: `x >>> 0 === x`
+    // holds for whole numbers from 0 to 2^32 - 1; anything else gets the full check, which throws
+    // only if the range really is invalid (buffers beyond 4 GiB, where Node allows them).
+    if (!(src instanceof Uint8Array && offset >>> 0 === offset && length >>> 0 === length && offset + length <= src.length)) {
+      checkRange(src, offset, length, 'write');
+    }
     // The local ring's common case, kept small (V8 inlines by bytecode size) and free of calls, so
     // that it compiles into its caller. Everything else goes through #writeSlow.
     const n = length - (length & this.#frameMask);
@@ -335,8 +342,15 @@ export class RingBuffer {
     const usable = this.#usable;
     let free = usable - w + this.#r;
     if (free > usable) free -= this.#wrap;
-    if (n > free || n === 0 || this.#frameMask < 0 || this.#ctl !== null) return this.#writeSlow(src, offset, length);
     let pos = w < usable ? w : w - usable;
+    const next = w + n;
+    // One call site only, to a function too large to inline: V8 inlines callees into the caller's
+    // optimised code up to a total bytecode size (920 bytes in Node 20), and every call site counts,
+    // even a rarely taken one. A caller's loop of `write` and `read` needs both inlined, with their
+    // range checks: a call left over costs about 5 % of the throughput of 1 KiB copies.
+    if (n > free || n === 0 || (n > 16 && (offset !== 0 || n !== src.length || pos + n > usable + this.#slack)) || next >= this.#wrap || this.#frameMask < 0) {
+      return this.#writeSlow(src, offset, length);
+    }
     const data = this.#data;
     if (n <= 16) {
       // A loop beats a call to TypedArray#set for a few bytes.
@@ -344,20 +358,12 @@ export class RingBuffer {
         data[pos] = src[i]!;
         if (++pos === usable) pos = 0;
       }
-    } else if (offset === 0 && n === src.length && pos + n <= usable + this.#slack) {
+    } else {
       // A whole chunk: one copy; if it runs past the end (into the slack), move that part to the front.
       data.set(src, pos);
       if (pos + n > usable) data.copyWithin(0, usable, pos + n);
-    } else {
-      copyIn(data, usable, this.#slack, src, offset, n, pos);
     }
-    const next = w + n;
-    if (next < this.#wrap) {
-      this.#w = next;
-    } else {
-      this.#w = next - this.#wrap;
-      this.#wLaps++;
-    }
+    this.#w = next;
     return n;
   }
 
@@ -425,10 +431,12 @@ export class RingBuffer {
    * @throws InputError (`TLA_ERR_RING_RANGE`) when offset/length fall outside `dst`.
    */
   read(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
-    checkRange(dst, offset, length, 'read');
-    // The local ring's common case (more than a few bytes), kept small and on one path whether or not
-    // its view is cached yet, so that it compiles into its caller the same way while the cache fills
-    // (one lap of the ring) and after. Everything else goes to #takeSlow.
+    if (!(dst instanceof Uint8Array && offset >>> 0 === offset && length >>> 0 === length && offset + length <= dst.length)) {
+      checkRange(dst, offset, length, 'read'); // see `write`
+    }
+    // The local ring's common case: more than a few bytes, not across the end of the ring, through a
+    // view cached on an earlier lap. Everything else (the first lap of start positions, the read that
+    // wraps once a lap) goes to #takeSlow, which a steady reader calls often enough to get optimised.
     const want = length - (length & this.#frameMask);
     const r = this.#r;
     let stored = this.#w - r;
@@ -436,26 +444,15 @@ export class RingBuffer {
     const n = want < stored ? want : stored;
     const usable = this.#usable;
     const pos = r < usable ? r : r - usable;
-    if (n <= 16 || this.#frameMask < 0 || this.#ctl !== null) return this.#takeSlow(dst, offset, length, READ_OP);
     const views = this.#views;
     const slot = pos >>> 6; // VIEW_BUCKET_SHIFT, as a literal: a module constant costs a hole check here
-    if (pos + n <= usable) {
-      dst.set(views !== null && views.starts[slot] === pos && views.lengths[slot] === n ? views.views[slot]! : this.#cache().get(pos, n), offset);
-    } else {
-      // Across the end: the tail, then the head (once a lap, but kept off the slow path, which a steady
-      // reader would otherwise call too rarely for V8 to ever optimise it).
-      const cache = this.#cache();
-      const first = usable - pos;
-      dst.set(cache.get(pos, first), offset);
-      dst.set(cache.get(0, n - first), offset + first);
-    }
     const next = r + n;
-    if (next < this.#wrap) {
-      this.#r = next;
-    } else {
-      this.#r = next - this.#wrap;
-      this.#rLaps++;
+    // One call site only, to a function too large to inline (why: see `write`).
+    if (n <= 16 || pos + n > usable || next >= this.#wrap || views === null || views.starts[slot] !== pos || views.lengths[slot] !== n || this.#frameMask < 0) {
+      return this.#takeSlow(dst, offset, length, READ_OP);
     }
+    dst.set(views.views[slot]!, offset);
+    this.#r = next;
     return n;
   }
 
