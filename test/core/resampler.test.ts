@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { designMinimaxLowpass, firGain, minimaxDesignRuns } from '../../src/core/filter-design.js';
 import { Resampler, resample, resamplerDesignCache, type ResampleQuality } from '../../src/core/resampler.js';
 import { makeFilterTables } from '../../scripts/make-filter-tables.js';
+import { seededRandom as rng } from '../../scripts/seeded-random.js';
 
 const COMMON = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
@@ -14,18 +15,6 @@ function tone(rate: number, hz: number, frames: number, channels = 1, amplitude 
     for (let c = 0; c < channels; c++) x[i * channels + c] = v;
   }
   return x;
-}
-
-/** Seeded PRNG so a failing chunking can be reproduced. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function noise(frames: number, channels: number, seed: number): Float32Array {

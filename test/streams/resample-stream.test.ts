@@ -7,17 +7,7 @@ import { DISCORD_PCM, REALTIME_PCM, type PcmFormat } from '../../src/core/pcm-fo
 import { f32ToBytes } from '../../src/core/pcm-convert.js';
 import { resample } from '../../src/core/resampler.js';
 import { ResampleStream } from '../../src/streams/resample-stream.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom as rng } from '../../scripts/seeded-random.js';
 
 function pcm(format: PcmFormat, frames: number, seed: number): Buffer {
   const r = rng(seed);

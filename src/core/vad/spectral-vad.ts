@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { VadEngine } from './vad-engine.js';
+import { RealFft } from '../real-fft.js';
 
 /** Options of {@link createSpectralVad}. */
 export interface SpectralVadOptions {
@@ -43,13 +44,9 @@ class SpectralVad implements VadEngine {
   private readonly n: number;
   private readonly window: Float32Array;
   private readonly history: Float32Array;
+  private readonly realFft: RealFft;
   private readonly re: Float64Array;
   private readonly im: Float64Array;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
-  private readonly rev: Uint32Array;
-  private readonly zr: Float64Array;
-  private readonly zi: Float64Array;
   private readonly power: Float64Array;
   private readonly binMin: MinimumTracker;
   private readonly bandMin: MinimumTracker;
@@ -89,23 +86,9 @@ class SpectralVad implements VadEngine {
     this.window = new Float32Array(n);
     for (let i = 0; i < n; i++) this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n);
     this.history = new Float32Array(n);
-    this.re = new Float64Array(n);
-    this.im = new Float64Array(n);
-    this.cos = new Float64Array(n / 2);
-    this.sin = new Float64Array(n / 2);
-    for (let i = 0; i < n / 2; i++) {
-      this.cos[i] = Math.cos((2 * Math.PI * i) / n);
-      this.sin[i] = -Math.sin((2 * Math.PI * i) / n);
-    }
-    this.zr = new Float64Array(n / 2);
-    this.zi = new Float64Array(n / 2);
-    this.rev = new Uint32Array(n / 2);
-    const bits = Math.log2(n / 2);
-    for (let i = 0; i < n / 2; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-      this.rev[i] = r;
-    }
+    this.realFft = new RealFft(n);
+    this.re = this.realFft.re;
+    this.im = this.realFft.im;
     const bins = n / 2 + 1;
     this.power = new Float64Array(bins);
     this.binMin = new MinimumTracker(bins);
@@ -169,7 +152,7 @@ class SpectralVad implements VadEngine {
     for (let i = 0; i < n; i++) {
       re[i] = (hist[i]! - mean) * this.window[i]!;
     }
-    this.fft();
+    this.realFft.transform();
     const bins = n / 2 + 1;
     const power = this.power;
     for (let k = 0; k < bins; k++) power[k] = re[k]! * re[k]! + im[k]! * im[k]! + EPS;
@@ -235,7 +218,7 @@ class SpectralVad implements VadEngine {
     for (let k = 1; k < n / 2; k++) re[n - k] = re[k]!;
     // Periodicity only matters when something stands above the floor: skip the second FFT otherwise.
     let harmonicity = 0;
-    if (snrTop > 3) this.fft(); // a real, even spectrum: its FFT is the (circular) autocorrelation, scaled
+    if (snrTop > 3) this.realFft.transform(); // a real, even spectrum: its FFT is the (circular) autocorrelation, scaled
     const r0 = re[0]!;
     if (snrTop > 3 && r0 > EPS) {
       for (let lag = this.lagMin; lag <= this.lagMax; lag++) {
@@ -274,67 +257,6 @@ class SpectralVad implements VadEngine {
     this.prev1 = 0;
     this.prev2 = 0;
     this.hx1 = this.hx2 = this.hy1 = this.hy2 = 0;
-  }
-
-  /**
-   * Spectrum of the real sequence in `re[0..n)` into `re[k]`, `im[k]` for k = 0..n/2, through one
-   * complex FFT of half the size (even samples as real part, odd as imaginary), then the split step.
-   */
-  private fft(): void {
-    const n = this.n;
-    const m = n >> 1;
-    const re = this.re;
-    const im = this.im;
-    const zr = this.zr;
-    const zi = this.zi;
-    const rev = this.rev;
-    for (let k = 0; k < m; k++) {
-      const j = rev[k]!;
-      zr[j] = re[2 * k]!;
-      zi[j] = re[2 * k + 1]!;
-    }
-    const cos = this.cos;
-    const sin = this.sin;
-    for (let size = 2; size <= m; size <<= 1) {
-      const half = size >> 1;
-      const step = (n / size) | 0; // twiddles of size m sit at even indices of the size-n tables
-      for (let start = 0; start < m; start += size) {
-        for (let k = 0, t = 0; k < half; k++, t += step) {
-          const wr = cos[t]!;
-          const wi = sin[t]!;
-          const a = start + k;
-          const b = a + half;
-          const br = zr[b]!;
-          const bi = zi[b]!;
-          const xr = br * wr - bi * wi;
-          const xi = br * wi + bi * wr;
-          const ar = zr[a]!;
-          const ai = zi[a]!;
-          zr[b] = ar - xr;
-          zi[b] = ai - xi;
-          zr[a] = ar + xr;
-          zi[a] = ai + xi;
-        }
-      }
-    }
-    // Split: X[k] = E[k] + W^k O[k], with E, O from Z[k] and conj(Z[m-k]).
-    for (let k = 0; k <= m; k++) {
-      const k1 = k === m ? 0 : k;
-      const k2 = k === 0 ? 0 : m - k;
-      const ar = zr[k1]!;
-      const ai = zi[k1]!;
-      const br = zr[k2]!;
-      const bi = -zi[k2]!;
-      const er = 0.5 * (ar + br);
-      const ei = 0.5 * (ai + bi);
-      // O = (A - B) / (2i)
-      const or = 0.5 * (ai - bi);
-      const oi = -0.5 * (ar - br);
-      const wr = k === m ? -1 : cos[k]!;
-      const wi = k === m ? 0 : sin[k]!;
-      re[k] = er + or * wr - oi * wi;
-      im[k] = ei + or * wi + oi * wr;
-    }
   }
 }
 

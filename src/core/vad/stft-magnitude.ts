@@ -1,5 +1,7 @@
+import { RealFft } from '../real-fft.js';
+
 /**
- * Magnitude spectrum of one windowed frame, |DFT(window · x)| for bins 0..n/2, by an in-place radix-2 FFT.
+ * Magnitude spectrum of one windowed frame, |DFT(window · x)| for bins 0..n/2, by a real FFT.
  * It replaces Silero's STFT front end (a conv1d with a fixed windowed-Fourier basis, 2·(n/2+1)·n multiply-adds per
  * frame) with O(n log n) work and the same numbers to float32 rounding. Preallocated: `compute` does not allocate.
  */
@@ -9,11 +11,7 @@ export class StftMagnitude {
   /** Number of magnitude bins produced: frameSamples / 2 + 1. */
   readonly bins: number;
   private readonly window: Float32Array;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
-  private readonly bitReverse: Uint16Array;
+  private readonly fft: RealFft;
 
   /** @param window analysis window, its length is the frame length (power of two, 4..32768). */
   constructor(window: Float32Array) {
@@ -22,21 +20,7 @@ export class StftMagnitude {
     this.frameSamples = n;
     this.bins = n / 2 + 1;
     this.window = window;
-    this.re = new Float64Array(n);
-    this.im = new Float64Array(n);
-    this.cos = new Float64Array(n / 2);
-    this.sin = new Float64Array(n / 2);
-    for (let k = 0; k < n / 2; k++) {
-      this.cos[k] = Math.cos((2 * Math.PI * k) / n);
-      this.sin[k] = Math.sin((2 * Math.PI * k) / n);
-    }
-    this.bitReverse = new Uint16Array(n);
-    const bits = Math.log2(n);
-    for (let i = 0; i < n; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >>> b) & 1) << (bits - 1 - b);
-      this.bitReverse[i] = r;
-    }
+    this.fft = new RealFft(n);
   }
 
   /**
@@ -45,36 +29,11 @@ export class StftMagnitude {
    */
   compute(input: Float32Array, inOffset: number, out: Float64Array, outOffset: number, outStride: number): void {
     const n = this.frameSamples;
-    const re = this.re;
-    const im = this.im;
+    const re = this.fft.re;
     const w = this.window;
-    const rev = this.bitReverse;
-    for (let t = 0; t < n; t++) {
-      const j = rev[t]!;
-      re[j] = w[t]! * input[inOffset + t]!;
-      im[j] = 0;
-    }
-    const cos = this.cos;
-    const sin = this.sin;
-    for (let size = 2; size <= n; size <<= 1) {
-      const half = size >>> 1;
-      const step = n / size;
-      for (let start = 0; start < n; start += size) {
-        for (let k = 0; k < half; k++) {
-          const c = cos[k * step]!;
-          const s = sin[k * step]!;
-          const a = start + k;
-          const b = a + half;
-          // X[b]·e^{-iθ}
-          const tr = re[b]! * c + im[b]! * s;
-          const ti = im[b]! * c - re[b]! * s;
-          re[b] = re[a]! - tr;
-          im[b] = im[a]! - ti;
-          re[a] = re[a]! + tr;
-          im[a] = im[a]! + ti;
-        }
-      }
-    }
+    for (let t = 0; t < n; t++) re[t] = w[t]! * input[inOffset + t]!;
+    this.fft.transform();
+    const im = this.fft.im;
     for (let k = 0; k < this.bins; k++) {
       const r = re[k]!;
       const i = im[k]!;
