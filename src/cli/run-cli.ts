@@ -2,14 +2,16 @@ import { createRequire } from 'node:module';
 import type { CliIo } from './cli-io.js';
 import { describeError, exitCodeFor } from './describe-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { helpText, USAGE } from './help-text.js';
+import { helpText } from './help-text.js';
+import { type CommandHelp, renderCommandHelp, usageLine } from './command-help.js';
 import { UsageError } from './usage-error.js';
-import { demoCommand } from './commands/demo-command.js';
-import { emulateCommand } from './commands/emulate-command.js';
-import { modelsCommand } from './commands/models-command.js';
-import { speakCommand } from './commands/speak-command.js';
-import { splitCommand } from './commands/split-command.js';
-import { transcribeCommand } from './commands/transcribe-command.js';
+import { demoCommand, demoHelp } from './commands/demo-command.js';
+import { emulateCommand, emulateHelp } from './commands/emulate-command.js';
+import { modelsCommand, modelsHelp } from './commands/models-command.js';
+import { speakCommand, speakHelp } from './commands/speak-command.js';
+import { splitCommand, splitHelp } from './commands/split-command.js';
+import { transcribeCommand, transcribeHelp, translateHelp } from './commands/transcribe-command.js';
+import { voicesCommand, voicesHelp } from './commands/voices-command.js';
 
 /** The package version (from package.json, two levels up from both src/cli and dist/cjs). */
 export function cliVersion(): string {
@@ -21,14 +23,21 @@ export function cliVersion(): string {
   }
 }
 
-const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<ExitCode>> = {
-  models: modelsCommand,
-  speak: speakCommand,
-  transcribe: (args, io) => transcribeCommand('transcribe', args, io),
-  translate: (args, io) => transcribeCommand('translate', args, io),
-  split: splitCommand,
-  emulate: emulateCommand,
-  demo: demoCommand,
+/** One command: its function and its `--help` (a new command adds one line here and exports its `CommandHelp`). */
+interface CliCommand {
+  readonly run: (args: string[], io: CliIo) => Promise<ExitCode>;
+  readonly help: CommandHelp;
+}
+
+const COMMANDS: Record<string, CliCommand> = {
+  models: { run: modelsCommand, help: modelsHelp },
+  voices: { run: voicesCommand, help: voicesHelp },
+  speak: { run: speakCommand, help: speakHelp },
+  transcribe: { run: (args, io) => transcribeCommand('transcribe', args, io), help: transcribeHelp },
+  translate: { run: (args, io) => transcribeCommand('translate', args, io), help: translateHelp },
+  split: { run: splitCommand, help: splitHelp },
+  emulate: { run: emulateCommand, help: emulateHelp },
+  demo: { run: demoCommand, help: demoHelp },
 };
 
 /**
@@ -40,20 +49,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   const json = rest.includes('--json');
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      io.stdout.write(helpText(cliVersion()));
+      io.stdout.write(helpText(cliVersion(), Object.values(COMMANDS).map((c) => c.help)));
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === '--version' || command === '-v') {
       io.stdout.write(`${cliVersion()}\n`);
       return EXIT.ok;
     }
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`Unknown command: ${command}. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    const entry = COMMANDS[command];
+    if (!entry) throw new UsageError(`Unknown command: ${command}. Commands: ${Object.keys(COMMANDS).join(', ')}`);
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout.write(`Usage: ${USAGE[command]}\n`);
+      io.stdout.write(renderCommandHelp(entry.help));
       return EXIT.ok;
     }
-    return await run(rest, io);
+    return await entry.run(rest, io);
   } catch (error) {
     const code = io.signal.aborted ? EXIT.interrupted : exitCodeFor(error);
     const apiKeyIndex = rest.indexOf('--api-key');
@@ -64,7 +73,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
       io.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, code: e?.code ?? null, status: e?.status ?? null, requestId: e?.requestId ?? null } }, null, 2)}\n`);
     } else {
       io.stderr.write(`tokenlab-audio: ${message}\n`);
-      if (error instanceof UsageError) io.stderr.write(`Usage: ${(error.command && USAGE[error.command]) ?? 'tokenlab-audio <command> [options]; tokenlab-audio --help'}\n`);
+      if (error instanceof UsageError) {
+        const help = error.command ? COMMANDS[error.command]?.help : undefined;
+        io.stderr.write(help ? `Usage: ${usageLine(help)}\n(every flag: tokenlab-audio ${help.name} --help)\n` : 'Usage: tokenlab-audio <command> [options]; tokenlab-audio --help\n');
+      }
       if (code === EXIT.failure && error instanceof Error && io.env['TOKENLAB_DEBUG']) {
         // The stack repeats the message: redact it the same way.
         let stack = error.stack ?? '';

@@ -16,6 +16,7 @@ import { formatBytes, formatMs, printJson, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
+import type { CommandHelp } from '../command-help.js';
 
 const DEMO_TEXT =
   'Hello from tokenlab audio. This speech was synthesized, decoded and resampled on this machine.\n\n' +
@@ -35,6 +36,20 @@ async function collect(stream: Readable): Promise<Buffer> {
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
+
+/** `tokenlab-audio demo --help`. */
+export const demoHelp: CommandHelp = {
+  name: 'demo',
+  summary: 'speak -> decode -> resample -> VAD split -> transcribe, each stage timed',
+  usage: 'demo [options]',
+  description: ['Offline by default: an API emulator in this process on 127.0.0.1, no key needed.'],
+  options: [
+    ['--live', 'use the real API with your key (billed as usual) (default: offline)'],
+    ['--keep DIR', 'keep the audio and transcripts of each stage in DIR (default: nothing kept)'],
+    ['--voice V', 'voice of the spoken sample (default: alloy)'],
+  ],
+  examples: ['tokenlab-audio demo', 'tokenlab-audio demo --live --keep demo-out/'],
+};
 
 /**
  * `demo`: speak → decode → resample → VAD split → transcribe, each stage timed. Offline by default

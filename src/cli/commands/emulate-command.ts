@@ -5,6 +5,29 @@ import { printJson, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../usage-error.js';
+import type { CommandHelp } from '../command-help.js';
+
+/** `tokenlab-audio emulate --help`. */
+export const emulateHelp: CommandHelp = {
+  name: 'emulate',
+  summary: 'run the offline API emulator on 127.0.0.1 (for tests and trying things without a key)',
+  usage: 'emulate [options]',
+  description: ['Serves models, speech, transcriptions and translations until Ctrl-C. Faults per request: header "x-emulator-fault" or query "emulator_fault" with comma-separated items: 429[;retry-after=S], 500, 503 (any 4xx/5xx), latency=MS, reset, stall, malformed-sse.'],
+  options: [
+    ['-p, --port N', 'port; 0 picks a free one (default 8787)'],
+    ['--host H', 'address to listen on (default 127.0.0.1)'],
+    ['--accept-key KEY', 'accept only this key; repeat for several (default: any key)'],
+    ['--fault SPEC', 'a fault on every request, e.g. 429;retry-after=2 or latency=500; repeatable (default: none)'],
+    ['--upload-limit-bytes N', 'answer 413 above this upload size (default 26214400)'],
+    ['--speech-pace-ms N', 'delay between speech chunks, 0 to 10000 (default 0)'],
+    ['--voice ENGINE', 'auto, espeak or builtin speech synthesis (default: auto, espeak when installed)'],
+    ['--speech-detector D', 'vad, energy or none: where transcripts find speech (default: vad)'],
+    ['--recognizer "CMD ARGS"', 'a local speech recognizer run per segment (WAV on stdin, text on stdout) (default: none, transcripts say where speech is)'],
+    ['--log', 'one line per request on stderr'],
+  ],
+  examples: ['tokenlab-audio emulate', 'tokenlab-audio emulate --port 0 --fault "503" --log', 'tokenlab-audio emulate --recognizer "whisper-cli -m ggml-base.en.bin -f -"'],
+  usesApi: false,
+};
 
 /** `emulate`: runs the offline API emulator until Ctrl-C / SIGTERM. */
 export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCode> {

@@ -3,9 +3,24 @@ import { printJson, type CliIo } from '../cli-io.js';
 import { makeClient } from '../make-client.js';
 import { choiceOption, parseCommandArgs } from '../parse-command-args.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { CommandHelp } from '../command-help.js';
 
 const TASKS = ['image', 'video', 'music', '3d', 'tts', 'stt', 'embedding', 'rerank', 'translation'] as const;
 const CATEGORIES = ['chat', 'embedding', 'translation', 'image', 'video', 'audio', 'tts', 'stt', 'rerank', '3d', 'music'] as const;
+
+/** `tokenlab-audio models --help`. */
+export const modelsHelp: CommandHelp = {
+  name: 'models',
+  summary: 'list models (shortlist for a task with --recommended-for)',
+  usage: 'models [options]',
+  options: [
+    ['--recommended-for TASK', `the server's shortlist for a task, best first: ${TASKS.join(', ')}`],
+    ['--category C', `only this category: ${CATEGORIES.join(', ')} (default: all)`],
+    ['--provider P', 'only models of this provider, e.g. openai (default: all)'],
+    ['--tag T', 'only models with this tag (default: all)'],
+  ],
+  examples: ['tokenlab-audio models --recommended-for tts', 'tokenlab-audio models --category stt --json'],
+};
 
 /** `models`: the compact model list as a table, or the API's JSON with `--json`. */
 export async function modelsCommand(args: string[], io: CliIo): Promise<ExitCode> {

@@ -8,6 +8,7 @@ import { assertOutputDir } from '../assert-output-dir.js';
 import { makeClient } from '../make-client.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../usage-error.js';
+import type { CommandHelp } from '../command-help.js';
 
 const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
 type Format = (typeof FORMATS)[number];
@@ -18,6 +19,28 @@ async function readStdin(io: CliIo): Promise<string> {
   for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** `tokenlab-audio speak --help`. */
+export const speakHelp: CommandHelp = {
+  name: 'speak',
+  summary: 'text to speech into a file (-o - writes to stdout)',
+  usage: 'speak TEXT|- -o FILE [options]',
+  description: ['The text is the argument, the contents of --input-file, or stdin with "-". Text longer than 4096 characters is sent in pieces and joined.'],
+  options: [
+    ['-o, --output FILE', 'where to write the audio; - for stdout (required)'],
+    ['--input-file FILE', 'read the text from a file instead of the argument'],
+    ['--model M', 'speech model (default: the server\'s, tts-1); list them with: tokenlab-audio models --recommended-for tts'],
+    ['--voice V', 'voice (default: the server\'s, alloy); list them with: tokenlab-audio voices'],
+    ['--format F', 'mp3, opus, aac, flac, wav or pcm (default: from the -o extension, else mp3)'],
+    ['--speed X', 'speaking rate from 0.25 to 4 (default 1)'],
+    ['--instructions TEXT', 'how to speak (tone, pace); models that take it'],
+  ],
+  examples: [
+    'tokenlab-audio speak "Hello there" -o hello.mp3',
+    'tokenlab-audio speak --input-file story.txt --voice nova -o story.opus',
+    'echo "Build finished" | tokenlab-audio speak - -o - --format wav | ffplay -nodisp -autoexit -',
+  ],
+};
 
 /** `speak`: text (argument, `--input-file`, or `-` for stdin) to an audio file (`-o -`: stdout). */
 export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode> {

@@ -15,6 +15,7 @@ import { ProgressReporter } from '../progress-reporter.js';
 import { UsageError } from '../usage-error.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 import { checkAudioFile } from './transcribe-command.js';
+import type { CommandHelp } from '../command-help.js';
 
 /** One line of the split's `index.json`. */
 export interface SplitIndexEntry {
@@ -45,6 +46,22 @@ async function writeUtterance(u: VadUtterance, target: string, kind: 'wav' | 'og
     throw error;
   }
 }
+
+/** `tokenlab-audio split --help`. */
+export const splitHelp: CommandHelp = {
+  name: 'split',
+  summary: 'cut a recording into one file per utterance with the VAD, plus index.json of times',
+  usage: 'split FILE -o DIR [options]',
+  description: ['Runs offline (no API call). Files are 16 kHz mono, named utterance-0001.wav, …'],
+  options: [
+    ['-o, --output DIR', 'directory for the files and index.json (required; created if missing)'],
+    ['--min-silence-ms N', 'a pause at least this long ends an utterance, 50 to 10000 (default 500)'],
+    ['--max-utterance-ms N', 'cut utterances longer than this, 1000 to 3600000 (default 30000)'],
+    ['--format F', 'wav or ogg-opus (default: wav)'],
+  ],
+  examples: ['tokenlab-audio split meeting.mp3 -o parts/', 'tokenlab-audio split podcast.m4a -o parts/ --format ogg-opus --min-silence-ms 800'],
+  usesApi: false,
+};
 
 /** `split`: one file per utterance found by the VAD, plus `index.json` with their times. */
 export async function splitCommand(args: string[], io: CliIo): Promise<ExitCode> {

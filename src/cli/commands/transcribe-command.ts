@@ -10,6 +10,7 @@ import { ProgressReporter } from '../progress-reporter.js';
 import { UsageError } from '../usage-error.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 import { assertOutputDir } from '../assert-output-dir.js';
+import type { CommandHelp } from '../command-help.js';
 
 const FORMATS = ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const;
 
@@ -23,6 +24,38 @@ export async function checkAudioFile(file: string): Promise<number> {
   if (info.size === 0) throw new InputError(`${file} is empty (0 bytes).`);
   return info.size;
 }
+
+/** `tokenlab-audio transcribe --help`. */
+export const transcribeHelp: CommandHelp = {
+  name: 'transcribe',
+  summary: 'speech to text; text, SRT, VTT or JSON on stdout or into -o',
+  usage: 'transcribe FILE|- [options]',
+  description: ['Reads an audio or video file (- reads it from stdin) and uploads it with a progress bar.'],
+  options: [
+    ['-o, --output FILE', 'write the transcript to FILE (default: stdout)'],
+    ['--format F', 'text, srt, vtt, json or verbose_json (default: text)'],
+    ['--model M', 'transcription model (default: whisper-1); list them with: tokenlab-audio models --recommended-for stt'],
+    ['--language xx', 'the spoken language as ISO-639-1, e.g. en (default: detected)'],
+    ['--prompt TEXT', 'words and spellings to expect'],
+    ['--temperature X', 'sampling temperature from 0 to 1 (default: the server\'s)'],
+    ['--upload-limit-bytes N', 'refuse uploads larger than N bytes (default 26214400, the API\'s limit)'],
+  ],
+  examples: [
+    'tokenlab-audio transcribe talk.mp3',
+    'tokenlab-audio transcribe interview.m4a --format srt -o interview.srt',
+    'ffmpeg -i talk.mkv -f wav - | tokenlab-audio transcribe - --language de',
+  ],
+};
+
+/** `tokenlab-audio translate --help`. */
+export const translateHelp: CommandHelp = {
+  name: 'translate',
+  summary: 'speech in any language to English text',
+  usage: 'translate FILE|- [options]',
+  options: transcribeHelp.options.filter(([flag]) => !flag.startsWith('--language')).map(([flag, text]) =>
+    flag.startsWith('--model') ? [flag, 'translation model (default: the server\'s, whisper-1)'] as const : [flag, text] as const),
+  examples: ['tokenlab-audio translate rede.mp3', 'tokenlab-audio translate rede.mp3 --format vtt -o rede.en.vtt'],
+};
 
 /** `transcribe` and `translate`: upload a file with a progress bar, print or save the transcript. */
 export async function transcribeCommand(task: 'transcribe' | 'translate', args: string[], io: CliIo): Promise<ExitCode> {
