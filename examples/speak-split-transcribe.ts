@@ -3,7 +3,8 @@
 //   npx tsx examples/speak-split-transcribe.ts
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { STT_PCM, TokenLab, startEmulator, transcribeStream, ttsSource, vadChunker, type UtteranceTranscript } from 'tokenlab-audio';
+import { STT_PCM, TokenLab, transcribeStream, ttsSource, vadChunker, type UtteranceTranscript } from 'tokenlab-audio';
+import { startEmulator } from 'tokenlab-audio/emulator';
 
 const emulator = await startEmulator({ port: 0 });
 const client = new TokenLab({ apiKey: 'sk-local', baseURL: emulator.url });

@@ -27,9 +27,18 @@ const cjsShim: BuildOptions = {
   banner: { js: "const __tla_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+// The package's entry points: the main entry and one per subpath export (package.json "exports" names
+// each as ./dist/{esm,cjs}/<key>.js). Optional integrations live in subpaths so the main entry never loads them.
+const ENTRY_POINTS: Record<string, string> = {
+  index: 'src/index.ts',
+  emulator: 'src/emulator/index.ts',
+};
+
 await Promise.all([
-  build({ ...common, format: 'esm', entryPoints: { index: 'src/index.ts' }, outdir: 'dist/esm', absWorkingDir: root }),
-  build({ ...common, ...cjsShim, entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' }, outdir: 'dist/cjs', absWorkingDir: root }),
+  // ESM shares code between entries through chunks; CommonJS cannot split, so each entry bundles what it uses
+  // (module state such as caches is then per entry; errors still match across copies through their brands).
+  build({ ...common, format: 'esm', splitting: true, entryPoints: ENTRY_POINTS, outdir: 'dist/esm', absWorkingDir: root }),
+  build({ ...common, ...cjsShim, entryPoints: { ...ENTRY_POINTS, cli: 'src/cli/main.ts' }, outdir: 'dist/cjs', absWorkingDir: root }),
 ]);
 writeFileSync(path.join(dist, 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
 
@@ -42,6 +51,12 @@ const types = path.join(dist, 'types');
 copyDeclarations(types, path.join(dist, 'cjs'));
 copyDeclarations(types, path.join(dist, 'esm'));
 rmSync(types, { recursive: true, force: true });
+// A subpath's bundle is dist/<half>/<key>.js; its declarations sit where its source sits, so point at them.
+for (const [key, source] of Object.entries(ENTRY_POINTS)) {
+  if (key === 'index') continue;
+  const target = `./${path.relative('src', source).replace(/\.ts$/, '.js').split(path.sep).join('/')}`;
+  for (const half of ['esm', 'cjs']) writeFileSync(path.join(dist, half, `${key}.d.ts`), `export * from '${target}';\n`);
+}
 
 function copyDeclarations(from: string, to: string): void {
   for (const name of readdirSync(from)) {

@@ -1,60 +1,160 @@
-// Public face of tokenlab-audio. One line per module; keep it sorted by layer (core, codecs, transports, api, streams, emulator).
-export * from './core/errors.js';
-export * from './core/pcm-format.js';
-export * from './core/pcm-convert.js';
-export * from './core/ring-buffer.js';
-export * from './core/resampler.js';
-export * from './core/vad/audio-history.js';
-export * from './core/vad/frame-feeder.js';
-export * from './core/vad/onnx-engine.js';
-export * from './core/vad/segmenter.js';
-export * from './core/vad/silero-vad.js';
-export * from './core/vad/silero-weights.js';
-export * from './core/vad/spectral-vad.js';
-export type * from './core/vad/vad-engine.js';
-export * from './core/vad/vad-tracker.js';
-export * from './codecs/ffmpeg-args.js';
-export * from './codecs/ffmpeg-errors.js';
-export * from './codecs/ffmpeg-process.js';
-export * from './codecs/ffmpeg-resolve.js';
-export * from './codecs/g711-transform.js';
-export * from './codecs/frame-aligner.js';
-export * from './codecs/g711.js';
-export * from './codecs/ogg-crc.js';
-export * from './codecs/ogg-opus-decoder.js';
-export * from './codecs/ogg-opus-demuxer.js';
-export * from './codecs/ogg-opus-encoder.js';
-export * from './codecs/ogg-opus-muxer.js';
-export * from './codecs/ogg-packet-parser.js';
-export * from './codecs/opus.js';
-export * from './codecs/output-trimmer.js';
-export * from './codecs/sniff.js';
-export * from './codecs/wav-header.js';
-export * from './codecs/wav-reader.js';
-export * from './codecs/wav-writer.js';
-export * from './codecs/webm-opus-decoder.js';
-export * from './transports/http-errors.js';
-export * from './transports/sse-parser.js';
-export * from './api/client.js';
-export * from './api/models.js';
-export type * from './api/request-options.js';
-export * from './api/secret-guard.js';
-export * from './api/speech-cache.js';
-export * from './api/speech.js';
-export * from './api/split-speech-input.js';
-export * from './api/transcriptions.js';
-export * from './streams/audio-device-error.js';
-export * from './streams/decode.js';
-export * from './streams/device-args.js';
-export * from './streams/encode.js';
-export * from './streams/input-source.js';
-export * from './streams/mic.js';
-export * from './streams/paced-output.js';
-export * from './streams/resample-stream.js';
-export * from './streams/speaker.js';
-export * from './streams/transcribe-stream.js';
-export * from './streams/tts-source.js';
-export * from './streams/vad-chunker.js';
-export * from './streams/vad-gate.js';
-export type * from './emulator/emulator-options.js';
-export * from './emulator/start-emulator.js';
+// Public face of tokenlab-audio: every name here is API that semver keeps, chosen on purpose (no `export *`).
+// test/public-api.test.ts pins the list: a change to it must be deliberate. Ordered by layer (core, codecs,
+// transports, api, streams). Subpaths: `tokenlab-audio/emulator` (the offline API server).
+
+// core: errors, PCM formats and conversions, ring buffer, resampler, VAD engines and segmenter
+export { TokenLabAudioError, InputError, FormatError, AbortError } from './core/errors.js';
+export { ERROR_CODES, type ErrorCode } from './core/error-codes.js';
+export {
+  type PcmEncoding,
+  type PcmFormat,
+  pcmFormat,
+  assertPcmFormat,
+  samePcmFormat,
+  describePcmFormat,
+  REALTIME_PCM,
+  DISCORD_PCM,
+  STT_PCM,
+  MIN_SAMPLE_RATE,
+  MAX_SAMPLE_RATE,
+  MAX_CHANNELS,
+  bytesPerSample,
+  bytesPerFrame,
+  bytesToFrames,
+  framesToBytes,
+  bytesToMs,
+  msToBytes,
+  framesToMs,
+  msToFrames,
+} from './core/pcm-format.js';
+export { s16ToF32, f32ToS16, interleave, deinterleave, downmixToMono, upmixFromMono, remixChannels } from './core/pcm-convert.js';
+export { RingBuffer, type RingBufferOptions, type OverflowPolicy } from './core/ring-buffer.js';
+export { Resampler, resample, type ResamplerOptions, type ResampleQuality } from './core/resampler.js';
+export type { VadEngine } from './core/vad/vad-engine.js';
+export { createSileroVad, type SileroVadOptions } from './core/vad/silero-vad.js';
+export { SileroWeightsError, type SileroVersion, type SileroSampleRate } from './core/vad/silero-weights.js';
+export { createSpectralVad, type SpectralVadOptions } from './core/vad/spectral-vad.js';
+export { createOnnxVad, OnnxRuntimeMissingError, type OnnxVadOptions } from './core/vad/onnx-engine.js';
+export {
+  Segmenter,
+  type SegmenterOptions,
+  type SegmenterEvent,
+  type SegmenterState,
+  type SpeechStartEvent,
+  type SpeechEndEvent,
+  type SpeechEndReason,
+  type SpeechDiscardEvent,
+} from './core/vad/segmenter.js';
+export { VadTracker, type VadTrackerOptions, type VadEngineOption, type VadEventFrames } from './core/vad/vad-tracker.js';
+
+// codecs: WAV, G.711, Ogg/WebM Opus, sniffing, ffmpeg
+export { WavReader, type WavReaderOptions, type WavTruncation } from './codecs/wav-reader.js';
+export { WavWriter, encodeWav, writeWavFile, type WavWriterOptions, type WavFileResult } from './codecs/wav-writer.js';
+export { parseWavHeader, type WavHeader, type WavCodec } from './codecs/wav-header.js';
+export { G711Encoder, G711Decoder, type G711TransformOptions } from './codecs/g711-transform.js';
+export { type G711Law, g711Encode, g711Decode, mulawEncode, mulawDecode, alawEncode, alawDecode } from './codecs/g711.js';
+export {
+  OpusEncoder,
+  OpusDecoder,
+  type OpusEncoderOptions,
+  type OpusDecoderOptions,
+  type OpusCorruptPolicy,
+  type OpusCorruptPacket,
+  type OpusSampleRate,
+  type OpusFrameDurationMs,
+  type OpusHead,
+} from './codecs/opus.js';
+export { OggOpusDecoder, type OggOpusDecoderOptions } from './codecs/ogg-opus-decoder.js';
+export { OggOpusEncoder, type OggOpusEncoderOptions } from './codecs/ogg-opus-encoder.js';
+export { WebmOpusDecoder, type WebmOpusDecoderOptions } from './codecs/webm-opus-decoder.js';
+export { sniffAudio, type SniffResult, type AudioContainer, type AudioCodec } from './codecs/sniff.js';
+export { resolveFfmpeg, probeFfmpeg, type ResolvedFfmpeg, type FfmpegInfo, type FfmpegSource, type FfmpegLocateOptions } from './codecs/ffmpeg-resolve.js';
+export { FfmpegProcess, runFfmpeg, type FfmpegProcessOptions, type FfmpegRunResult } from './codecs/ffmpeg-process.js';
+export { ffmpegArgs, FfmpegArgs, type FfmpegInputOptions, type FfmpegOutputOptions, type FfmpegLogLevel } from './codecs/ffmpeg-args.js';
+export { FfmpegError, FfmpegNotFoundError, type FfmpegCandidate } from './codecs/ffmpeg-errors.js';
+
+// transports: the API error family
+export {
+  ApiError,
+  AuthenticationError,
+  BadRequestError,
+  ConnectionError,
+  InsufficientBalanceError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  type ApiValidationError,
+} from './transports/http-errors.js';
+
+// api: the client
+export { TokenLab, DEFAULT_BASE_URL, type TokenLabOptions } from './api/client.js';
+export type { RequestOptions, WithRequestId } from './api/request-options.js';
+export {
+  type Models,
+  type Model,
+  type ModelList,
+  type ModelListParams,
+  type CompactModel,
+  type CompactModelList,
+  type ModelCategory,
+  type ModelPricing,
+  type ModelRequestFormat,
+  type ModelTokenLabInfo,
+  type RealtimeSupport,
+  type RecommendedFor,
+} from './api/models.js';
+export {
+  type Speech,
+  SpeechAudio,
+  SPEECH_PCM_FORMAT,
+  type PcmReadable,
+  type SpeechCreateParams,
+  type SpeechCreateOptions,
+  type SpeechResponseFormat,
+  type SpeechSaveResult,
+  type SpeechUsage,
+} from './api/speech.js';
+export { splitSpeechInput, MAX_SPEECH_INPUT_CHARS } from './api/split-speech-input.js';
+export { findSecret, assertNoSecrets, type FoundSecret } from './api/secret-guard.js';
+export { DEFAULT_UPLOAD_LIMIT_BYTES, type UploadInput } from './api/audio-upload.js';
+export {
+  type Transcriptions,
+  type Translations,
+  type Transcription,
+  type TranscriptionCreateParams,
+  type TranslationCreateParams,
+  type TranscriptionResponseFormat,
+  type TranscriptionSegment,
+  type TranscriptionWord,
+  type TranscriptionVerbose,
+  type TranscriptionDiarized,
+  type TranscriptionUsage,
+  type TranscriptionStream,
+  type TranscriptionStreamEvent,
+  type UploadProgressEvent,
+  type UploadPromise,
+} from './api/transcriptions.js';
+
+// streams: decode/encode, resample, paced output, devices, VAD, speech and transcription
+export { decode, DecodeStream, type DecodeOptions, type DecodeFrom, type DecodePath, type G711Layout } from './streams/decode.js';
+export { encode, EncodeStream, type EncodeOptions, type EncodeFormat, type EncodePath } from './streams/encode.js';
+export type { AudioInput } from './streams/input-source.js';
+export { ResampleStream, type ResampleStreamOptions } from './streams/resample-stream.js';
+export { PacedOutput, type PacedOutputOptions, type UnderrunPolicy } from './streams/paced-output.js';
+export { mic, MicStream, type MicOptions } from './streams/mic.js';
+export { speaker, SpeakerStream, type SpeakerOptions } from './streams/speaker.js';
+export { AudioDeviceError } from './streams/audio-device-error.js';
+export type { AudioBackend } from './streams/device-args.js';
+export { vadGate, VadGate, type VadGateOptions, type VadGateEvent } from './streams/vad-gate.js';
+export { vadChunker, VadChunker, type VadChunkerOptions, type VadUtterance } from './streams/vad-chunker.js';
+export { ttsSource, type TtsSource, type TtsSourceParams } from './streams/tts-source.js';
+export {
+  transcribeStream,
+  TranscribeStream,
+  type TranscribeStreamOptions,
+  type TranscribeUtterance,
+  type UtteranceTranscript,
+} from './streams/transcribe-stream.js';

@@ -12,10 +12,10 @@ import { rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError, FormatError } from '../core/errors.js';
+import { InputError, FormatError, abortError } from '../core/errors.js';
 import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '../core/pcm-format.js';
 import { type WavHeader, WavHeaderParser } from '../codecs/wav-header.js';
-import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
+import { type HttpResponse, type HttpTransport, discardBody } from '../transports/http.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
 import { ApiError, ConnectionError, apiErrorFromResponse, errorObjectOf } from '../transports/http-errors.js';
 import { FrameAligner } from '../codecs/frame-aligner.js';
@@ -328,7 +328,7 @@ export class SpeechAudio extends Readable {
       await rename(temp, target);
     } catch (e) {
       await unlink(temp).catch(() => {});
-      if (options.signal?.aborted) throw abortErrorOf(options.signal);
+      if (options.signal?.aborted) throw abortError(options.signal);
       throw e;
     }
     return { path: target, byteLength, format: this.format };
@@ -383,7 +383,7 @@ export class Speech {
       );
     }
     const signal = options.signal;
-    if (signal?.aborted) throw abortErrorOf(signal);
+    if (signal?.aborted) throw abortError(signal);
 
     const useCache = this.#cache !== undefined && options.cache !== false;
     const cacheKey = useCache ? speechCacheKey({ v: 1, baseURL: this.#http.baseURL, body, pcm: options.pcmFormat }) : undefined;
@@ -392,7 +392,7 @@ export class Speech {
       if (hit) {
         this.#http.debug(`speech served from cache ${cacheKey.slice(0, 12)}…`);
         if (signal) {
-          const onCacheAbort = () => hit.stream.destroy(abortErrorOf(signal));
+          const onCacheAbort = () => hit.stream.destroy(abortError(signal));
           signal.addEventListener('abort', onCacheAbort, { once: true });
           hit.stream.once('close', () => signal.removeEventListener('abort', onCacheAbort));
         }
@@ -434,7 +434,7 @@ export class Speech {
       first = await requestPiece(pieces[0]!);
     } catch (e) {
       unlink();
-      if (signal?.aborted) throw abortErrorOf(signal);
+      if (signal?.aborted) throw abortError(signal);
       throw e;
     }
     const requestIds: string[] = first.requestId ? [first.requestId] : [];
@@ -488,7 +488,7 @@ export class Speech {
           });
         }
       } catch (e) {
-        if (signal?.aborted) throw abortErrorOf(signal);
+        if (signal?.aborted) throw abortError(signal);
         throw e;
       } finally {
         if (!complete) {
@@ -593,7 +593,7 @@ async function finishCreate(init: {
   } catch (e) {
     init.source.abort();
     await it.return?.().catch(() => {});
-    if (init.signal?.aborted) throw abortErrorOf(init.signal);
+    if (init.signal?.aborted) throw abortError(init.signal);
     if (e instanceof FormatError) {
       throw new FormatError(`The speech response claims to be WAV but its header is unusable: ${e.message}`, e.code, { cause: e });
     }

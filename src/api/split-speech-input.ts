@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.js';
 /**
  * Splits text longer than the speech endpoint's limit (4096 characters) into pieces at sentence boundaries,
  * falling back to clause punctuation, then whitespace, then a hard cut that never splits a surrogate pair.
@@ -12,7 +13,7 @@ const SENTENCE_END = /[。！？]+["'”’」』)\]]*\s*|[.!?…]+["'”’)\]]
 
 /** Pieces of `text`, each at most `maxChars` long, in order; joined they give back the text (minus whitespace at cuts). */
 export function splitSpeechInput(text: string, maxChars = MAX_SPEECH_INPUT_CHARS): string[] {
-  if (!Number.isInteger(maxChars) || maxChars < 16) throw new RangeError(`maxChars must be an integer ≥ 16, got ${maxChars}`);
+  if (!Number.isInteger(maxChars) || maxChars < 16) throw new InputError(`maxChars must be an integer ≥ 16, got ${maxChars}.`, 'TLA_ERR_INPUT_OPTION');
   if (text.length <= maxChars) return [text];
   const sentences: string[] = [];
   let last = 0;

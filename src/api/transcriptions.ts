@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import { InputError } from '../core/errors.js';
-import { type HttpResponse, type HttpTransport, abortErrorOf, discardBody } from '../transports/http.js';
+import { InputError, abortError } from '../core/errors.js';
+import { type HttpResponse, type HttpTransport, discardBody } from '../transports/http.js';
 import { type MultipartField, multipartBody } from '../transports/multipart.js';
 import { SseParser, type SseEvent } from '../transports/sse-parser.js';
 import { ApiError, ConnectionError, apiErrorFromResponse } from '../transports/http-errors.js';
@@ -187,7 +187,7 @@ abstract class AudioUploadResource {
 
   async #run<T>(call: UploadCall, emit: (e: UploadProgressEvent) => void): Promise<T> {
     const { signal } = call.options;
-    if (signal?.aborted) throw abortErrorOf(signal);
+    if (signal?.aborted) throw abortError(signal);
     const upload = await prepareUpload(call.file, call.filename, this.#limitBytes);
     const body = multipartBody(call.fields, upload);
     const started = Date.now();
@@ -413,7 +413,7 @@ function transcriptionStream(http: HttpTransport, res: HttpResponse, signal: Abo
           throw new ConnectionError(`The transcription stream ended before "transcript.text.done"${res.requestId ? ` (request ${res.requestId})` : ''}.`, { requestSent: true, requestId: res.requestId });
         }
       } catch (e) {
-        if (signal?.aborted) throw abortErrorOf(signal);
+        if (signal?.aborted) throw abortError(signal);
         throw http.bodyError(e, res.requestId);
       } finally {
         discardBody(body);

@@ -1,4 +1,5 @@
 import { TokenLabAudioError } from '../core/errors.js';
+import type { ErrorCode } from '../core/error-codes.js';
 
 /** One place we looked for an ffmpeg binary, and why it was not usable. */
 export interface FfmpegCandidate {
@@ -52,7 +53,7 @@ export class FfmpegError extends TokenLabAudioError {
   constructor(
     message: string,
     details: { exitCode: number | null; signal: string | null; stderrTail: string; args: readonly string[] },
-    options?: { cause?: unknown; code?: string },
+    options?: { cause?: unknown; code?: ErrorCode },
   ) {
     const tail = details.stderrTail.trim();
     super(tail ? `${message}\nffmpeg said:\n${tail}` : message, options?.code ?? 'TLA_ERR_FFMPEG', options);

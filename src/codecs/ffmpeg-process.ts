@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Duplex, type DuplexOptions } from 'node:stream';
-import { InputError } from '../core/errors.js';
+import { InputError, abortError } from '../core/errors.js';
 import { FfmpegError, FfmpegNotFoundError } from './ffmpeg-errors.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg-resolve.js';
 
@@ -49,14 +49,6 @@ function track(child: ChildProcess): void {
 }
 function untrack(child: ChildProcess): void {
   if (liveChildren.delete(child) && liveChildren.size === 0) process.removeListener('exit', killLiveChildrenOnExit);
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  const err = new Error('The ffmpeg process was aborted.', { cause: reason });
-  err.name = 'AbortError';
-  (err as NodeJS.ErrnoException).code = 'ABORT_ERR';
-  return err;
 }
 
 /**
@@ -134,7 +126,7 @@ export class FfmpegProcess extends Duplex {
       this.pid = undefined;
       this.#exited = true;
       this.#closed = true;
-      this.destroy(abortError(signal));
+      this.destroy(abortError(signal, 'The ffmpeg process'));
       return;
     }
 
@@ -171,7 +163,7 @@ export class FfmpegProcess extends Duplex {
 
     if (signal) {
       this.#signal = signal;
-      this.#onAbort = () => this.destroy(abortError(signal));
+      this.#onAbort = () => this.destroy(abortError(signal, 'The ffmpeg process'));
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }

@@ -6,6 +6,8 @@
  * bring one): every class answers `instanceof` through a `Symbol.for` brand instead of the prototype chain.
  */
 
+import type { ErrorCode } from './error-codes.js';
+
 const BRAND = Symbol.for('tokenlab-audio.error');
 
 function brandOf(kind: string): symbol {
@@ -15,9 +17,9 @@ function brandOf(kind: string): symbol {
 /** Base class of every error thrown or emitted by tokenlab-audio. */
 export class TokenLabAudioError extends Error {
   /** Stable machine-readable code, e.g. `TLA_ERR_INPUT`. */
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(message: string, code = 'TLA_ERR', options?: { cause?: unknown }) {
+  constructor(message: string, code: ErrorCode = 'TLA_ERR', options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -42,7 +44,7 @@ export class TokenLabAudioError extends Error {
 /** A caller passed something unusable: wrong option, bad argument, secret in speech input, … */
 export class InputError extends TokenLabAudioError {
   static override brandName = 'InputError';
-  constructor(message: string, code = 'TLA_ERR_INPUT', options?: { cause?: unknown }) {
+  constructor(message: string, code: ErrorCode = 'TLA_ERR_INPUT', options?: { cause?: unknown }) {
     super(message, code, options);
   }
 }
@@ -50,7 +52,23 @@ export class InputError extends TokenLabAudioError {
 /** Audio bytes or a declared audio format are not what they claim to be (or not supported). */
 export class FormatError extends TokenLabAudioError {
   static override brandName = 'FormatError';
-  constructor(message: string, code = 'TLA_ERR_FORMAT', options?: { cause?: unknown }) {
+  constructor(message: string, code: ErrorCode = 'TLA_ERR_FORMAT', options?: { cause?: unknown }) {
     super(message, code, options);
   }
+}
+
+/**
+ * What a call or stream of ours fails with when its `signal` aborts: `name` `AbortError` and `code`
+ * `ABORT_ERR` like Node's own APIs, `cause` = the signal's reason.
+ */
+export class AbortError extends TokenLabAudioError {
+  static override brandName = 'AbortError';
+  constructor(message = 'The operation was aborted.', options?: { cause?: unknown }) {
+    super(message, 'ABORT_ERR', options);
+  }
+}
+
+/** The {@link AbortError} for `signal` (its reason becomes the `cause`); `what` names what was aborted. */
+export function abortError(signal: AbortSignal, what = 'The operation'): AbortError {
+  return new AbortError(`${what} was aborted.`, { cause: signal.reason });
 }

@@ -1,3 +1,4 @@
+import { InputError } from './errors.js';
 /**
  * Forward DFT of a real sequence of power-of-two length n, through one complex FFT of size n/2 (even samples
  * as the real part, odd as the imaginary part) and a split step: half the work of a complex FFT of size n.
@@ -22,7 +23,7 @@ export class RealFft {
   /** @throws RangeError when `size` is not a power of two from 4 to 65536. */
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 4 || size > 65536 || (size & (size - 1)) !== 0) {
-      throw new RangeError(`RealFft size must be a power of two from 4 to 65536, got ${size}`);
+      throw new InputError(`RealFft size must be a power of two from 4 to 65536, got ${size}.`, 'TLA_ERR_INPUT_OPTION');
     }
     const n = size;
     const m = n >> 1;

@@ -1,6 +1,5 @@
 import { Readable, type Duplex } from 'node:stream';
-import { InputError } from '../core/errors.js';
-import { abortError } from './abort-error.js';
+import { InputError, abortError } from '../core/errors.js';
 
 /**
  * The error for an input that closed without ending or erroring (a Readable destroyed without an

@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
-import { InputError } from '../core/errors.js';
+import { InputError, abortError } from '../core/errors.js';
 import { bytesPerFrame, pcmFormat, type PcmFormat } from '../core/pcm-format.js';
 import { FfmpegError } from '../codecs/ffmpeg-errors.js';
 import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
-import { abortError } from './abort-error.js';
 import { AudioDeviceError, deviceFailureReason } from './audio-device-error.js';
 import { deviceArgs, describeDevice, type AudioBackend, type DeviceCommand } from './device-args.js';
 

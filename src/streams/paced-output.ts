@@ -1,7 +1,6 @@
 import { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { InputError } from '../core/errors.js';
-import { abortError } from './abort-error.js';
+import { InputError, abortError } from '../core/errors.js';
 import { RingBuffer } from '../core/ring-buffer.js';
 import { bytesPerFrame, framesToMs, msToFrames, pcmFormat, type PcmFormat } from '../core/pcm-format.js';
 
@@ -98,11 +97,14 @@ export class PacedOutput extends Duplex {
   readonly frameBytes: number;
   /** Exact duration of one emitted frame in ms (`frameSamples / sampleRate * 1000`). */
   readonly frameDurationMs: number;
-  /** Cushion in bytes (whole sample frames). */
-  readonly cushionBytes: number;
+  /** Cushion in bytes (whole sample frames); see {@link PacedOutput.setCushionMs}. */
+  get cushionBytes(): number {
+    return this.#cushionBytes;
+  }
   readonly underrunPolicy: UnderrunPolicy;
   readonly maxCatchUpFrames: number;
 
+  #cushionBytes: number;
   readonly #ring: RingBuffer;
   readonly #sampleFrameBytes: number;
   /** Bytes of a sample frame split across writes. */
@@ -158,13 +160,13 @@ export class PacedOutput extends Duplex {
     this.frameSamples = frameSamples;
     this.frameBytes = frameBytes;
     this.frameDurationMs = framesToMs(format, frameSamples);
-    this.cushionBytes = msToFrames(format, cushionMs) * sampleFrameBytes;
+    this.#cushionBytes = msToFrames(format, cushionMs) * sampleFrameBytes;
     this.underrunPolicy = underrun;
     this.maxCatchUpFrames = maxCatchUpFrames;
     this.#sampleFrameBytes = sampleFrameBytes;
     this.#carry = Buffer.alloc(sampleFrameBytes);
 
-    const wantBytes = Math.max(msToFrames(format, maxQueuedMs) * sampleFrameBytes, this.cushionBytes + 2 * frameBytes);
+    const wantBytes = Math.max(msToFrames(format, maxQueuedMs) * sampleFrameBytes, this.#cushionBytes + 2 * frameBytes);
     let capacity = 1;
     while (capacity < wantBytes) capacity *= 2;
     this.#ring = new RingBuffer({ capacity, frameBytes: sampleFrameBytes, overflow: 'reject' });
@@ -214,6 +216,18 @@ export class PacedOutput extends Duplex {
   /** `'buffering'` (waiting for the cushion) or `'playing'`. */
   get state(): PacedState {
     return this.#state;
+  }
+
+  /**
+   * Changes the cushion while running (0..2000 ms; more than the queue can hold means "a full queue"), for
+   * callers that size it from how the source actually arrives. Takes effect at the next check: a
+   * stream that is buffering starts as soon as the new cushion is queued.
+   * @throws InputError for a value out of range.
+   */
+  setCushionMs(cushionMs: number): void {
+    checkRange('cushionMs', cushionMs, 0, 2000);
+    this.#cushionBytes = msToFrames(this.format, cushionMs) * this.#sampleFrameBytes;
+    if (!this.destroyed) this.#afterQueueGrew();
   }
 
   /**
@@ -307,7 +321,7 @@ export class PacedOutput extends Duplex {
   #cushionReached(): boolean {
     const queued = this.#ring.availableRead;
     if (this.#writableDone) return queued > 0;
-    return queued >= Math.max(this.cushionBytes, this.#sampleFrameBytes) || queued >= this.#ring.usableCapacity - this.frameBytes;
+    return queued >= Math.max(this.#cushionBytes, this.#sampleFrameBytes) || queued >= this.#ring.usableCapacity - this.frameBytes;
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { InputError } from '../core/errors.js';
+import { InputError, abortError } from '../core/errors.js';
 import { floatToS16 } from '../core/pcm-convert.js';
 import { bytesPerFrame, pcmFormat, samePcmFormat, type PcmFormat } from '../core/pcm-format.js';
 import { Resampler, type ResampleQuality } from '../core/resampler.js';
@@ -53,6 +53,10 @@ export class ResampleStream extends Transform {
   /** Resampled frames, viewed as f32 and as bytes. */
   #outF32 = new Float32Array(0);
   #outF32Bytes: Buffer = Buffer.alloc(0);
+  /** s16 in and out with a rate or channel change: the resampler converts inside its kernel. */
+  readonly #s16Path: boolean;
+  /** Bytes of the memory the resampler's last s16 output lives in (copied out with no view allocated). */
+  #s16Memory: Buffer | null = null;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -81,14 +85,15 @@ export class ResampleStream extends Transform {
     this.#inFrameBytes = bytesPerFrame(from);
     this.#outFrameBytes = bytesPerFrame(to);
     this.#carry = Buffer.alloc(this.#inFrameBytes);
+    this.#s16Path = !this.#identity && !this.#resampler.passthrough && from.encoding === 's16le' && to.encoding === 's16le';
 
     const signal = options.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
-        process.nextTick(() => this.destroy(abortError(signal)));
+        process.nextTick(() => this.destroy(abortError(signal, 'ResampleStream')));
       } else {
         this.#signal = signal;
-        this.#onAbort = () => this.destroy(abortError(signal));
+        this.#onAbort = () => this.destroy(abortError(signal, 'ResampleStream'));
         signal.addEventListener('abort', this.#onAbort, { once: true });
       }
     }
@@ -124,7 +129,10 @@ export class ResampleStream extends Transform {
   override _flush(callback: TransformCallback): void {
     try {
       this.#carryBytes = 0;
-      if (!this.#identity && !this.#resampler.passthrough) {
+      if (this.#s16Path) {
+        const tail = this.#resampler.flushS16();
+        if (tail.length > 0) this.push(this.#s16Bytes(tail));
+      } else if (!this.#identity && !this.#resampler.passthrough) {
         const tail = this.#resampler.flush();
         if (tail.length > 0) this.push(this.#encode(tail, tail.length / this.format.channels));
       }
@@ -166,6 +174,10 @@ export class ResampleStream extends Transform {
     chunk.copy(this.#carry, 0, fromChunk, chunk.length);
     this.#carryBytes = rest;
 
+    if (this.#s16Path) {
+      const y = this.#resampler.process(this.#inS16, frames);
+      return y.length === 0 ? null : this.#s16Bytes(y);
+    }
     const samples = frames * this.inputFormat.channels;
     const f32 = this.#inF32;
     if (this.inputFormat.encoding === 's16le') {
@@ -204,6 +216,15 @@ export class ResampleStream extends Transform {
     return out;
   }
 
+  /** A new Buffer holding the s16 samples of `y` (a view the resampler owns). */
+  #s16Bytes(y: Int16Array): Buffer {
+    let memory = this.#s16Memory;
+    if (memory === null || memory.buffer !== y.buffer) memory = this.#s16Memory = Buffer.from(y.buffer);
+    const out = Buffer.allocUnsafe(y.length * 2);
+    memory.copy(out, 0, y.byteOffset, y.byteOffset + y.length * 2);
+    return out;
+  }
+
   #passCleaned(chunk: Buffer, frames: number): Buffer {
     const bytes = frames * this.#inFrameBytes;
     this.#ensureInput(bytes);
@@ -233,11 +254,4 @@ function allFinite(chunk: Buffer): boolean {
     if ((chunk[b]! & 0x7f) === 0x7f && (chunk[b - 1]! & 0x80) === 0x80) return false;
   }
   return true;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const err = new Error('ResampleStream was aborted.', { cause: signal.reason }) as Error & { code: string };
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
 }

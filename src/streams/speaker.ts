@@ -5,10 +5,10 @@ import { pcmFormat, type PcmFormat } from '../core/pcm-format.js';
 import { FfmpegError } from '../codecs/ffmpeg-errors.js';
 import { FfmpegProcess } from '../codecs/ffmpeg-process.js';
 import { resolveFfmpeg } from '../codecs/ffmpeg-resolve.js';
-import { abortError } from './abort-error.js';
 import { AudioDeviceError, deviceFailureReason } from './audio-device-error.js';
 import { deviceArgs, describeDevice, type AudioBackend, type DeviceCommand } from './device-args.js';
 import { PacedOutput, type UnderrunPolicy } from './paced-output.js';
+import { abortError } from '../core/errors.js';
 
 const START_WINDOW_MS = 3000;
 

@@ -6,7 +6,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { TokenLab } from '../api/client.js';
 import type { Transcription, TranscriptionVerbose } from '../api/transcriptions.js';
-import { InputError } from '../core/errors.js';
+import { InputError, abortError } from '../core/errors.js';
 import { type PcmFormat, assertPcmFormat, bytesPerFrame } from '../core/pcm-format.js';
 import { encodeWav } from '../codecs/wav-writer.js';
 
@@ -188,11 +188,4 @@ export class TranscribeStream extends Transform {
       segments,
     };
   }
-}
-
-function abortError(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
 }

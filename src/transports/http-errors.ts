@@ -7,6 +7,7 @@
  * either inside `error` or beside it).
  */
 import { TokenLabAudioError } from '../core/errors.js';
+import type { ErrorCode } from '../core/error-codes.js';
 
 /** One entry of TokenLab's `validation_errors`. */
 export interface ApiValidationError {
@@ -72,7 +73,7 @@ export class ApiError extends TokenLabAudioError {
   /** The parsed response body (JSON) or its text; never contains the API key (redacted before we keep it). */
   readonly raw: unknown;
 
-  constructor(init: ApiErrorInit, code = 'TLA_ERR_API') {
+  constructor(init: ApiErrorInit, code: ErrorCode = 'TLA_ERR_API') {
     const err = errorObjectOf(init.body);
     const suggestions = suggestionsOf(init.body);
     const validationErrors = validationErrorsOf(init.body);

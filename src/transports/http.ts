@@ -15,7 +15,7 @@ import {
   apiErrorFromResponse,
   errorObjectOf,
 } from './http-errors.js';
-import { InputError } from '../core/errors.js';
+import { InputError, abortError } from '../core/errors.js';
 import { redact } from './redact.js';
 
 /** A request body. `stream` bodies are produced by `open()`, once per attempt when `replayable`. */
@@ -184,7 +184,7 @@ export class HttpTransport {
     if (this.#closed) throw new InputError('This TokenLab client was closed; create a new one.', 'TLA_ERR_INPUT_CLOSED');
     if (!this.#apiKey) throw new InputError(this.#missingKeyMessage, 'TLA_ERR_INPUT_API_KEY');
     const { signal } = options;
-    if (signal?.aborted) throw abortErrorOf(signal);
+    if (signal?.aborted) throw abortError(signal);
     const maxRetries = options.maxRetries === undefined ? this.#maxRetries : nonNegativeIntOr(options.maxRetries, 0, 'maxRetries');
     const timeoutMs = options.timeoutMs === undefined ? this.#timeoutMs : positiveOr(options.timeoutMs, this.#timeoutMs, 'timeoutMs');
     const retryBillable = options.retryBillable ?? this.#retryBillable;
@@ -199,10 +199,10 @@ export class HttpTransport {
         if (res.status >= 200 && res.status < 300) return res;
         error = await this.#errorFromResponse(res);
         // Aborted while the error body was arriving: the caller asked to stop, not for this status.
-        if (signal?.aborted) throw abortErrorOf(signal);
+        if (signal?.aborted) throw abortError(signal);
         retryAfterMs = error.retryAfterMs;
       } catch (e) {
-        if (signal?.aborted) throw abortErrorOf(signal);
+        if (signal?.aborted) throw abortError(signal);
         if (!(e instanceof ApiError)) throw e;
         error = e;
       }
@@ -247,7 +247,7 @@ export class HttpTransport {
     try {
       for await (const chunk of res.body) chunks.push(chunk as Buffer);
     } catch (e) {
-      if (signal?.aborted) throw abortErrorOf(signal);
+      if (signal?.aborted) throw abortError(signal);
       throw this.bodyError(e, res.requestId);
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -328,7 +328,7 @@ export class HttpTransport {
             bodyTimeout: timeoutMs,
           });
         } catch (e) {
-          if (userSignal?.aborted) throw abortErrorOf(userSignal);
+          if (userSignal?.aborted) throw abortError(userSignal);
           if (state.sourceError !== undefined) throw state.sourceError;
           if (timedOut) {
             throw new TimeoutError(
@@ -523,23 +523,16 @@ export function discardBody(body: Readable): void {
   if (!body.destroyed) body.destroy();
 }
 
-/** An `AbortError` (name `AbortError`, `cause` = the signal's reason), as Node's own APIs throw. */
-export function abortErrorOf(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
-}
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(abortErrorOf(signal));
+      reject(abortError(signal));
       return;
     }
     const onAbort = () => {
       clearTimeout(timer);
-      reject(abortErrorOf(signal!));
+      reject(abortError(signal!));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

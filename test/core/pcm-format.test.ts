@@ -11,12 +11,9 @@ import {
   pcmFormat,
   f32ToS16,
   s16ToF32,
-  floatToS16,
-  bytesToF32,
-  f32ToBytes,
   remixChannels,
-  sanitizeF32,
 } from '../../src/index.js';
+import { floatToS16, bytesToF32, f32ToBytes, sanitizeF32 } from '../../src/core/pcm-convert.js';
 
 describe('pcm formats', () => {
   it('computes frame sizes and durations', () => {

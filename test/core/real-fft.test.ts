@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RealFft } from '../../src/core/real-fft.js';
+import { InputError } from '../../src/core/errors.js';
 import { seededRandom } from '../../scripts/seeded-random.js';
 
 describe('RealFft', () => {
@@ -23,7 +24,7 @@ describe('RealFft', () => {
   });
 
   it('refuses sizes that are not powers of two', () => {
-    expect(() => new RealFft(48)).toThrow(RangeError);
-    expect(() => new RealFft(2)).toThrow(RangeError);
+    expect(() => new RealFft(48)).toThrow(InputError);
+    expect(() => new RealFft(2)).toThrow(InputError);
   });
 });

@@ -1,5 +1,6 @@
 import { bytesToF32, downmixToMono } from '../pcm-convert.js';
 import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm-format.js';
+import { InputError } from '../errors.js';
 
 /** The part of a streaming resampler the feeder needs (mono in, mono out, state kept across calls). */
 export interface MonoResampler {
@@ -78,7 +79,7 @@ export class FrameFeeder {
     this.dcPole = 1 - (2 * Math.PI * 10) / options.format.sampleRate;
     if (options.format.sampleRate !== options.engineRate) {
       if (!options.createResampler) {
-        throw new Error(`FrameFeeder needs createResampler to convert ${options.format.sampleRate} Hz to the engine's ${options.engineRate} Hz.`);
+        throw new InputError(`FrameFeeder needs createResampler to convert ${options.format.sampleRate} Hz to the engine's ${options.engineRate} Hz.`, 'TLA_ERR_VAD_OPTIONS');
       }
       this.resampler = options.createResampler(options.format.sampleRate, options.engineRate);
     } else {
@@ -93,7 +94,7 @@ export class FrameFeeder {
 
   /** Feeds bytes; full engine frames are handed to `onFrame` before this returns. */
   write(bytes: Uint8Array): void {
-    if (this.ended) throw new Error('FrameFeeder.write() after end()');
+    if (this.ended) throw new InputError('FrameFeeder.write() after end(): create a new FrameFeeder for new audio.', 'TLA_ERR_WRITE_AFTER_END');
     let offset = 0;
     const bpf = this.bpf;
     if (this.carryLength > 0) {

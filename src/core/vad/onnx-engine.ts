@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InputError, TokenLabAudioError } from '../errors.js';
 import type { VadEngine } from './vad-engine.js';
+import type { ErrorCode } from '../../core/error-codes.js';
 
 /** Options of {@link createOnnxVad}. */
 export interface OnnxVadOptions {
@@ -21,7 +22,7 @@ export interface OnnxVadOptions {
 /** onnxruntime-node is not installed, or is a version whose internals this backend does not know. */
 export class OnnxRuntimeMissingError extends TokenLabAudioError {
   static override brandName = 'OnnxRuntimeMissingError';
-  constructor(message: string, code = 'TLA_ERR_ONNXRUNTIME_MISSING', options?: { cause?: unknown }) {
+  constructor(message: string, code: ErrorCode = 'TLA_ERR_ONNXRUNTIME_MISSING', options?: { cause?: unknown }) {
     super(message, code, options);
   }
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TokenLabAudioError } from '../errors.js';
+import type { ErrorCode } from '../../core/error-codes.js';
 
 /** Silero VAD model generations whose weights ship with this package. */
 export type SileroVersion = 'v5' | 'v6';
@@ -14,7 +15,7 @@ export type SileroSampleRate = 8000 | 16000;
 /** The shipped Silero weights are missing or damaged (a broken install, or a bundler that dropped `assets/`). */
 export class SileroWeightsError extends TokenLabAudioError {
   static override brandName = 'SileroWeightsError';
-  constructor(message: string, code = 'TLA_ERR_SILERO_WEIGHTS', options?: { cause?: unknown }) {
+  constructor(message: string, code: ErrorCode = 'TLA_ERR_SILERO_WEIGHTS', options?: { cause?: unknown }) {
     super(message, code, options);
   }
 }

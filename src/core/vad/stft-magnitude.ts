@@ -1,4 +1,5 @@
 import { RealFft } from '../real-fft.js';
+import { InputError } from '../errors.js';
 
 /**
  * Magnitude spectrum of one windowed frame, |DFT(window · x)| for bins 0..n/2, by a real FFT.
@@ -16,7 +17,7 @@ export class StftMagnitude {
   /** @param window analysis window, its length is the frame length (power of two, 4..32768). */
   constructor(window: Float32Array) {
     const n = window.length;
-    if (n < 4 || n > 32768 || (n & (n - 1)) !== 0) throw new RangeError(`STFT frame length must be a power of two, got ${n}`);
+    if (n < 4 || n > 32768 || (n & (n - 1)) !== 0) throw new InputError(`STFT frame length must be a power of two from 4 to 32768, got ${n}.`, 'TLA_ERR_INPUT_OPTION');
     this.frameSamples = n;
     this.bins = n / 2 + 1;
     this.window = window;
