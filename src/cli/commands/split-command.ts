@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encodeWav } from '../../codecs/wav-writer.js';
-import type { PcmFormat } from '../../core/pcm-format.js';
-import { decodeUploadToPcm, STT_SAMPLE_RATE } from '../../emulator/upload-decoder.js';
+import { STT_PCM } from '../../core/pcm-format.js';
+import { decode } from '../../streams/decode.js';
 import { encode } from '../../streams/encode.js';
 import { VadChunker, type VadUtterance } from '../../streams/vad-chunker.js';
 import { formatMs, printJson, status, type CliIo } from '../cli-io.js';
@@ -30,7 +30,8 @@ export interface SplitIndexEntry {
   reason: string;
 }
 
-const FORMAT: PcmFormat = { sampleRate: STT_SAMPLE_RATE, channels: 1, encoding: 's16le' };
+// The VAD's own rate: 16 kHz mono, what speech-to-text needs too.
+const FORMAT = STT_PCM;
 
 async function writeUtterance(u: VadUtterance, target: string, kind: 'wav' | 'ogg-opus', io: CliIo): Promise<void> {
   if (kind === 'wav') {
@@ -113,7 +114,7 @@ export async function splitCommand(args: string[], io: CliIo): Promise<ExitCode>
   });
   try {
     const input = createReadStream(filePath).pipe(counter);
-    await pipeline(decodeUploadToPcm(input, { signal: io.signal }), chunker, writer, { signal: io.signal });
+    await pipeline(decode(input, { to: FORMAT, signal: io.signal }), chunker, writer, { signal: io.signal });
   } finally {
     progress.done();
   }
