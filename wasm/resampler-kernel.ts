@@ -206,3 +206,130 @@ export function upmix(at: usize, frames: i32, channels: i32): void {
     for (let c = 1; c < channels; c++) store<f32>(p + (<usize>c << 2), x);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// s16 in and out, so that s16 PCM (what streams carry) never goes through a per-sample JS loop.
+
+/**
+ * `mixIn` for s16 input at `src` (interleaved, `channels` wide): samples become x / 32768 (exact in
+ * float32, nothing to sanitise). Mode 1 mixes stereo to mono as (l + r) / 65536, which equals the
+ * float path's f32(l / 32768 + r / 32768) * 0.5 bit for bit.
+ */
+export function mixInS16(src: usize, frames: i32, channels: i32, dst: usize, dstGap: usize, mode: i32): void {
+  const scale = f32x4.splat(1.0 / 32768.0);
+  if (mode == 1) {
+    const half = f32x4.splat(1.0 / 65536.0);
+    let i = 0;
+    for (; i + 4 <= frames; i += 4) {
+      // Four stereo frames: pairwise sums are l + r per frame.
+      const lr = i32x4.extadd_pairwise_i16x8_s(v128.load(src + (<usize>i << 2)));
+      v128.store(dst + (<usize>i << 2), f32x4.mul(f32x4.convert_i32x4_s(lr), half));
+    }
+    for (; i < frames; i++) {
+      const p = src + (<usize>i << 2);
+      store<f32>(dst + (<usize>i << 2), <f32>(<i32>load<i16>(p) + <i32>load<i16>(p, 2)) * (1.0 / 65536.0));
+    }
+    return;
+  }
+  if (channels == 1) {
+    let i = 0;
+    for (; i + 8 <= frames; i += 8) {
+      const v = v128.load(src + (<usize>i << 1));
+      const d = dst + (<usize>i << 2);
+      v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(v)), scale));
+      v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(v)), scale), 16);
+    }
+    for (; i < frames; i++) store<f32>(dst + (<usize>i << 2), <f32>load<i16>(src + (<usize>i << 1)) * (1.0 / 32768.0));
+    return;
+  }
+  if (channels == 2) {
+    // De-interleave four stereo frames per step: even lanes left, odd lanes right.
+    const d1 = dst + dstGap;
+    let i = 0;
+    for (; i + 4 <= frames; i += 4) {
+      const v = v128.load(src + (<usize>i << 2));
+      const w = i32x4.extend_low_i16x8_s(v128.shuffle<i16>(v, v, 0, 2, 4, 6, 1, 3, 5, 7));
+      const z = i32x4.extend_high_i16x8_s(v128.shuffle<i16>(v, v, 0, 2, 4, 6, 1, 3, 5, 7));
+      v128.store(dst + (<usize>i << 2), f32x4.mul(f32x4.convert_i32x4_s(w), scale));
+      v128.store(d1 + (<usize>i << 2), f32x4.mul(f32x4.convert_i32x4_s(z), scale));
+    }
+    for (; i < frames; i++) {
+      const p = src + (<usize>i << 2);
+      store<f32>(dst + (<usize>i << 2), <f32>load<i16>(p) * (1.0 / 32768.0));
+      store<f32>(d1 + (<usize>i << 2), <f32>load<i16>(p, 2) * (1.0 / 32768.0));
+    }
+    return;
+  }
+  const frameBytes = <usize>channels << 1;
+  for (let c = 0; c < channels; c++) {
+    const d = dst + <usize>c * dstGap;
+    let s = src + (<usize>c << 1);
+    for (let i = 0; i < frames; i++) {
+      store<f32>(d + (<usize>i << 2), <f32>load<i16>(s) * (1.0 / 32768.0));
+      s += frameBytes;
+    }
+  }
+}
+
+/** round(x * 32768) with ties toward +Infinity (JS Math.round, as pcm-convert's floatToS16), as i32; NaN -> 0 after the saturating conversion. */
+@inline
+function roundS16(x: v128): v128 {
+  const v = f32x4.mul(x, f32x4.splat(32768.0));
+  const r = f32x4.nearest(v);
+  // nearest() rounds ties to even: move a tie that went down (v - r = 0.5, exact) up by one.
+  const up = v128.and(f32x4.eq(f32x4.sub(v, r), f32x4.splat(0.5)), f32x4.splat(1.0));
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(r, up));
+}
+
+@inline
+function roundS16Scalar(x: f32): i32 {
+  const v = x * 32768.0;
+  if (v != v) return 0;
+  let r: f32 = nearest<f32>(v);
+  if (v - r == 0.5) r += 1;
+  return r >= 32767 ? 32767 : r <= -32768 ? -32768 : <i32>r;
+}
+
+/**
+ * In place: `frames` output frames of float32 at `at` become s16 (from the same address, half the
+ * bytes), rounded and clipped like floatToS16. Mode 0: the floats are `channels` wide (interleaved).
+ * Mode 1: only the first float of each `channels`-wide frame is set (a filtered mono channel), and
+ * it is written to every channel of the s16 frame (the up-mix). Writes never overtake reads.
+ */
+export function toS16(at: usize, frames: i32, channels: i32, mode: i32): void {
+  if (mode == 0) {
+    const n = frames * channels;
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const p = at + (<usize>i << 2);
+      const lo = roundS16(v128.load(p));
+      const hi = roundS16(v128.load(p, 16));
+      v128.store(at + (<usize>i << 1), i16x8.narrow_i32x4_s(lo, hi));
+    }
+    for (; i < n; i++) store<i16>(at + (<usize>i << 1), roundS16Scalar(load<f32>(at + (<usize>i << 2))));
+    return;
+  }
+  if (channels == 2) {
+    let f = 0;
+    for (; f + 4 <= frames; f += 4) {
+      const p = at + (<usize>f << 3);
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      const lo = roundS16(v128.shuffle<f32>(a, b, 0, 0, 2, 2));
+      const hi = roundS16(v128.shuffle<f32>(a, b, 4, 4, 6, 6));
+      v128.store(at + (<usize>f << 2), i16x8.narrow_i32x4_s(lo, hi));
+    }
+    for (; f < frames; f++) {
+      const s = <i16>roundS16Scalar(load<f32>(at + (<usize>f << 3)));
+      const o = at + (<usize>f << 2);
+      store<i16>(o, s);
+      store<i16>(o, s, 2);
+    }
+    return;
+  }
+  for (let f = 0; f < frames; f++) {
+    const s = <i16>roundS16Scalar(load<f32>(at + <usize>f * (<usize>channels << 2)));
+    const o = at + <usize>f * (<usize>channels << 1);
+    for (let c = 0; c < channels; c++) store<i16>(o + (<usize>c << 1), s);
+  }
+}

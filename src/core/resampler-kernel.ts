@@ -1,3 +1,4 @@
+import { floatToS16 } from './pcm-convert.js';
 import { RESAMPLER_KERNEL_WASM_BASE64 } from './wasm/resampler-kernel-wasm.js';
 
 /**
@@ -9,6 +10,8 @@ import { RESAMPLER_KERNEL_WASM_BASE64 } from './wasm/resampler-kernel-wasm.js';
 export interface ResamplerKernel {
   /** The float32 memory; replaced after {@link ResamplerKernel.ensure} grows it. */
   mem: Float32Array;
+  /** The same memory as s16 (index = byte offset / 2); replaced with `mem`. */
+  mem16: Int16Array;
   readonly simd: boolean;
   /** Makes `mem` at least `floats` long (keeping its contents). */
   ensure(floats: number): void;
@@ -36,6 +39,17 @@ export interface ResamplerKernel {
   mixIn(src: number, frames: number, channels: number, dst: number, dstGap: number, mode: 0 | 1): void;
   /** In place: copies the first float of each of `frames` frames (`channels` wide, from `at`) to the frame's other floats. */
   upmix(at: number, frames: number, channels: number): void;
+  /**
+   * `mixIn` for s16 input at s16 index `src16`: x / 32768 (mode 1: stereo to mono as (l + r) / 65536,
+   * bit-identical to the float path's mix of the same samples). `dst`/`dstGap` in floats.
+   */
+  mixInS16(src16: number, frames: number, channels: number, dst: number, dstGap: number, mode: 0 | 1): void;
+  /**
+   * In place: `frames` frames of floats at float offset `at` become s16 from s16 index `2 * at`, as
+   * pcm-convert's floatToS16 rounds and clips. Mode 0: `channels` floats per frame; mode 1: the first
+   * float of each `channels`-wide frame, written to every channel (the mono up-mix).
+   */
+  toS16(at: number, frames: number, channels: number, mode: 0 | 1): void;
 }
 
 type RunFn = (
@@ -87,14 +101,24 @@ export function createResamplerKernel(preferWasm = true): ResamplerKernel {
     const runWasm = instance.exports.run as RunFn;
     const mixInWasm = instance.exports.mixIn as (src: number, frames: number, channels: number, dst: number, dstGap: number, mode: number) => void;
     const upmixWasm = instance.exports.upmix as (at: number, frames: number, channels: number) => void;
+    const mixInS16Wasm = instance.exports.mixInS16 as (src: number, frames: number, channels: number, dst: number, dstGap: number, mode: number) => void;
+    const toS16Wasm = instance.exports.toS16 as (at: number, frames: number, channels: number, mode: number) => void;
     const kernel: ResamplerKernel = {
       mem: new Float32Array(memory.buffer),
+      mem16: new Int16Array(memory.buffer),
       simd: true,
       ensure(floats: number): void {
         const bytes = floats * 4;
         if (memory.buffer.byteLength >= bytes) return;
         memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
         kernel.mem = new Float32Array(memory.buffer);
+        kernel.mem16 = new Int16Array(memory.buffer);
+      },
+      mixInS16(src16, frames, channels, dst, dstGap, mode): void {
+        mixInS16Wasm(src16 * 2, frames, channels, dst * 4, dstGap * 4, mode);
+      },
+      toS16(at, frames, channels, mode): void {
+        toS16Wasm(at * 4, frames, channels, mode);
       },
       run(coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride): void {
         // The wasm side takes byte pointers for the tables and an index for `first` relative to hist = 0.
@@ -111,12 +135,38 @@ export function createResamplerKernel(preferWasm = true): ResamplerKernel {
   }
   const kernel: ResamplerKernel = {
     mem: new Float32Array(0),
+    mem16: new Int16Array(0),
     simd: false,
     ensure(floats: number): void {
       if (kernel.mem.length >= floats) return;
       const next = new Float32Array(Math.max(floats, kernel.mem.length * 2));
       next.set(kernel.mem);
       kernel.mem = next;
+      kernel.mem16 = new Int16Array(next.buffer);
+    },
+    mixInS16(src16, frames, channels, dst, dstGap, mode): void {
+      const mem = kernel.mem;
+      const m16 = kernel.mem16;
+      if (mode === 1) {
+        for (let i = 0, s = src16; i < frames; i++, s += 2) mem[dst + i] = (m16[s]! + m16[s + 1]!) * (1 / 65536);
+        return;
+      }
+      for (let c = 0; c < channels; c++) {
+        for (let i = 0, s = src16 + c, d = dst + c * dstGap; i < frames; i++, s += channels) mem[d + i] = m16[s]! * (1 / 32768);
+      }
+    },
+    toS16(at, frames, channels, mode): void {
+      const mem = kernel.mem;
+      const m16 = kernel.mem16;
+      const o = at * 2;
+      if (mode === 0) {
+        for (let i = 0, n = frames * channels; i < n; i++) m16[o + i] = floatToS16(mem[at + i]!);
+        return;
+      }
+      for (let f = 0; f < frames; f++) {
+        const v = floatToS16(mem[at + f * channels]!);
+        for (let c = 0; c < channels; c++) m16[o + f * channels + c] = v;
+      }
     },
     run(coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride): void {
       runJs(kernel.mem, coeffOff, taps, phases, first, phase, stepWhole, stepFrac, count, out, outStride);

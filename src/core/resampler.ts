@@ -1,7 +1,7 @@
 import { FormatError, InputError } from './errors.js';
 import { besselI0, designLowpass, designMinimaxLowpass, gcd, kaiserBeta, kaiserSinc, kaiserTaps } from './filter-design.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './pcm-format.js';
-import { remixChannels } from './pcm-convert.js';
+import { f32ToS16, remixChannels, s16ToF32 } from './pcm-convert.js';
 import { createResamplerKernel, type ResamplerKernel } from './resampler-kernel.js';
 import { MINIMAX_PROTOTYPES } from './filter-tables.js';
 
@@ -159,7 +159,14 @@ export class Resampler {
   private readonly chain: [Resampler, Resampler] | null = null;
   private mixScratch = new Float32Array(0);
   private lastView: Float32Array | null = null;
+  private lastView16: Int16Array | null = null;
   private lastOutput: Float32Array | null = null;
+  private lastOutput16: Int16Array | null = null;
+  /** The kernel mixes this input layout itself (else s16 input is converted to float in JS first). */
+  private readonly kernelMixes: boolean;
+  /** s16 scratch of the paths that do not run in kernel memory (rare layouts, equal rates, flushS16). */
+  private s16Scratch = new Int16Array(0);
+  private f32Scratch = new Float32Array(0);
   private monoScratch = new Float32Array(0);
   private output = new Float32Array(0);
 
@@ -199,6 +206,7 @@ export class Resampler {
     this.quality = quality;
     this.filterChannels = Math.min(channels, outputChannels);
     this.outStride = this.filterChannels === 1 ? outputChannels : this.filterChannels;
+    this.kernelMixes = this.filterChannels === channels || (this.filterChannels === 1 && channels === 2);
     this.passthrough = inputRate === outputRate && channels === outputChannels;
 
     const g = gcd(inputRate, outputRate);
@@ -295,23 +303,63 @@ export class Resampler {
    * Converts `frames` interleaved frames of `input` (default: all of it). Returns interleaved output
    * frames in a buffer owned by the resampler, valid until the next call; in passthrough mode,
    * `input` itself (or a view of its first `frames` frames).
-   * @throws InputError when `input` is not a Float32Array of whole frames.
+   *
+   * Int16Array input (s16 PCM) gives Int16Array output: the samples are x / 32768 on the way in and
+   * rounded and clipped (as {@link floatToS16}) on the way out, inside the WebAssembly kernel, with
+   * the same filter arithmetic as float input: the output equals `f32ToS16(process(s16ToF32(input)))`.
+   * @throws InputError when `input` is not a Float32Array or Int16Array of whole frames.
    */
-  process(input: Float32Array, frames?: number): Float32Array {
+  process(input: Float32Array, frames?: number): Float32Array;
+  process(input: Int16Array, frames?: number): Int16Array;
+  process(input: Float32Array | Int16Array, frames?: number): Float32Array | Int16Array {
     const n = this.checkInput(input, frames);
     if (this.passthrough) return n * this.channels === input.length ? input : input.subarray(0, n * this.channels);
+    if (input instanceof Int16Array) return this.convert(input, n, true);
+    return this.convert(input, n, false);
+  }
+
+  /**
+   * One step of a stream: `input` (s16 or float) to s16 (`s16Out`) or float output. The output
+   * stays in kernel memory where it can (the common layouts); other paths convert in JS.
+   */
+  private convert(input: Float32Array | Int16Array, n: number, s16Out: boolean): Float32Array | Int16Array {
     if (this.chain) {
       this.inputFrames += n;
-      const y = this.chain[1].process(this.chain[0].process(input, n));
+      const mid = this.chain[0].convert(input, n, false) as Float32Array;
+      const y = this.chain[1].convert(mid, mid.length / this.filterChannels, s16Out);
       this.outputFrames += y.length / this.outputChannels;
       return y;
     }
-    if (this.taps > 0 && this.outStride === this.outputChannels) {
+    if (this.taps > 0 && this.outStride === this.outputChannels && (this.kernelMixes || !(input instanceof Int16Array))) {
       // Outputs stay where the kernel wrote them: no copy.
       this.inputFrames += n;
-      const written = this.processDirect(input, n);
-      return this.outputView(written * this.outputChannels);
+      const upmix = this.filterChannels === 1 && this.outputChannels > 1;
+      const written = this.processDirect(input, n, upmix && !s16Out);
+      if (!s16Out) return this.outputView(written * this.outputChannels);
+      this.kernel.toS16(this.outOff, written, this.outputChannels, upmix ? 1 : 0);
+      return this.outputView16(written * this.outputChannels);
     }
+    let x: Float32Array;
+    if (input instanceof Int16Array) {
+      if (this.f32Scratch.length < n * this.channels) this.f32Scratch = new Float32Array(n * this.channels);
+      s16ToF32(input, this.f32Scratch, n * this.channels);
+      x = this.f32Scratch;
+    } else {
+      x = input;
+    }
+    const y = this.processFloat(x, n);
+    return s16Out ? this.toS16Scratch(y) : y;
+  }
+
+  /** `samples` rounded and clipped to s16 in a scratch owned by the resampler. */
+  private toS16Scratch(samples: Float32Array): Int16Array {
+    if (this.s16Scratch.length < samples.length) this.s16Scratch = new Int16Array(Math.max(samples.length, this.s16Scratch.length * 2));
+    f32ToS16(samples, this.s16Scratch, samples.length);
+    return this.s16Scratch.subarray(0, samples.length);
+  }
+
+  /** The float path outside kernel memory: equal rates with a channel change, or channel layouts the kernel does not mix. */
+  private processFloat(input: Float32Array, n: number): Float32Array {
     const cap = this.maxOutputFrames(n) * this.outputChannels;
     if (this.output.length < cap) this.output = new Float32Array(Math.max(cap, this.output.length * 2));
     const written = this.processInto(input, n, this.output);
@@ -324,7 +372,21 @@ export class Resampler {
    * steady state. In passthrough mode the input is copied.
    * @throws InputError when `input` is not whole frames or `output` is too small.
    */
-  processInto(input: Float32Array, frames: number, output: Float32Array): number {
+  processInto(input: Float32Array, frames: number, output: Float32Array): number;
+  processInto(input: Int16Array, frames: number, output: Int16Array): number;
+  processInto(input: Float32Array | Int16Array, frames: number, output: Float32Array | Int16Array): number {
+    if (input instanceof Int16Array || output instanceof Int16Array) {
+      if (!(input instanceof Int16Array && output instanceof Int16Array)) {
+        throw new InputError('Resampler.processInto takes s16 in and out (Int16Array, Int16Array) or float in and out (Float32Array, Float32Array).');
+      }
+      const n = this.checkInput(input, frames);
+      if (output.length < this.maxOutputFrames(n) * this.outputChannels) {
+        throw new InputError(`Resampler output buffer is too small: size it with maxOutputFrames(${n}) * outputChannels.`);
+      }
+      const y = this.process(input, n);
+      output.set(y);
+      return y.length / this.outputChannels;
+    }
     const n = this.checkInput(input, frames);
     if (output.length < this.maxOutputFrames(n) * this.outputChannels) {
       throw new InputError(`Resampler output buffer is too small: size it with maxOutputFrames(${n}) * outputChannels.`);
@@ -356,7 +418,7 @@ export class Resampler {
   }
 
   /** Filters `n` frames into the kernel's output area (grown to fit); returns the frames there. */
-  private processDirect(input: Float32Array, n: number): number {
+  private processDirect(input: Float32Array | Int16Array, n: number, upmix: boolean): number {
     const need = this.maxOutputFrames(n) * this.outStride;
     // Size both areas up front: a layout change between steps would move the outputs already written.
     const histNeed = this.histEnd - this.histStart + this.taps + Math.ceil(this.decimation / this.interpolation) + 8 + Math.min(n, STEP_FRAMES);
@@ -373,7 +435,7 @@ export class Resampler {
       written += count;
       done += step;
     }
-    if (this.filterChannels === 1 && this.outputChannels > 1) this.kernel.upmix(this.outOff, written, this.outputChannels);
+    if (upmix) this.kernel.upmix(this.outOff, written, this.outputChannels);
     return written;
   }
 
@@ -414,6 +476,11 @@ export class Resampler {
     return out;
   }
 
+  /** {@link Resampler.flush} for a stream of s16 (Int16Array) input: the last frames as s16, in a buffer owned by the resampler. */
+  flushS16(): Int16Array {
+    return this.toS16Scratch(this.flush());
+  }
+
   /**
    * Flush of a two-stage design. Each stage rounds its own length, so one frame of silence more
    * goes through the first stage (flush pads with silence anyway) and the result is cut to `remaining`.
@@ -442,9 +509,9 @@ export class Resampler {
     return this.nextNewest + Math.floor((this.nextPhase + ahead * this.decimation) / this.interpolation);
   }
 
-  private checkInput(input: Float32Array, frames: number | undefined): number {
-    if (!(input instanceof Float32Array)) {
-      throw new InputError('Resampler input must be a Float32Array of interleaved samples (convert s16 with s16ToF32 first).');
+  private checkInput(input: Float32Array | Int16Array, frames: number | undefined): number {
+    if (!(input instanceof Float32Array) && !(input instanceof Int16Array)) {
+      throw new InputError('Resampler input must be a Float32Array (float) or Int16Array (s16) of interleaved samples.');
     }
     const max = Math.floor(input.length / this.channels);
     if (frames === undefined) {
@@ -470,6 +537,15 @@ export class Resampler {
     return this.lastOutput;
   }
 
+  /** The first `count` s16 samples of the output area (after `toS16` in place); reused like {@link Resampler.outputView}. */
+  private outputView16(count: number): Int16Array {
+    const mem = this.kernel.mem16;
+    const v = this.lastOutput16;
+    if (v !== null && v.length === count && v.buffer === mem.buffer && v.byteOffset === this.outOff * 4) return v;
+    this.lastOutput16 = mem.subarray(this.outOff * 2, this.outOff * 2 + count);
+    return this.lastOutput16;
+  }
+
   /**
    * `src.subarray(at, at + count)`, reusing the last view when it is the same range of the same
    * array (a caller streaming fixed chunks through one scratch buffer then allocates nothing).
@@ -479,6 +555,13 @@ export class Resampler {
     if (v !== null && v.buffer === src.buffer && v.byteOffset === src.byteOffset + at * 4 && v.length === count) return v;
     this.lastView = src.subarray(at, at + count);
     return this.lastView;
+  }
+
+  private view16(src: Int16Array, at: number, count: number): Int16Array {
+    const v = this.lastView16;
+    if (v !== null && v.buffer === src.buffer && v.byteOffset === src.byteOffset + at * 2 && v.length === count) return v;
+    this.lastView16 = src.subarray(at, at + count);
+    return this.lastView16;
   }
 
   private mono(frames: number): Float32Array {
@@ -506,7 +589,7 @@ export class Resampler {
   }
 
   /** Appends frames [from, from + n) of `input` (mixed down to the filtered channels, sanitised), or `n` zeros. */
-  private append(input: Float32Array, from: number, n: number, zeros: boolean): void {
+  private append(input: Float32Array | Int16Array, from: number, n: number, zeros: boolean): void {
     const fc = this.filterChannels;
     // Drop history no output will read again, then make room.
     const keepFrom = Math.min(this.nextNewest - this.taps + 1, this.histEnd);
@@ -530,6 +613,12 @@ export class Resampler {
         const h = this.histOff + c * this.histCap + len;
         mem.fill(0, h, h + n);
       }
+    } else if (input instanceof Int16Array) {
+      // s16: one memcpy into kernel memory, then the kernel converts and de-interleaves or mixes (see kernelMixes).
+      const count = n * this.channels;
+      const at = from * this.channels;
+      this.kernel.mem16.set(at === 0 && count === input.length ? input : this.view16(input, at, count), this.stageOff * 2);
+      this.kernel.mixInS16(this.stageOff * 2, n, this.channels, this.histOff + len, this.histCap, this.channels === 2 && fc === 1 ? 1 : 0);
     } else {
       // One memcpy into kernel memory, then the kernel de-interleaves (or mixes stereo to mono) and sanitises.
       let src = input;

@@ -88,7 +88,7 @@ describe('Resampler', () => {
   it('rejects input that is not whole float frames', () => {
     const r = new Resampler({ inputRate: 48000, outputRate: 24000, channels: 2 });
     expect(() => r.process(new Float32Array(3))).toThrow(InputError);
-    expect(() => r.process(new Int16Array(4) as unknown as Float32Array)).toThrow(InputError);
+    expect(() => r.process(new Uint16Array(4) as unknown as Float32Array)).toThrow(InputError);
     expect(() => r.process(new Float32Array(4), 3)).toThrow(InputError);
     expect(() => r.process(new Float32Array(4), -1)).toThrow(/whole number/);
     expect(r.process(new Float32Array(4), 1).length).toBeLessThanOrEqual(2);
