@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Resampler, type ResampleQuality } from '../src/core/resampler.js';
+import { Resampler, type ResampleQuality } from '../src/core/resampler/resampler.js';
 import { ResampleStream } from '../src/streams/resample-stream.js';
 import { table, writeSection } from './report.js';
 

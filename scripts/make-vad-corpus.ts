@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resample } from '../src/core/resampler.js';
+import { resample } from '../src/core/resampler/resampler.js';
 import { seededRandom as rng } from './seeded-random.js';
 
 export const CORPUS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', '.work', 'vad-corpus');

@@ -18,7 +18,7 @@ interface Child {
 }
 
 async function child(srcDir: string, quality: string, inputRate: number, outputRate: number): Promise<void> {
-  const mod = (await import(pathToFileURL(`${srcDir}/core/resampler.ts`).href)) as typeof import('../src/core/resampler.js');
+  const mod = (await import(pathToFileURL(`${srcDir}/core/resampler/resampler.ts`).href)) as typeof import('../src/core/resampler/resampler.js');
   // Compile the WebAssembly kernel first (once per process for every ratio; not a design cost).
   new mod.Resampler({ inputRate: 10000, outputRate: 20000, channels: 1, quality: 'low-latency' });
   const options = { inputRate, outputRate, channels: 2, quality: quality as 'default' };

@@ -1,5 +1,5 @@
 // Builds wasm/resampler-kernel.ts with AssemblyScript (SIMD) and embeds the binary as a base64 module
-// in src/core/wasm/, so the ESM and CJS builds both load it with no file path. Run: npm run build:wasm
+// in src/core/resampler/, so the ESM and CJS builds both load it with no file path. Run: npm run build:wasm
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,8 +22,8 @@ try {
 export const RESAMPLER_KERNEL_WASM_BASE64 =
   '${b64}';
 `;
-  writeFileSync(path.join(root, 'src', 'core', 'wasm', 'resampler-kernel-wasm.ts'), out);
-  console.log(`wrote src/core/wasm/resampler-kernel-wasm.ts (${bytes.length} bytes of wasm)`);
+  writeFileSync(path.join(root, 'src', 'core', 'resampler', 'resampler-kernel-wasm.ts'), out);
+  console.log(`wrote src/core/resampler/resampler-kernel-wasm.ts (${bytes.length} bytes of wasm)`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

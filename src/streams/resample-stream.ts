@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { InputError, abortError } from '../core/errors.js';
 import { floatToS16 } from '../core/pcm-convert.js';
 import { bytesPerFrame, pcmFormat, samePcmFormat, type PcmFormat } from '../core/pcm-format.js';
-import { Resampler, type ResampleQuality } from '../core/resampler.js';
+import { Resampler, type ResampleQuality } from '../core/resampler/resampler.js';
 
 /** Options of {@link ResampleStream}. */
 export interface ResampleStreamOptions {

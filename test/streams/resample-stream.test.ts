@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FormatError, InputError } from '../../src/core/errors.js';
 import { DISCORD_PCM, REALTIME_PCM, type PcmFormat } from '../../src/core/pcm-format.js';
 import { f32ToBytes } from '../../src/core/pcm-convert.js';
-import { resample } from '../../src/core/resampler.js';
+import { resample } from '../../src/core/resampler/resampler.js';
 import { ResampleStream } from '../../src/streams/resample-stream.js';
 import { seededRandom as rng } from '../../scripts/seeded-random.js';
 

@@ -3,7 +3,7 @@ import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm-format.js
 import { AudioHistory } from './audio-history.js';
 import { FrameFeeder, type MonoResampler } from './frame-feeder.js';
 import { Segmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';
-import { Resampler } from '../resampler.js';
+import { Resampler } from '../resampler/resampler.js';
 import { createSileroVad } from './silero-vad.js';
 import type { VadEngine } from './vad-engine.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../src/core/errors.js';
 import { FrameFeeder } from '../../../src/core/vad/frame-feeder.js';
-import { Resampler } from '../../../src/core/resampler.js';
+import { Resampler } from '../../../src/core/resampler/resampler.js';
 import { bursts } from './fake-engine.js';
 import { chunked, toS16 } from './synth-speech.js';
 

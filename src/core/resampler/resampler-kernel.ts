@@ -1,5 +1,5 @@
-import { floatToS16 } from './pcm-convert.js';
-import { RESAMPLER_KERNEL_WASM_BASE64 } from './wasm/resampler-kernel-wasm.js';
+import { floatToS16 } from '../pcm-convert.js';
+import { RESAMPLER_KERNEL_WASM_BASE64 } from './resampler-kernel-wasm.js';
 
 /**
  * The resampler's inner loop over one float32 memory: WebAssembly SIMD (built in this repo from
