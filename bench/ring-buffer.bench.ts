@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { BufferList } from 'bl';
 import { RingBuffer as RingbufJs } from 'ringbuf.js';
-import { RingBuffer } from '../src/core/ring-buffer.js';
+import { RingBuffer } from '../src/core/ring-buffer/ring-buffer.js';
 import { table, writeSection } from './report.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -8,7 +8,7 @@ import type { OverflowPolicy, RingBufferOptions } from '../../src/index.js';
 import { seededRandom as prng } from '../../scripts/seeded-random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ringModulePath = path.join(here, '../../src/core/ring-buffer.ts');
+const ringModulePath = path.join(here, '../../src/core/ring-buffer/ring-buffer.ts');
 
 /** 0, 1, 2, … (mod 256) starting at `start`. */
 function seq(length: number, start = 0): Uint8Array {

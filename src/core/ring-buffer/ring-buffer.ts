@@ -1,0 +1,454 @@
+import { InputError } from '../errors.js';
+import { checkRingBufferOptions, ringOptionError, type OverflowPolicy, type RingBufferOptions } from './ring-buffer-options.js';
+import { copyIn, copyOut, slackFor, ViewCache } from './ring-copy.js';
+import { checkRange } from './ring-range.js';
+import {
+  addToCounter,
+  CONSUMER_VERSION,
+  DROPPED_BY_READER,
+  DROPPED_BY_WRITER,
+  HEADER_BYTES,
+  initSharedHeader,
+  PRODUCER_VERSION,
+  R,
+  READ,
+  readCounter,
+  sharedRingSettings,
+  W,
+  WRITTEN,
+} from './shared-ring-header.js';
+
+export type { OverflowPolicy, RingBufferOptions } from './ring-buffer-options.js';
+
+// What RingBuffer#takeSlow does with the bytes it takes.
+const READ_OP = 0;
+const PEEK_OP = 1;
+const SKIP_OP = 2;
+
+/**
+ * Key of the SharedArrayBuffer that fromShared() passes to the constructor inside the options object.
+ * Module-private: callers cannot name it, so `new RingBuffer(options)` always makes a new ring.
+ */
+const ATTACH = Symbol('attach');
+type AttachOptions = RingBufferOptions & { [ATTACH]?: SharedArrayBuffer };
+
+/**
+ * A fixed-size byte ring for PCM: the heart of jitter buffers, pre-roll and batching.
+ *
+ * - Frame-aligned: it never accepts, hands out, skips or drops part of a sample frame. A write of
+ *   `length` bytes accepts `length` rounded down to whole frames; the caller keeps the remainder.
+ * - No allocation per operation in steady state: data is copied into the ring and out into the
+ *   caller's buffer. (Writing part of a chunk larger than twice the part, or larger than 32 KiB, makes
+ *   one small view of it; views of the ring for reads are made once per start position and reused.)
+ * - Counters (`bytesWritten`, `bytesRead`, `bytesDropped`) are plain numbers, exact up to 2^53 bytes
+ *   (years of audio), and always satisfy `bytesWritten - bytesRead - bytesDropped === availableRead`.
+ * - With `shared: true` it is a single-producer / single-consumer queue across threads, without
+ *   locks: `write` belongs to the producer; `read`, `peek`, `skip` and `clear` to the consumer. With
+ *   `'reject'` neither side ever waits or retries. With `'drop-oldest'` the producer may also discard
+ *   unread frames; a consumer read that races with such a drop retries, so it never returns
+ *   overwritten bytes. Copies into a SharedArrayBuffer are slower than into plain memory (V8 copies
+ *   them with relaxed atomics), so use a shared ring only across threads.
+ *
+ * Memory: `capacity` plus `min(capacity, 32 KiB)` of slack, plus the reused read views, made lazily
+ * as start positions are first read (about 100 bytes each, at most two per 64 bytes of ring; a reader
+ * of fixed-size frames needs one per position it cycles through, e.g. 1024 for 960-byte frames in a
+ * 64 KiB ring).
+ *
+ * @throws InputError (`TLA_ERR_RING_OPTIONS`) for invalid options, (`TLA_ERR_RING_RANGE`) for an
+ *   offset/length outside the caller's buffer.
+ */
+export class RingBuffer {
+  /** Storage size in bytes (a power of two). */
+  readonly capacity: number;
+  /** Bytes per sample frame. */
+  readonly frameBytes: number;
+  readonly overflow: OverflowPolicy;
+  /** Bytes that can be held at once: `capacity` rounded down to whole frames. */
+  readonly usableCapacity: number;
+
+  /** The ring is `#data[0, #usable)`; after it, `#slack` bytes where wrapping writes are staged. */
+  readonly #data: Uint8Array;
+  readonly #usable: number;
+  readonly #slack: number;
+  readonly #frameBytes: number;
+  /**
+   * `frameBytes - 1` for a local ring whose frameBytes is a power of two (rounding down by masking);
+   * else -1, which sends reads and writes to the general paths (rounding with `%`; shared rings). One
+   * field for both conditions keeps the hot paths' bytecode small (see `write`).
+   */
+  readonly #frameMask: number;
+  readonly #dropOldest: boolean;
+  /**
+   * Indices run over [0, #wrap), a multiple of #usable at least twice as large, so that full and empty
+   * differ. Shared rings use the largest multiple below 2^31: a stale read index can then only pass
+   * for a current one after 2^31 bytes went by (the ABA guard of shared drop-oldest).
+   */
+  readonly #wrap: number;
+  /** `#usable - 1` when #usable is a power of two (index to position by masking), else -1. */
+  readonly #mask: number;
+  /** Shared mode: the header (indices, settings, counters); null for a local ring. */
+  readonly #ctl: Int32Array | null;
+  readonly #sab: SharedArrayBuffer | null;
+  #views: ViewCache | null = null;
+
+  // Local mode state. The counters are derived from the indices and how many times each went round
+  // (#wLaps, #rLaps), so the hot paths keep no counter of their own.
+  #w = 0;
+  #r = 0;
+  #wLaps = 0;
+  #rLaps = 0;
+  /** Bytes discarded unread (drops, skip, clear), including those dropped on arrival. */
+  #dropped = 0;
+  /** Bytes accepted by drop-oldest writes larger than the ring and dropped at once: written, never indexed. */
+  #droppedOnArrival = 0;
+
+  constructor(options: RingBufferOptions) {
+    const { capacity, frameBytes, overflow, shared } = checkRingBufferOptions(options);
+    const sab = (options as AttachOptions)[ATTACH] ?? null;
+
+    this.capacity = capacity;
+    this.frameBytes = frameBytes;
+    this.overflow = overflow;
+    this.#frameBytes = frameBytes;
+    this.#frameMask = (frameBytes & (frameBytes - 1)) === 0 && !shared && sab === null ? frameBytes - 1 : -1;
+    this.#dropOldest = overflow === 'drop-oldest';
+    const usable = capacity - (capacity % frameBytes);
+    this.#usable = this.usableCapacity = usable;
+    this.#mask = (usable & (usable - 1)) === 0 ? usable - 1 : -1;
+    const slack = slackFor(capacity);
+    this.#slack = capacity + slack - usable;
+
+    if (shared || sab !== null) {
+      this.#wrap = usable * Math.floor(2 ** 31 / usable);
+      const buffer = sab ?? new SharedArrayBuffer(HEADER_BYTES + capacity + slack);
+      this.#sab = buffer;
+      this.#ctl = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+      this.#data = new Uint8Array(buffer, HEADER_BYTES, capacity + slack);
+      if (sab === null) initSharedHeader(this.#ctl, capacity, frameBytes, this.#dropOldest);
+    } else {
+      this.#wrap = 2 * usable;
+      this.#sab = null;
+      this.#ctl = null;
+      this.#data = new Uint8Array(capacity + slack);
+    }
+  }
+
+  /**
+   * Opens, in another thread, a ring created with `shared: true`, from its {@link RingBuffer.sharedBuffer}.
+   * Capacity, frame size and overflow policy come from the buffer.
+   * @throws InputError (`TLA_ERR_RING_OPTIONS`) when the buffer is not a shared RingBuffer's.
+   */
+  static fromShared(buffer: SharedArrayBuffer): RingBuffer {
+    const settings = sharedRingSettings(buffer);
+    if (settings === null) {
+      throw ringOptionError('RingBuffer.fromShared needs the SharedArrayBuffer of a RingBuffer created with { shared: true } (ring.sharedBuffer).');
+    }
+    const options: AttachOptions = {
+      capacity: settings.capacity,
+      frameBytes: settings.frameBytes,
+      overflow: settings.dropOldest ? 'drop-oldest' : 'reject',
+      shared: true,
+      [ATTACH]: buffer,
+    };
+    return new RingBuffer(options);
+  }
+
+  /** The SharedArrayBuffer behind a shared ring (to post to a worker), or null for a local ring. */
+  get sharedBuffer(): SharedArrayBuffer | null {
+    return this.#sab;
+  }
+
+  /** Bytes ready to read (whole frames). In shared mode, a snapshot. */
+  get availableRead(): number {
+    const ctl = this.#ctl;
+    if (ctl !== null) return this.#availableShared(ctl);
+    const d = this.#w - this.#r;
+    return d < 0 ? d + this.#wrap : d;
+  }
+
+  #availableShared(ctl: Int32Array): number {
+    let d = Atomics.load(ctl, W) - Atomics.load(ctl, R);
+    if (d < 0) d += this.#wrap;
+    return d > this.#usable ? this.#usable : d;
+  }
+
+  /** Bytes that can be written without overflow (whole frames). In shared mode, a snapshot. */
+  get availableWrite(): number {
+    return this.#usable - this.availableRead;
+  }
+
+  /** Total bytes accepted by `write` since creation. */
+  get bytesWritten(): number {
+    if (this.#ctl !== null) return readCounter(this.#ctl!, WRITTEN, PRODUCER_VERSION);
+    return this.#wLaps * this.#wrap + this.#w + this.#droppedOnArrival;
+  }
+
+  /** Total bytes handed out by `read` since creation. */
+  get bytesRead(): number {
+    // Every byte the read index passed was read or dropped (apart from the drops that never entered).
+    if (this.#ctl !== null) return readCounter(this.#ctl!, READ, CONSUMER_VERSION);
+    return this.#rLaps * this.#wrap + this.#r - (this.#dropped - this.#droppedOnArrival);
+  }
+
+  /** Total bytes discarded unread: dropped by `'drop-oldest'` overflow, `skip` and `clear`. */
+  get bytesDropped(): number {
+    if (this.#ctl === null) return this.#dropped;
+    return readCounter(this.#ctl!, DROPPED_BY_WRITER, PRODUCER_VERSION) + readCounter(this.#ctl!, DROPPED_BY_READER, CONSUMER_VERSION);
+  }
+
+  /**
+   * Copies whole frames from `src[offset, offset + length)` into the ring.
+   * With `'reject'`, writes what fits; with `'drop-oldest'`, writes all of it, discarding the oldest
+   * frames (and, if `length` exceeds the usable capacity, the start of `src` itself) to make room.
+   * @returns bytes accepted: `length` rounded down to whole frames, or less when `'reject'` ran out of room.
+   * @throws InputError (`TLA_ERR_RING_RANGE`) when offset/length fall outside `src`.
+   */
+  write(src: Uint8Array, offset = 0, length = src.length - offset): number {
+    // The range check, written out here (see checkRange) to keep the bytecode small: `x >>> 0 === x`
+    // holds for whole numbers from 0 to 2^32 - 1; anything else gets the full check, which throws
+    // only if the range really is invalid (buffers beyond 4 GiB, where Node allows them).
+    if (!(src instanceof Uint8Array && offset >>> 0 === offset && length >>> 0 === length && offset + length <= src.length)) {
+      checkRange(src, offset, length, 'write');
+    }
+    // The local ring's common case, kept small (V8 inlines by bytecode size) and free of calls, so
+    // that it compiles into its caller. Everything else goes through #writeSlow.
+    const n = length - (length & this.#frameMask);
+    const w = this.#w;
+    const usable = this.#usable;
+    let free = usable - w + this.#r;
+    if (free > usable) free -= this.#wrap;
+    let pos = w < usable ? w : w - usable;
+    const next = w + n;
+    // One call site only, to a function too large to inline: V8 inlines callees into the caller's
+    // optimised code up to a total bytecode size (920 bytes in Node 20), and every call site counts,
+    // even a rarely taken one. A caller's loop of `write` and `read` needs both inlined, with their
+    // range checks: a call left over costs about 5 % of the throughput of 1 KiB copies.
+    if (n > free || n === 0 || (n > 16 && (offset !== 0 || n !== src.length || pos + n > usable + this.#slack)) || next >= this.#wrap || this.#frameMask < 0) {
+      return this.#writeSlow(src, offset, length);
+    }
+    const data = this.#data;
+    if (n <= 16) {
+      // A loop beats a call to TypedArray#set for a few bytes.
+      for (let i = offset, end = offset + n; i < end; i++) {
+        data[pos] = src[i]!;
+        if (++pos === usable) pos = 0;
+      }
+    } else {
+      // A whole chunk: one copy; if it runs past the end (into the slack), move that part to the front.
+      data.set(src, pos);
+      if (pos + n > usable) data.copyWithin(0, usable, pos + n);
+    }
+    this.#w = next;
+    return n;
+  }
+
+  /**
+   * Everything on the write side but a local ring's common case: shared rings, overflow, frames that
+   * are not a power of two. One function on purpose: too large for V8 to inline into a caller, where it
+   * would use up the inlining budget that the hot path needs.
+   */
+  #writeSlow(src: Uint8Array, offset: number, length: number): number {
+    let n = length - (length % this.#frameBytes);
+    if (n === 0) return 0;
+    const usable = this.#usable;
+    const ctl = this.#ctl;
+    const w = ctl === null ? this.#w : Atomics.load(ctl, W);
+    let r = ctl === null ? this.#r : Atomics.load(ctl, R);
+    let free = usable - this.#stored(r, w);
+    let accepted = n;
+    if (n > free) {
+      if (!this.#dropOldest) {
+        accepted = n = free;
+        if (n === 0) return 0;
+      } else {
+        let droppedNow = 0;
+        if (n > usable) {
+          // Only the newest usable bytes of src can survive; the rest is dropped on arrival.
+          droppedNow = n - usable;
+          if (ctl === null) this.#droppedOnArrival += droppedNow;
+          offset += droppedNow;
+          n = usable;
+        }
+        for (;;) {
+          const need = n - free;
+          if (need <= 0) break;
+          if (ctl === null) {
+            this.#moveR(need);
+            droppedNow += need;
+            break;
+          }
+          const seen = Atomics.compareExchange(ctl, R, r, this.#advance(r, need));
+          if (seen === r) {
+            droppedNow += need;
+            break;
+          }
+          // The consumer moved meanwhile: recompute the room with its new index.
+          r = seen;
+          free = usable - this.#stored(r, w);
+        }
+        if (ctl === null) this.#dropped += droppedNow;
+        else addToCounter(this.#ctl!, DROPPED_BY_WRITER, droppedNow, PRODUCER_VERSION);
+      }
+    }
+    copyIn(this.#data, usable, this.#slack, src, offset, n, this.#position(w));
+    if (ctl === null) {
+      this.#moveW(n);
+    } else {
+      addToCounter(this.#ctl!, WRITTEN, accepted, PRODUCER_VERSION);
+      Atomics.store(ctl, W, this.#advance(w, n));
+    }
+    return accepted;
+  }
+
+  /**
+   * Moves up to `length` bytes (rounded down to whole frames) into `dst[offset…]`.
+   * @returns bytes read (whole frames; 0 when empty).
+   * @throws InputError (`TLA_ERR_RING_RANGE`) when offset/length fall outside `dst`.
+   */
+  read(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
+    if (!(dst instanceof Uint8Array && offset >>> 0 === offset && length >>> 0 === length && offset + length <= dst.length)) {
+      checkRange(dst, offset, length, 'read'); // see `write`
+    }
+    // The local ring's common case: more than a few bytes, not across the end of the ring, through a
+    // view cached on an earlier lap. Everything else (the first lap of start positions, the read that
+    // wraps once a lap) goes to #takeSlow, which a steady reader calls often enough to get optimised.
+    const want = length - (length & this.#frameMask);
+    const r = this.#r;
+    let stored = this.#w - r;
+    if (stored < 0) stored += this.#wrap;
+    const n = want < stored ? want : stored;
+    const usable = this.#usable;
+    const pos = r < usable ? r : r - usable;
+    const views = this.#views;
+    const slot = pos >>> 6; // VIEW_BUCKET_SHIFT, as a literal: a module constant costs a hole check here
+    const next = r + n;
+    // One call site only, to a function too large to inline (why: see `write`).
+    if (n <= 16 || pos + n > usable || next >= this.#wrap || views === null || views.starts[slot] !== pos || views.lengths[slot] !== n || this.#frameMask < 0) {
+      return this.#takeSlow(dst, offset, length, READ_OP);
+    }
+    dst.set(views.views[slot]!, offset);
+    this.#r = next;
+    return n;
+  }
+
+  /**
+   * Copies up to `length` bytes (whole frames) into `dst[offset…]` without consuming them.
+   * @returns bytes copied.
+   * @throws InputError (`TLA_ERR_RING_RANGE`) when offset/length fall outside `dst`.
+   */
+  peek(dst: Uint8Array, offset = 0, length = dst.length - offset): number {
+    checkRange(dst, offset, length, 'peek');
+    return this.#takeSlow(dst, offset, length, PEEK_OP);
+  }
+
+  /**
+   * Discards up to `byteLength` bytes (rounded down to whole frames) from the read side; they count as dropped.
+   * @returns bytes skipped.
+   * @throws InputError (`TLA_ERR_RING_RANGE`) when byteLength is not a whole number >= 0.
+   */
+  skip(byteLength: number): number {
+    if (typeof byteLength !== 'number' || !Number.isInteger(byteLength) || byteLength < 0) {
+      throw new InputError(`RingBuffer.skip: byteLength ${String(byteLength)} must be a whole number of bytes >= 0.`, 'TLA_ERR_RING_RANGE');
+    }
+    return this.#takeSlow(null, 0, byteLength, SKIP_OP);
+  }
+
+  /** Discards everything readable (counted as dropped). @returns bytes dropped. */
+  clear(): number {
+    return this.skip(this.#usable);
+  }
+
+  /**
+   * Everything on the read side but a local ring's cached-view read: reads (READ_OP), peeks (PEEK_OP)
+   * and skips (SKIP_OP, `dst` null) of up to `length` bytes of whole frames, local or shared. One
+   * function on purpose: too large for V8 to inline into a caller, where it would use up the inlining
+   * budget that the hot paths need.
+   */
+  #takeSlow(dst: Uint8Array | null, offset: number, length: number, op: number): number {
+    const want = length - (length % this.#frameBytes);
+    if (want === 0) return 0;
+    const consume = op !== PEEK_OP;
+    const ctl = this.#ctl;
+    let n: number;
+    if (ctl === null) {
+      const r = this.#r;
+      const stored = this.#stored(r, this.#w);
+      n = want < stored ? want : stored;
+      if (n === 0) return 0;
+      if (dst !== null) copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
+      if (consume) this.#moveR(n);
+      if (op === SKIP_OP) this.#dropped += n;
+      return n;
+    }
+    for (;;) {
+      const r = Atomics.load(ctl, R);
+      const stored = this.#stored(r, Atomics.load(ctl, W));
+      // A stale r (the producer dropped past it since we loaded it) can make `stored` look larger than the ring.
+      if (stored > this.#usable) continue;
+      n = want < stored ? want : stored;
+      if (n === 0) return 0;
+      if (dst !== null) copyOut(this.#cache(), this.#usable, dst, offset, n, this.#position(r));
+      if (!this.#dropOldest) {
+        // Only the consumer moves R: publish, done.
+        if (consume) Atomics.store(ctl, R, this.#advance(r, n));
+        break;
+      }
+      // drop-oldest across threads: the producer may have discarded (and overwritten) these bytes
+      // while we copied them; the read index then moved, and we copy again.
+      if (consume) {
+        if (Atomics.compareExchange(ctl, R, r, this.#advance(r, n)) === r) break;
+      } else if (Atomics.load(ctl, R) === r) {
+        break;
+      }
+    }
+    if (op === READ_OP) addToCounter(this.#ctl!, READ, n, CONSUMER_VERSION);
+    else if (op === SKIP_OP) addToCounter(this.#ctl!, DROPPED_BY_READER, n, CONSUMER_VERSION);
+    return n;
+  }
+
+  #cache(): ViewCache {
+    return this.#views ?? (this.#views = new ViewCache(this.#data, this.#usable));
+  }
+
+  /** Position in #data of an index. */
+  #position(index: number): number {
+    const usable = this.#usable;
+    if (index < usable) return index;
+    index -= usable;
+    if (index < usable) return index;
+    return this.#mask >= 0 ? index & this.#mask : index % usable;
+  }
+
+  /** Local rings: advance the write index by n bytes. */
+  #moveW(n: number): void {
+    const next = this.#w + n;
+    if (next < this.#wrap) {
+      this.#w = next;
+    } else {
+      this.#w = next - this.#wrap;
+      this.#wLaps++;
+    }
+  }
+
+  /** Local rings: advance the read index by n bytes. */
+  #moveR(n: number): void {
+    const next = this.#r + n;
+    if (next < this.#wrap) {
+      this.#r = next;
+    } else {
+      this.#r = next - this.#wrap;
+      this.#rLaps++;
+    }
+  }
+
+  #stored(r: number, w: number): number {
+    const d = w - r;
+    return d < 0 ? d + this.#wrap : d;
+  }
+
+  #advance(index: number, n: number): number {
+    const next = index + n;
+    return next >= this.#wrap ? next - this.#wrap : next;
+  }
+}
+
