@@ -66,6 +66,11 @@ export const ERROR_CODES = {
   TLA_ERR_FFMPEG_NOT_FOUND: 'No ffmpeg binary was found (the message lists every place tried).',
   TLA_ERR_AUDIO_DEVICE: 'A microphone or speaker could not be opened or failed.',
 
+  // Discord voice (tokenlab-audio/discord)
+  TLA_ERR_DISCORD_INPUT: 'toDiscord/fromDiscord got the wrong kind of stream (PCM vs Opus packets) or a PCM source of unknown format.',
+  TLA_ERR_DISCORD_SOURCE_FAILED: "toDiscord's PCM source failed or closed before it ended (raised after the audio that arrived was played).",
+  TLA_ERR_DISCORD_RECEIVE_FAILED: "fromDiscord's receive stream failed; `cause` is its error.",
+
   // The API (ApiError and subclasses)
   TLA_ERR_API: 'The API answered with an error.',
   TLA_ERR_API_AUTHENTICATION: '401: the API key is missing, invalid or revoked.',

@@ -1,0 +1,395 @@
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { OPUS_SAMPLE_RATES, OpusDecoder, type OpusSampleRate } from '../../codecs/opus.js';
+import { InputError, abortError } from '../../core/errors.js';
+import { REALTIME_PCM, framesToMs, type PcmFormat } from '../../core/pcm-format.js';
+import { isDiscordSilencePacket } from './discord-stream-type.js';
+
+/** Options of {@link fromDiscord}. */
+export interface FromDiscordOptions {
+  /**
+   * Output PCM: s16le at an Opus rate (16000 or 24000 mono for speech APIs, 48000 stereo as Discord sends);
+   * the Opus decoder runs at that rate and channel count itself, so no separate resampler is needed.
+   * Default {@link REALTIME_PCM} (24 kHz mono).
+   */
+  format?: PcmFormat;
+  /** Who this stream belongs to; carried by events. */
+  userId?: string;
+  /**
+   * How late a packet may arrive before the time it stood for is counted as lost or paused, in ms
+   * (default 40, 0..500). Packets are held this long so a clump that arrives after a network stall is
+   * placed back to back instead of after invented silence; this is the stream's added latency.
+   */
+  jitterMs?: number;
+  /**
+   * `true` (default): during a pause the silence is emitted as time passes (a realtime session or VAD
+   * downstream sees the pause when it happens). `false`: a pause becomes silence only when the next packet
+   * arrives (nothing is emitted while the user is quiet; no timer runs then).
+   */
+  livePauses?: boolean;
+  /** Silence that ends a speech segment, in ms (default 100). Discord's silence packets end it at once. */
+  speechEndMs?: number;
+  /** Most decoded audio held for a reader that is not reading, in ms (default 10000); beyond it, new audio is dropped and counted. */
+  maxBufferedMs?: number;
+  /** Aborting destroys the stream with an `AbortError` and releases the decoder. */
+  signal?: AbortSignal;
+}
+
+/** What `speechStart` / `speechEnd` carry. */
+export interface DiscordSpeechEvent {
+  readonly userId: string | undefined;
+  /** Position in this stream's output, in ms from its first sample. */
+  readonly atMs: number;
+}
+
+/** Counters of a {@link FromDiscordStream}. */
+export interface FromDiscordStats {
+  /** Packets decoded (including Discord's silence packets). */
+  readonly packets: number;
+  /** Packets the decoder rejected (each replaced by silence of its own length). */
+  readonly corruptPackets: number;
+  /** Discord silence packets seen. */
+  readonly silencePackets: number;
+  /** Silence inserted for lost packets and pauses, in ms. */
+  readonly insertedSilenceMs: number;
+  /** Audio dropped because the reader fell more than `maxBufferedMs` behind, in ms. */
+  readonly overflowMs: number;
+  /** Output so far, in ms. */
+  readonly outputMs: number;
+}
+
+interface PendingPacket {
+  packet: Buffer;
+  arrivalMs: number;
+}
+
+/** Typed events of {@link FromDiscordStream}. */
+export interface FromDiscordStream {
+  on(event: 'speechStart' | 'speechEnd', listener: (event: DiscordSpeechEvent) => void): this;
+  on(event: 'corrupt', listener: (info: { byteLength: number; reason: string; atMs: number }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'speechStart' | 'speechEnd', listener: (event: DiscordSpeechEvent) => void): this;
+  once(event: 'corrupt', listener: (info: { byteLength: number; reason: string; atMs: number }) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * What {@link fromDiscord} returns: one Discord user's audio as PCM on a timeline kept from the
+ * packets' arrival times.
+ *
+ * `@discordjs/voice` hands over bare Opus payloads (no sequence numbers or timestamps): a lost packet or a
+ * pause is only visible as time passing. This stream places every packet from its arrival time: packets
+ * are held `jitterMs` and compared with the time since the first packet (against the earliest arrival
+ * seen, so a slow first packet does not skew the rest); time not covered by packets becomes silence of
+ * the right length, in place. A clump after a network stall is played back to back; a lost packet costs
+ * its own 20 ms of silence; a 1 s pause stays a 1 s silence where it was.
+ *
+ * - One Opus decoder per stream, decoding directly at the output rate and channel count.
+ * - Discord's 3-byte silence packets become 20 ms of zeros (not decoded) and end the speech segment.
+ * - A packet the decoder rejects is skipped, replaced by silence of its length, counted, and reported
+ *   with a `'corrupt'` event; never fatal.
+ * - `'speechStart'` / `'speechEnd'` events with their position in the output.
+ * - The receive stream ending or closing (the user left, the connection was destroyed) ends this stream
+ *   cleanly after the held packets; if it fails, this stream fails with `TLA_ERR_DISCORD_RECEIVE_FAILED`.
+ *   The decoder and the timer are released on end, error, destroy and abort.
+ */
+export class FromDiscordStream extends Readable {
+  /** Layout of the PCM read out. */
+  readonly format: PcmFormat;
+  readonly userId: string | undefined;
+  readonly jitterMs: number;
+  readonly livePauses: boolean;
+
+  readonly #input: NodeJS.ReadableStream;
+  #decoder: OpusDecoder | undefined;
+  readonly #frameBytes: number;
+  readonly #frameSamples: number;
+  readonly #speechEndFrames: number;
+  readonly #maxBufferedBytes: number;
+  readonly #pending: PendingPacket[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #t0 = -1;
+  /** Earliest (arrival − position) seen, in ms: the path delay of the fastest packet. */
+  #baseMs = 0;
+  #outFrames = 0;
+  #silenceRun = 0;
+  /** 20 ms frames in the last packet decoded (Discord sends 20 ms packets). */
+  #lastPacketFrames = 1;
+  #speaking = false;
+  #inputDone = false;
+  #finished = false;
+
+  #packets = 0;
+  #corrupt = 0;
+  #silencePackets = 0;
+  #insertedFrames = 0;
+  #overflowFrames = 0;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
+
+  /** Use {@link fromDiscord}. */
+  constructor(receiveStream: NodeJS.ReadableStream, options: FromDiscordOptions = {}) {
+    super();
+    if (receiveStream === null || typeof receiveStream !== 'object' || typeof receiveStream.on !== 'function') {
+      throw new InputError('fromDiscord: pass the AudioReceiveStream from connection.receiver.subscribe(userId).', 'TLA_ERR_DISCORD_INPUT');
+    }
+    if ((receiveStream as { readableObjectMode?: boolean }).readableObjectMode === false) {
+      throw new InputError(
+        'fromDiscord: the input is a byte stream; it takes Opus packets in object mode (an AudioReceiveStream). For PCM, use it directly.',
+        'TLA_ERR_DISCORD_INPUT',
+      );
+    }
+    const format = options.format ?? REALTIME_PCM;
+    if (format === null || typeof format !== 'object' || format.encoding !== 's16le' || !(OPUS_SAMPLE_RATES as readonly number[]).includes(format.sampleRate) || (format.channels !== 1 && format.channels !== 2)) {
+      throw new InputError(
+        `fromDiscord: format must be s16le at ${OPUS_SAMPLE_RATES.join('/')} Hz, 1 or 2 channels (e.g. REALTIME_PCM or STT_PCM), got ${JSON.stringify(format)}.`,
+        'TLA_ERR_INPUT_OPTION',
+      );
+    }
+    const jitterMs = options.jitterMs ?? 40;
+    checkRange('jitterMs', jitterMs, 0, 500);
+    const speechEndMs = options.speechEndMs ?? 100;
+    checkRange('speechEndMs', speechEndMs, 20, 10_000);
+    const maxBufferedMs = options.maxBufferedMs ?? 10_000;
+    checkRange('maxBufferedMs', maxBufferedMs, 100, 600_000);
+    this.format = Object.freeze({ sampleRate: format.sampleRate, channels: format.channels, encoding: 's16le' as const });
+    this.userId = options.userId;
+    this.jitterMs = jitterMs;
+    this.livePauses = options.livePauses ?? true;
+    this.#frameSamples = format.sampleRate / 50;
+    this.#frameBytes = this.#frameSamples * 2 * format.channels;
+    this.#speechEndFrames = Math.max(1, Math.round(speechEndMs / 20));
+    this.#maxBufferedBytes = Math.round((maxBufferedMs / 20) * this.#frameBytes);
+    this.#input = receiveStream;
+    this.#decoder = new OpusDecoder({ sampleRate: format.sampleRate as OpusSampleRate, channels: format.channels as 1 | 2, onCorrupt: 'skip' });
+    this.#decoder.on('corrupt', this.#onCorrupt);
+
+    receiveStream.on('data', this.#onPacket);
+    receiveStream.on('end', this.#onInputEnd);
+    receiveStream.on('close', this.#onInputEnd);
+    receiveStream.on('error', this.#onInputError);
+
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.#signal = undefined;
+      this.#onAbort = undefined;
+      process.nextTick(() => this.destroy(abortError(signal, 'fromDiscord')));
+    } else if (signal) {
+      this.#signal = signal;
+      this.#onAbort = () => this.destroy(abortError(signal, 'fromDiscord'));
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** Counters (exact). */
+  get stats(): FromDiscordStats {
+    return {
+      packets: this.#packets,
+      corruptPackets: this.#corrupt,
+      silencePackets: this.#silencePackets,
+      insertedSilenceMs: framesToMs(this.format, this.#insertedFrames * this.#frameSamples),
+      overflowMs: framesToMs(this.format, this.#overflowFrames * this.#frameSamples),
+      outputMs: this.outputMs,
+    };
+  }
+  /** Output so far, in ms (the timeline's length). */
+  get outputMs(): number {
+    return this.#outFrames * 20;
+  }
+  /** True between `'speechStart'` and `'speechEnd'`. */
+  get speaking(): boolean {
+    return this.#speaking;
+  }
+
+  readonly #onPacket = (packet: unknown): void => {
+    if (this.destroyed || this.#inputDone) return;
+    const now = performance.now();
+    if (!(packet instanceof Uint8Array)) {
+      // Not a packet at all: count it like a damaged one (its time is recovered from the arrivals).
+      this.#corrupt++;
+      this.emit('corrupt', { byteLength: 0, reason: `a ${typeof packet} instead of an Opus packet`, atMs: this.outputMs });
+      return;
+    }
+    if (this.#t0 < 0) this.#t0 = now;
+    this.#pending.push({ packet: Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), arrivalMs: now });
+    this.#commit(now, false);
+  };
+
+  /**
+   * Places held packets whose wait is over (or all of them at the end), and fills a pause with silence up
+   * to `now − jitterMs` when `livePauses` is on; then re-arms the timer for the next due moment.
+   */
+  #commit(now: number, all: boolean): void {
+    const pending = this.#pending;
+    const lookaheadFrames = Math.ceil(this.jitterMs / 20) + 1;
+    while (pending.length > 0 && (all || now - pending[0]!.arrivalMs >= this.jitterMs || pending.length > lookaheadFrames)) {
+      // The gap before the head is the smallest lateness among the held packets taken back to back: a packet
+      // delayed by jitter is followed by punctual ones, a real gap delays all of them.
+      let gapMs = Infinity;
+      for (let i = 0; i < pending.length; i++) {
+        const lateness = pending[i]!.arrivalMs - this.#t0 - (this.#outFrames + i) * 20 - this.#baseMs;
+        if (lateness < gapMs) gapMs = lateness;
+      }
+      if (gapMs < 0) this.#baseMs += gapMs;
+      const gapFrames = Math.max(0, Math.round(gapMs / 20));
+      if (gapFrames > 0) this.#emitSilence(gapFrames, true);
+      this.#decodeOne(pending.shift()!.packet);
+    }
+    if (this.livePauses && pending.length === 0 && this.#t0 >= 0 && !this.#inputDone) {
+      // Nothing held: time beyond the jitter allowance is a pause (or loss) that is happening now.
+      const dueFrames = Math.floor((now - this.#t0 - this.#baseMs - this.jitterMs) / 20) - this.#outFrames;
+      if (dueFrames > 0) this.#emitSilence(dueFrames, true);
+    }
+    this.#arm(now);
+  }
+
+  #arm(now: number): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.destroyed || this.#finished || this.#t0 < 0) return;
+    let dueAt: number;
+    if (this.#pending.length > 0) dueAt = this.#pending[0]!.arrivalMs + this.jitterMs;
+    else if (this.livePauses && !this.#inputDone) dueAt = this.#t0 + this.#baseMs + this.jitterMs + (this.#outFrames + 1) * 20;
+    else return;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, dueAt - now));
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = null;
+    if (this.destroyed || this.#finished) return;
+    this.#commit(performance.now(), false);
+  };
+
+  #decodeOne(packet: Buffer): void {
+    this.#packets++;
+    if (isDiscordSilencePacket(packet)) {
+      this.#silencePackets++;
+      this.#emitSilence(1, false);
+      if (this.#speaking) this.#endSpeech();
+      return;
+    }
+    const pcm = this.#decoder!.decodePacket(packet);
+    if (pcm === null) {
+      // Skipped (see #onCorrupt). A damaged packet's own header cannot be trusted: its time is that of the last good one.
+      this.#emitSilence(this.#lastPacketFrames, false);
+      return;
+    }
+    if (!this.#speaking) {
+      this.#speaking = true;
+      this.emit('speechStart', { userId: this.userId, atMs: this.outputMs } satisfies DiscordSpeechEvent);
+    }
+    this.#silenceRun = 0;
+    const frames = Math.max(1, Math.round(pcm.length / this.#frameBytes));
+    this.#lastPacketFrames = frames;
+    this.#pushAudio(pcm, frames);
+  }
+
+  readonly #onCorrupt = (info: { byteLength: number; reason: string }): void => {
+    this.#corrupt++;
+    this.emit('corrupt', { ...info, atMs: this.outputMs });
+  };
+
+  #emitSilence(frames: number, inserted: boolean): void {
+    if (inserted) this.#insertedFrames += frames;
+    this.#silenceRun += frames;
+    this.#pushAudio(Buffer.alloc(frames * this.#frameBytes), frames);
+    if (this.#speaking && this.#silenceRun >= this.#speechEndFrames) this.#endSpeech();
+  }
+
+  /** Speech ended where the current run of silence began. */
+  #endSpeech(): void {
+    this.#speaking = false;
+    this.emit('speechEnd', { userId: this.userId, atMs: this.outputMs - this.#silenceRun * 20 } satisfies DiscordSpeechEvent);
+  }
+
+  #pushAudio(pcm: Buffer, frames: number): void {
+    this.#outFrames += frames;
+    if (this.readableLength + pcm.length > this.#maxBufferedBytes) {
+      this.#overflowFrames += frames;
+      return;
+    }
+    this.push(pcm);
+  }
+
+  readonly #onInputEnd = (): void => {
+    if (this.#inputDone || this.destroyed) return;
+    this.#inputDone = true;
+    this.#detach();
+    this.#commit(performance.now(), true);
+    this.#finish();
+  };
+
+  readonly #onInputError = (err: Error): void => {
+    if (this.destroyed) return;
+    this.#inputDone = true;
+    this.#detach();
+    this.destroy(new InputError(`fromDiscord: the receive stream${this.userId ? ` of user ${this.userId}` : ''} failed: ${err?.message ?? String(err)}.`, 'TLA_ERR_DISCORD_RECEIVE_FAILED', { cause: err }));
+  };
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#speaking) this.#endSpeech();
+    this.#release();
+    this.push(null);
+  }
+
+  #detach(): void {
+    const input = this.#input;
+    input.off('data', this.#onPacket);
+    input.off('end', this.#onInputEnd);
+    input.off('close', this.#onInputEnd);
+    input.off('error', this.#onInputError);
+    input.on('error', noop);
+  }
+
+  #release(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#decoder?.off('corrupt', this.#onCorrupt);
+    this.#decoder?.destroy();
+    this.#decoder = undefined;
+  }
+
+  override _read(): void {
+    // Packets arrive in real time and are decoded as they arrive; the reader only paces itself.
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.#inputDone) {
+      this.#inputDone = true;
+      this.#detach();
+    }
+    this.#pending.length = 0;
+    this.#release();
+    callback(error);
+  }
+}
+
+/**
+ * Turns one Discord user's `AudioReceiveStream` (Opus packets, object mode) into PCM with the timeline
+ * kept: see {@link FromDiscordStream}.
+ *
+ * ```ts
+ * const opus = connection.receiver.subscribe(userId, { end: { behavior: EndBehaviorType.Manual } });
+ * const pcm = fromDiscord(opus, { userId, format: REALTIME_PCM });
+ * pcm.on('speechStart', () => …);
+ * ```
+ * @throws InputError (`TLA_ERR_DISCORD_INPUT`) when the input is not an object-mode stream, (`TLA_ERR_INPUT_OPTION`) for a bad option.
+ */
+export function fromDiscord(receiveStream: NodeJS.ReadableStream, options: FromDiscordOptions = {}): FromDiscordStream {
+  return new FromDiscordStream(receiveStream, options);
+}
+
+function noop(): void {}
+
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InputError(`fromDiscord: ${name} must be a number from ${min} to ${max}, got ${String(value)}.`, 'TLA_ERR_INPUT_OPTION');
+  }
+}

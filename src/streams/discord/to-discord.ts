@@ -1,0 +1,481 @@
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { OggOpusMuxer } from '../../codecs/ogg-opus-muxer.js';
+import { OpusEncoder } from '../../codecs/opus.js';
+import { InputError, abortError } from '../../core/errors.js';
+import { DISCORD_PCM, framesToMs, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm-format.js';
+import { PacedOutput } from '../paced-output.js';
+import { ResampleStream } from '../resample-stream.js';
+import { DISCORD_SILENCE_PACKET, DISCORD_STREAM_TYPES, type DiscordStreamType } from './discord-stream-type.js';
+
+/** Options of {@link toDiscord}. */
+export interface ToDiscordOptions {
+  /** What to produce; pass the same value as `inputType` to `createAudioResource`. Default `'opus'`. */
+  streamType?: DiscordStreamType;
+  /**
+   * Layout of the source's PCM. Needed when the source has no `format` property (every PCM stream of
+   * this package has one). Any rate and channel count; converted to 48 kHz stereo.
+   */
+  format?: PcmFormat;
+  /**
+   * Start cushion in ms (default 40, 0..1000): playback starts once this much wall time has passed since
+   * the first audio arrived AND this much audio is queued, so a source that arrives slower than real time
+   * waits longer and one that bursts gets a margin against its next hole. Grows by itself after an
+   * underrun to cover the longest hole seen (up to `maxCushionMs`).
+   */
+  cushionMs?: number;
+  /** Largest cushion the adaptation may choose, in ms (default 600, up to 2000). */
+  maxCushionMs?: number;
+  /** Most audio queued ahead of the clock, in ms (default 10000). A faster source is held back (backpressure). */
+  maxQueuedMs?: number;
+  /** Opus bit rate in bits/s (`'opus'` and `'ogg/opus'`; default 64000, Discord's usual). */
+  bitrate?: number;
+  /**
+   * When the output is destroyed before the source ended (the player was stopped or destroyed), destroy the
+   * source too (default true: a TTS request or decoder is not left running). Set false for a long-lived
+   * source such as a realtime session's audio: it is then only paused and detached.
+   */
+  destroySource?: boolean;
+  /** Aborting destroys the output (and, per `destroySource`, the source) with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+interface PcmReadableLike extends NodeJS.ReadableStream {
+  readonly format?: PcmFormat;
+  readonly readableObjectMode?: boolean;
+  destroy?(error?: Error): unknown;
+}
+
+/** A packet (or page, or PCM frame) ready for the reader, and how much written audio it carries. */
+interface ReadyItem {
+  chunk: Buffer;
+  audioFrames: number;
+}
+
+/** Packets held ahead of the reader at most; beyond this the clock waits for the reader. */
+const MAX_READY_ITEMS = 4;
+
+/** Typed events of {@link ToDiscordStream}. */
+export interface ToDiscordStream {
+  on(event: 'underrun', listener: () => void): this;
+  on(event: 'start', listener: (info: { latencyMs: number; cushionMs: number }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'underrun', listener: () => void): this;
+  once(event: 'start', listener: (info: { latencyMs: number; cushionMs: number }) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * What {@link toDiscord} returns: a Readable that `@discordjs/voice` plays
+ * (`createAudioResource(out, { inputType: out.streamType })`), fed from a PCM source on a drift-corrected
+ * 20 ms clock (a {@link PacedOutput}).
+ *
+ * - **Never starves the player.** Once playing, a frame is ready every 20 ms: the source's audio, or
+ *   silence while the source is late (the player would otherwise count missed frames and go idle after
+ *   five, dropping the rest of the reply). Silence frames are Discord's 3-byte silence packet, not encoded.
+ * - **Adaptive start.** Nothing is emitted before the first audio (the player stays in `buffering`).
+ *   Playback starts once {@link cushionMs} of wall time has passed since audio first arrived and as much
+ *   audio is queued, plus one frame of lead so the player's clock and ours never race for the same packet.
+ *   After an underrun the cushion grows to the longest hole seen, so a bursty source stops stuttering.
+ * - **Ends cleanly.** When the source ends, what is queued plays, the last partial frame is padded with
+ *   zeros, then the stream ends (the player adds its own 5 silence frames and goes idle). If the source
+ *   failed or closed early, the error (`TLA_ERR_DISCORD_SOURCE_FAILED`) is raised after the audio that
+ *   did arrive has played: nothing is lost.
+ * - **Barge-in.** {@link clear} drops everything queued at once and reports how much; {@link playedMs}
+ *   counts the source's audio the reader actually took.
+ *
+ * No `@discordjs/voice` import: stream types are plain strings.
+ */
+export class ToDiscordStream extends Readable {
+  /** The `StreamType` value to give `createAudioResource` as `inputType`. */
+  readonly streamType: DiscordStreamType;
+  /** Format of the source PCM. */
+  readonly sourceFormat: PcmFormat;
+  /** Largest cushion the adaptation may pick, in ms. */
+  readonly maxCushionMs: number;
+
+  readonly #source: PcmReadableLike;
+  readonly #pacer: PacedOutput;
+  readonly #resampler: ResampleStream | undefined;
+  readonly #encoder: OpusEncoder | undefined;
+  readonly #muxer: OggOpusMuxer | undefined;
+  readonly #destroySource: boolean;
+  readonly #ready: ReadyItem[] = [];
+  /** Audio frames of the items most recently pushed, newest last (to know what the reader has not taken). */
+  readonly #pushedAudio: number[] = [];
+  #wantData = false;
+  #started = false;
+  #ended = false;
+  #sourceDone = false;
+  #sourceError: Error | null = null;
+  #discarding = false;
+
+  #cushionMs: number;
+  /** When audio first arrived while buffering (performance.now()), or -1. */
+  #waitSinceMs = -1;
+  /** When the last underrun happened (performance.now()), or -1 once the source caught up. */
+  #underrunAtMs = -1;
+  #firstAudioAtMs = -1;
+  #startLatencyMs = -1;
+
+  #handedAudioFrames = 0;
+  #clearedFrames = 0;
+  #lastPacerPlayed = 0;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
+
+  /** Use {@link toDiscord}. */
+  constructor(source: NodeJS.ReadableStream, options: ToDiscordOptions = {}) {
+    const streamType = options.streamType ?? 'opus';
+    if (!DISCORD_STREAM_TYPES.includes(streamType)) {
+      throw new InputError(`toDiscord: streamType ${JSON.stringify(streamType)} is unknown; use 'opus', 'raw' or 'ogg/opus'.`, 'TLA_ERR_INPUT_OPTION');
+    }
+    super({ objectMode: streamType === 'opus', highWaterMark: streamType === 'opus' ? 1 : 3840 });
+    if (source === null || typeof source !== 'object' || typeof (source as NodeJS.ReadableStream).on !== 'function') {
+      throw new InputError('toDiscord: the source must be a Readable of PCM (a ttsSource, decode(), a realtime session output, …).', 'TLA_ERR_DISCORD_INPUT');
+    }
+    const src = source as PcmReadableLike;
+    if (src.readableObjectMode === true) {
+      throw new InputError(
+        'toDiscord: the source is an object-mode stream (Opus packets?); it takes PCM bytes. Play Opus packets with createAudioResource(stream, { inputType: StreamType.Opus }) directly, or decode them first.',
+        'TLA_ERR_DISCORD_INPUT',
+      );
+    }
+    const declared = options.format ?? src.format;
+    if (declared === undefined) {
+      throw new InputError("toDiscord: the source's PCM format is unknown; pass { format: { sampleRate, channels, encoding } }.", 'TLA_ERR_DISCORD_INPUT');
+    }
+    this.sourceFormat = pcmFormat(declared);
+    this.streamType = streamType;
+    const cushionMs = options.cushionMs ?? 40;
+    checkRange('cushionMs', cushionMs, 0, 1000);
+    const maxCushionMs = options.maxCushionMs ?? 600;
+    checkRange('maxCushionMs', maxCushionMs, cushionMs, 2000);
+    this.#cushionMs = cushionMs;
+    this.maxCushionMs = maxCushionMs;
+    const maxQueuedMs = options.maxQueuedMs ?? 10_000;
+    checkRange('maxQueuedMs', maxQueuedMs, 100, 600_000);
+    this.#destroySource = options.destroySource ?? true;
+    this.#source = src;
+
+    if (streamType !== 'raw') {
+      this.#encoder = new OpusEncoder({ sampleRate: 48_000, channels: 2, frameDurationMs: 20, bitrate: options.bitrate ?? 64_000 });
+      if (streamType === 'ogg/opus') this.#muxer = new OggOpusMuxer({ channels: 2, pageDurationMs: 20 });
+    } else if (options.bitrate !== undefined) {
+      throw new InputError("toDiscord: bitrate applies to 'opus' and 'ogg/opus'; with 'raw' the player's encoder picks it.", 'TLA_ERR_INPUT_OPTION');
+    }
+    // The pacer's own cushion is driven from here (setCushionMs): held at the maximum while buffering so it
+    // never starts by itself before the wall-time rule says so.
+    this.#pacer = new PacedOutput({ format: DISCORD_PCM, frameMs: 20, cushionMs: maxCushionMs, underrun: 'silence', maxQueuedMs: Math.max(maxQueuedMs, maxCushionMs + 100) });
+    this.#pacer.on('data', this.#onFrame);
+    this.#pacer.on('underrun', this.#onUnderrun);
+    this.#pacer.on('drain', this.#onPacerDrain);
+    this.#pacer.on('end', this.#onPacerEnd);
+    this.#pacer.on('error', this.#fail);
+    this.#pacer.pause();
+
+    if (!samePcmFormat(this.sourceFormat, DISCORD_PCM)) {
+      this.#resampler = new ResampleStream({ from: this.sourceFormat, to: DISCORD_PCM });
+      this.#resampler.on('data', this.#onConverted);
+      this.#resampler.on('end', this.#onConvertedEnd);
+      this.#resampler.on('error', this.#fail);
+    }
+
+    src.on('data', this.#onSourceData);
+    src.on('end', this.#onSourceEnd);
+    src.on('error', this.#onSourceError);
+    src.on('close', this.#onSourceClose);
+
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.#signal = undefined;
+      this.#onAbort = undefined;
+      process.nextTick(() => this.destroy(abortError(signal, 'toDiscord')));
+    } else if (signal) {
+      this.#signal = signal;
+      this.#onAbort = () => this.destroy(abortError(signal, 'toDiscord'));
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** Source audio the reader has taken so far, in ms (exact for `'opus'`; see the class notes). */
+  get playedMs(): number {
+    let unread = 0;
+    const inBuffer = Math.min(this.readableLength, this.#pushedAudio.length);
+    if (this.streamType === 'opus') for (let i = 0; i < inBuffer; i++) unread += this.#pushedAudio[this.#pushedAudio.length - 1 - i]!;
+    return framesToMs(DISCORD_PCM, this.#handedAudioFrames - unread);
+  }
+  /** Audio dropped by {@link clear} so far, in ms. */
+  get clearedMs(): number {
+    return framesToMs(DISCORD_PCM, this.#clearedFrames);
+  }
+  /** Source audio written and not yet played, in ms. */
+  get queuedMs(): number {
+    let ready = 0;
+    for (const item of this.#ready) ready += item.audioFrames;
+    return this.#pacer.queuedMs + framesToMs(DISCORD_PCM, ready);
+  }
+  /** Times the source was late while playing (each filled with silence, never with a missed frame). */
+  get underruns(): number {
+    return this.#pacer.underruns;
+  }
+  /** Silence the pacer inserted so far (cushion waits excluded before the first audio), in ms. */
+  get silenceMs(): number {
+    return this.#pacer.silenceMs;
+  }
+  /** The current start cushion in ms (grows after underruns). */
+  get cushionMs(): number {
+    return this.#cushionMs;
+  }
+  /** Wall time from the first audio arriving to its first packet being ready for the reader, in ms (-1 before). */
+  get startLatencyMs(): number {
+    return this.#startLatencyMs;
+  }
+
+  /**
+   * Barge-in: drops every queued sample of the source at once (the pacer's queue and the packets held
+   * ahead of the reader, which become silence so the player's clock keeps its lead) and returns how many
+   * ms were dropped. At most one packet already handed to the reader still plays. Later audio from the
+   * source plays again after the start cushion.
+   */
+  clear(): number {
+    if (this.destroyed || this.#ended) return 0;
+    if (this.#resampler && this.#resampler.readableLength > 0) {
+      this.#discarding = true;
+      while (this.#resampler.read() !== null);
+      this.#discarding = false;
+    }
+    const before = this.#pacer.clearedMs;
+    this.#pacer.clear();
+    let dropped = Math.round(((this.#pacer.clearedMs - before) * DISCORD_PCM.sampleRate) / 1000);
+    for (const item of this.#ready) {
+      if (item.audioFrames === 0) continue;
+      dropped += item.audioFrames;
+      item.audioFrames = 0;
+      item.chunk = this.#silenceChunk();
+    }
+    this.#clearedFrames += dropped;
+    this.#enterBuffering();
+    return framesToMs(DISCORD_PCM, dropped);
+  }
+
+  readonly #onSourceData = (chunk: unknown): void => {
+    if (this.destroyed || this.#ended) return;
+    if (!(chunk instanceof Uint8Array)) {
+      this.#sourceFailed(new InputError(`toDiscord: the source emitted a ${typeof chunk} chunk; it must emit PCM bytes (Buffer).`, 'TLA_ERR_DISCORD_INPUT'));
+      return;
+    }
+    const now = performance.now();
+    if (this.#underrunAtMs >= 0) {
+      // The source was this late: wait that much longer from now on (bounded), so a bursty source stutters once.
+      const lateMs = now - this.#underrunAtMs;
+      this.#cushionMs = Math.min(this.maxCushionMs, this.#cushionMs + Math.ceil(lateMs / 20) * 20);
+      this.#underrunAtMs = -1;
+    }
+    const ok = this.#resampler ? this.#resampler.write(chunk) : this.#pacer.write(chunk);
+    if (!ok) this.#source.pause();
+    this.#checkStart(now);
+  };
+
+  readonly #onConverted = (chunk: Buffer): void => {
+    if (this.#discarding || this.destroyed) return;
+    if (!this.#pacer.write(chunk)) this.#source.pause();
+    this.#checkStart(performance.now());
+  };
+
+  readonly #onConvertedEnd = (): void => {
+    if (!this.#pacer.writableEnded) this.#pacer.end();
+  };
+
+  readonly #onPacerDrain = (): void => {
+    if (!this.#sourceDone && !this.destroyed) this.#source.resume();
+  };
+
+  readonly #onSourceEnd = (): void => {
+    this.#sourceDone = true;
+    this.#detachSource();
+    if (this.#resampler) this.#resampler.end();
+    else this.#pacer.end();
+  };
+
+  readonly #onSourceError = (err: Error): void => {
+    this.#sourceFailed(new InputError(`toDiscord: the PCM source failed: ${err?.message ?? String(err)}. The audio that arrived before was played.`, 'TLA_ERR_DISCORD_SOURCE_FAILED', { cause: err }));
+  };
+
+  readonly #onSourceClose = (): void => {
+    if (this.#sourceDone) return;
+    this.#sourceFailed(new InputError('toDiscord: the PCM source closed before it ended (destroyed or aborted). The audio that arrived before was played.', 'TLA_ERR_DISCORD_SOURCE_FAILED'));
+  };
+
+  /** Plays out what arrived, then fails with `err` (the player reports it once the audio is out). */
+  #sourceFailed(err: Error): void {
+    if (this.#sourceDone) return;
+    this.#sourceDone = true;
+    this.#sourceError = err;
+    this.#detachSource();
+    if (this.#resampler) this.#resampler.end();
+    else this.#pacer.end();
+  }
+
+  #detachSource(): void {
+    const src = this.#source;
+    src.off('data', this.#onSourceData);
+    src.off('end', this.#onSourceEnd);
+    src.off('error', this.#onSourceError);
+    src.off('close', this.#onSourceClose);
+    // A late error from a detached source must not crash the process.
+    src.on('error', noop);
+  }
+
+  /** Starts playback once the cushion rule holds (wall time since the first audio, and audio queued). */
+  #checkStart(now: number): void {
+    if (this.#pacer.state !== 'buffering' || this.destroyed) return;
+    const queuedMs = this.#pacer.queuedMs;
+    if (queuedMs <= 0) return;
+    if (this.#waitSinceMs < 0) {
+      this.#waitSinceMs = now;
+      if (this.#firstAudioAtMs < 0) this.#firstAudioAtMs = now;
+    }
+    if (now - this.#waitSinceMs >= this.#cushionMs - 0.5 && queuedMs >= this.#cushionMs) {
+      this.#pacer.setCushionMs(0);
+    }
+  }
+
+  #enterBuffering(): void {
+    this.#waitSinceMs = -1;
+    this.#pacer.setCushionMs(this.maxCushionMs);
+  }
+
+  readonly #onUnderrun = (): void => {
+    this.#underrunAtMs = performance.now();
+    this.#enterBuffering();
+    this.emit('underrun');
+  };
+
+  /** One 20 ms frame from the pacer (audio, partly audio, or inserted silence). */
+  readonly #onFrame = (frame: Buffer): void => {
+    if (this.destroyed) return;
+    const played = this.#pacer.playedFrames;
+    const audioFrames = played - this.#lastPacerPlayed;
+    this.#lastPacerPlayed = played;
+    const now = performance.now();
+    if (!this.#started) {
+      // Before the first audio the player stays in 'buffering': inserted silence is not emitted.
+      if (audioFrames === 0) {
+        this.#checkStart(now);
+        return;
+      }
+      this.#started = true;
+      this.#startLatencyMs = this.#firstAudioAtMs >= 0 ? now - this.#firstAudioAtMs : 0;
+      this.emit('start', { latencyMs: this.#startLatencyMs, cushionMs: this.#cushionMs });
+      // One frame of lead: the player reads on its own 20 ms clock, started when our first packet appears.
+      this.#ready.push({ chunk: this.#silenceChunk(), audioFrames: 0 });
+    }
+    this.#ready.push({ chunk: audioFrames === 0 ? this.#silenceChunk() : this.#encode(frame), audioFrames });
+    this.#flush();
+    if (this.#ready.length >= MAX_READY_ITEMS) this.#pacer.pause();
+    if (this.#pacer.state === 'buffering') this.#checkStart(now);
+  };
+
+  readonly #onPacerEnd = (): void => {
+    if (this.#muxer && this.#started) {
+      // The end-of-stream page.
+      const pages: Buffer[] = [];
+      this.#muxer.finish((page) => pages.push(page));
+      for (const chunk of pages) this.#ready.push({ chunk, audioFrames: 0 });
+    }
+    this.#ended = true;
+    this.#flush();
+  };
+
+  #encode(frame: Buffer): Buffer {
+    if (this.streamType === 'raw') return frame;
+    let packet: Buffer | undefined;
+    this.#encoder!.encodeChunk(frame, (p) => {
+      packet = p;
+    });
+    return this.#muxer ? this.#page(packet!) : packet!;
+  }
+
+  #silenceChunk(): Buffer {
+    if (this.streamType === 'raw') return Buffer.alloc(3840);
+    return this.#muxer ? this.#page(DISCORD_SILENCE_PACKET) : DISCORD_SILENCE_PACKET;
+  }
+
+  /** One page per packet, written at once (a live stream cannot wait for the next packet). */
+  #page(packet: Buffer): Buffer {
+    const pages: Buffer[] = [];
+    const onPage = (page: Buffer): void => {
+      pages.push(page);
+    };
+    this.#muxer!.writePacket(packet, onPage);
+    this.#muxer!.flushPage(onPage);
+    // The first packet also brings the two header pages.
+    return pages.length === 1 ? pages[0]! : Buffer.concat(pages);
+  }
+
+  /** Hands ready items to the reader while it wants them; ends the stream once the pacer is done. */
+  #flush(): void {
+    while (this.#wantData && this.#ready.length > 0) {
+      const item = this.#ready.shift()!;
+      this.#handedAudioFrames += item.audioFrames;
+      this.#pushedAudio.push(item.audioFrames);
+      if (this.#pushedAudio.length > MAX_READY_ITEMS) this.#pushedAudio.shift();
+      this.#wantData = this.push(item.chunk);
+    }
+    if (this.#ready.length < MAX_READY_ITEMS && this.#pacer.isPaused() && !this.destroyed) this.#pacer.resume();
+    if (this.#ended && this.#ready.length === 0 && !this.readableEnded) {
+      if (this.#sourceError) this.destroy(this.#sourceError);
+      else this.push(null);
+    }
+  }
+
+  override _read(): void {
+    this.#wantData = true;
+    this.#flush();
+  }
+
+  readonly #fail = (err: Error): void => {
+    this.destroy(err);
+  };
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
+    if (!this.#sourceDone) {
+      this.#sourceDone = true;
+      this.#detachSource();
+      if (this.#destroySource) this.#source.destroy?.();
+      else this.#source.pause();
+    }
+    this.#pacer.off('data', this.#onFrame);
+    this.#pacer.destroy();
+    this.#resampler?.destroy();
+    this.#encoder?.destroy();
+    this.#muxer?.destroy();
+    this.#ready.length = 0;
+    callback(error);
+  }
+}
+
+/**
+ * Turns any PCM stream into what `@discordjs/voice` plays, paced so the player never goes idle
+ * mid-reply. See {@link ToDiscordStream}.
+ *
+ * ```ts
+ * const out = toDiscord(ttsSource(client, { input: 'Hello!' }));
+ * player.play(createAudioResource(out, { inputType: out.streamType }));
+ * ```
+ * @throws InputError (`TLA_ERR_DISCORD_INPUT`) when the source is not a PCM byte stream or its format is unknown;
+ *   (`TLA_ERR_INPUT_OPTION`) for a bad option. FormatError for a bad `format`.
+ */
+export function toDiscord(source: NodeJS.ReadableStream, options: ToDiscordOptions = {}): ToDiscordStream {
+  return new ToDiscordStream(source, options);
+}
+
+function noop(): void {}
+
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InputError(`toDiscord: ${name} must be a number from ${min} to ${max} ms, got ${String(value)}.`, 'TLA_ERR_INPUT_OPTION');
+  }
+}

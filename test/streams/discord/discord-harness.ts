@@ -1,0 +1,113 @@
+// Shared pieces of the Discord interop tests: a virtual clock that drives both @discordjs/voice's audio cycle
+// (Date.now + setTimeout/setImmediate) and our pacer (performance.now + setTimeout), a stand-in for a ready
+// VoiceConnection that records what the real AudioPlayer prepares, and a deterministic speech-like signal.
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { vi } from 'vitest';
+import { seededRandom } from '../../../scripts/seeded-random.js';
+import { OpusEncoder } from '../../../src/codecs/opus.js';
+import { msToFrames, type PcmFormat } from '../../../src/core/pcm-format.js';
+
+/**
+ * Fakes timers, Date and performance.now (the perf_hooks object is the one our modules hold, so its `now`
+ * is pointed at the fake Date). Returns the undo.
+ */
+export function useVirtualClock(): () => void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] });
+  const spy = vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
+  return () => {
+    spy.mockRestore();
+    vi.useRealTimers();
+  };
+}
+
+export interface PreparedPacket {
+  atMs: number;
+  packet: Buffer;
+}
+
+/**
+ * What AudioPlayer needs from a VoiceConnection to run its cycle for it: a `ready` state, and somewhere to
+ * put the packet it prepares each 20 ms (a real connection would encrypt and send it).
+ */
+export function fakeConnection(): { connection: object; packets: PreparedPacket[] } {
+  const packets: PreparedPacket[] = [];
+  const connection = {
+    state: { status: 'ready' },
+    prepareAudioPacket(packet: Buffer) {
+      packets.push({ atMs: Date.now(), packet });
+    },
+    dispatchAudio() {},
+    setSpeaking() {},
+    onSubscriptionRemoved() {},
+  };
+  return { connection, packets };
+}
+
+/** Subscribes the stand-in connection the way VoiceConnection#subscribe does (the player's method is internal). */
+export function subscribe(player: object, connection: object): void {
+  (player as { subscribe(c: object): unknown }).subscribe(connection);
+}
+
+/** Speech-like test audio: a few harmonics of a wandering pitch under a syllable-rate envelope, plus a little noise. */
+export function speechLike(format: PcmFormat, durationMs: number, seed = 1): Buffer {
+  const frames = msToFrames(format, durationMs);
+  const out = Buffer.alloc(frames * format.channels * 2);
+  const rand = seededRandom(seed);
+  let phase = 0;
+  for (let i = 0; i < frames; i++) {
+    const t = i / format.sampleRate;
+    const pitch = 140 + 40 * Math.sin(2 * Math.PI * 0.7 * t + seed);
+    phase += (2 * Math.PI * pitch) / format.sampleRate;
+    const env = 0.35 + 0.3 * Math.sin(2 * Math.PI * 4 * t + seed);
+    let v = 0;
+    for (let h = 1; h <= 6; h++) v += Math.sin(h * phase) / h;
+    v = env * v * 0.5 + (rand() - 0.5) * 0.01;
+    const s = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
+    for (let c = 0; c < format.channels; c++) out.writeInt16LE(s, (i * format.channels + c) * 2);
+  }
+  return out;
+}
+
+/** A PCM Readable with a `format`, fed by the test (push / end). */
+export function pcmSource(format: PcmFormat): Readable & { format: PcmFormat } {
+  const source = new Readable({ read() {} }) as Readable & { format: PcmFormat };
+  source.format = format;
+  return source;
+}
+
+/** Pushes `chunks[i]` at virtual time `atMs[i]` (ms from now), then ends the source after the last. */
+export function schedule(source: Readable, plan: Array<{ atMs: number; chunk: Buffer }>, end = true): void {
+  for (const { atMs, chunk } of plan) setTimeout(() => source.push(chunk), atMs);
+  if (end) setTimeout(() => source.push(null), Math.max(0, ...plan.map((p) => p.atMs)));
+}
+
+/** Opus packets (48 kHz stereo, 20 ms) of `pcm`. */
+export function opusPackets(pcm: Buffer): Buffer[] {
+  const encoder = new OpusEncoder({ sampleRate: 48_000, channels: 2, frameDurationMs: 20 });
+  const packets: Buffer[] = [];
+  encoder.encodeChunk(pcm, (p) => packets.push(p));
+  encoder.destroy();
+  return packets;
+}
+
+/** Pearson correlation of two s16le buffers over their common length, at the best lag within ±maxLag samples. */
+export function correlation(a: Buffer, b: Buffer, maxLag = 0): number {
+  const n = Math.min(a.length, b.length) >> 1;
+  let best = -1;
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    let sab = 0;
+    let saa = 0;
+    let sbb = 0;
+    for (let i = Math.max(0, -lag); i < n && i + lag < n; i++) {
+      const x = a.readInt16LE(i * 2);
+      const y = b.readInt16LE((i + lag) * 2);
+      sab += x * y;
+      saa += x * x;
+      sbb += y * y;
+    }
+    const r = saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
+    if (r > best) best = r;
+  }
+  return best;
+}
