@@ -256,6 +256,24 @@ describe('PacedOutput', () => {
     expect(out.playedMs).toBe(100);
   });
 
+  it('setCushionMs changes the cushion while running: a buffering stream starts once the new cushion is queued', async () => {
+    const out = new PacedOutput({ format: MONO, cushionMs: 1000, underrun: 'pause' });
+    const { frames } = collect(out);
+    const input = ramp(MONO, 100);
+    out.write(input);
+    expect(out.state).toBe('buffering');
+    out.setCushionMs(120);
+    expect(out.state).toBe('buffering');
+    out.setCushionMs(60);
+    expect(out.state).toBe('playing');
+    expect(out.cushionBytes).toBe(msToBytes(MONO, 60));
+    expect(() => out.setCushionMs(-1)).toThrow(InputError);
+    out.end();
+    await once(out, 'end');
+    expect(out.playedMs).toBe(100);
+    expect(audioOf(frames, out.frameBytes).equals(input)).toBe(true);
+  });
+
   it('rejects unusable options with InputError', () => {
     expect(() => new PacedOutput({ format: MONO, frameMs: 0 })).toThrow(InputError);
     expect(() => new PacedOutput({ format: MONO, cushionMs: -1 })).toThrow(InputError);
