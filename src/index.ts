@@ -28,8 +28,8 @@ export {
   msToFrames,
 } from './core/pcm-format.js';
 export { s16ToF32, f32ToS16, interleave, deinterleave, downmixToMono, upmixFromMono, remixChannels } from './core/pcm-convert.js';
-export { RingBuffer, type RingBufferOptions, type OverflowPolicy } from './core/ring-buffer.js';
-export { Resampler, resample, type ResamplerOptions, type ResampleQuality } from './core/resampler.js';
+export { RingBuffer, type RingBufferOptions, type OverflowPolicy } from './core/ring-buffer/ring-buffer.js';
+export { Resampler, resample, type ResamplerOptions, type ResampleQuality } from './core/resampler/resampler.js';
 export type { VadEngine } from './core/vad/vad-engine.js';
 export { createSileroVad, type SileroVadOptions } from './core/vad/silero-vad.js';
 export { SileroWeightsError, type SileroVersion, type SileroSampleRate } from './core/vad/silero-weights.js';
