@@ -293,7 +293,7 @@ export function clientEventToBeta(event: RealtimeClientEvent): BetaWireEvent {
       return { ...event, type, session };
     }
     case 'response.create':
-      return event.response ? { ...event, response: responseParamsToBeta(event.response) } : event;
+      return (event.response ? { ...event, response: responseParamsToBeta(event.response) } : event) as BetaWireEvent;
     case 'conversation.item.create':
       return { ...event, item: itemToBeta(event.item) };
     default:
