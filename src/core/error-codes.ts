@@ -85,6 +85,15 @@ export const ERROR_CODES = {
   TLA_ERR_API_REDIRECT: 'A redirect to another origin was refused (the key is never sent elsewhere).',
   TLA_ERR_API_SERVER: '5xx: the server failed.',
   TLA_ERR_API_TIMEOUT: 'No answer, or no progress, within the time allowed.',
+
+  // Realtime sessions (RealtimeError and subclasses; upgrade failures are the ApiError codes above)
+  TLA_ERR_REALTIME: 'A realtime session failed.',
+  TLA_ERR_REALTIME_EVENT: 'A realtime client event is invalid for its dialect; it was not sent.',
+  TLA_ERR_REALTIME_MODEL: 'The model cannot open a realtime session (per the catalog).',
+  TLA_ERR_REALTIME_SERVER_EVENT: 'The realtime server sent an error event (the socket stays usable).',
+  TLA_ERR_REALTIME_PROTOCOL: 'A realtime frame was not JSON, malformed, or of an unknown type.',
+  TLA_ERR_REALTIME_CLOSED: 'The realtime session is closed.',
+  TLA_ERR_REALTIME_OVERFLOW: 'A bounded realtime queue is full.',
 } as const satisfies Record<string, string>;
 
 /** Every error code of the toolkit (see {@link ERROR_CODES} for what each means). */
