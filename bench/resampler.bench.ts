@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Resampler, type ResampleQuality } from '../src/core/resampler/resampler.js';
 import { ResampleStream } from '../src/streams/resample-stream.js';
 import { table, writeSection } from './report.js';
+import { measureS16, type SpeexS16Module } from './resampler-s16.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -656,13 +657,38 @@ async function main(): Promise<void> {
     console.log(`quality ${conv.name}: done`);
   }
 
+  // ---- s16 in and out (the headline: what streams carry), in its own interleaved rounds
+  const s16Rows: (string | number)[][] = [];
+  const s16Targets: (string | number)[][] = [];
+  if (speexSimd) {
+    const rows = measureS16(speexSimd as unknown as SpeexS16Module, CONVERSIONS, Math.max(ROUNDS, 9), MIN_ROUND_MS);
+    for (const r of rows) {
+      s16Rows.push([r.conversion, r.level, r.ours, Math.round(r.oursXrt), r.peer, Math.round(r.peerXrt), r.ratio.toFixed(2)]);
+      const bar = r.ours === 'tokenlab default' ? 2 : NaN;
+      if (!Number.isNaN(bar)) s16Targets.push([r.conversion, r.level, r.ratio.toFixed(2), r.ratio >= bar ? 'yes' : 'no']);
+    }
+  }
+
   const alloc = await streamBytesPerChunk();
   const elapsedS = (performance.now() - started) / 1000;
 
   const body = [
-    '### Targets (issue 2)',
+    '### s16 in, s16 out (headline, issue 13)',
     '',
-    'Default preset, 20 ms chunks, same run, vs @echogarden/speex-resampler-wasm SIMD quality 7 (target: at least 2x):',
+    'As users run it: `Resampler` with Int16Array chunks and `ResampleStream` s16le -> s16le, 20 ms chunks, against speexdsp (@echogarden/speex-resampler-wasm, ' +
+      'SIMD build) through its own s16 API (`speex_resampler_process_int`, JS s16 down-/up-mix where channel counts differ, one channel filtered) ' +
+      'at the same two levels (a plain call; a minimal Transform). x realtime = best round; ratio = median over interleaved rounds of the per-round ratio ' +
+      '(both sides of a ratio see the same load). Default preset vs speex q7; low-latency preset vs speex q5 (the latency-minded choice).',
+    '',
+    table(['conversion', 'level', 'ours', 'x realtime', 'peer', 'x realtime', 'ratio (median)'], s16Rows),
+    '',
+    'Target: default preset >= 2x speex q7 with s16 in and out, every conversion, both levels:',
+    '',
+    table(['conversion', 'level', 'ratio', '>= 2x?'], s16Targets),
+    '',
+    '### float32 in and out (secondary)',
+    '',
+    'Default preset, 20 ms chunks, same run, vs @echogarden/speex-resampler-wasm SIMD quality 7 (issue 2 target: at least 2x):',
     '',
     table(['conversion', 'tokenlab default (x realtime)', 'speex SIMD q7 (x realtime)', 'ratio', '>= 2x?'], targetRows),
     '',

@@ -30,7 +30,8 @@ const header = [
   '# Benchmark results',
   '',
   `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}; Node ${process.version}.`,
-  `Assembled: ${new Date().toISOString()} by \`npm run bench\`. Each section below says when it was last run.`,
+  `Assembled: ${new Date().toISOString()} by \`npm run bench\`. Each section below says when it was last run and the machine's load average then.`,
+  `Load average at assembly (1 / 5 / 15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}.`,
   '',
 ];
 const sections = readdirSync(resultsDir)
