@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { HttpTransport } from '../transports/http.js';
 import { Models } from './models.js';
+import { Realtime } from './realtime/realtime.js';
 import { Speech } from './speech.js';
 import { Transcriptions, Translations, DEFAULT_UPLOAD_LIMIT_BYTES } from './transcriptions.js';
 
@@ -43,6 +44,8 @@ const MISSING_KEY =
 export class TokenLab {
   readonly baseURL: string;
   readonly models: Models;
+  /** Realtime sessions: `client.realtime.connect({ model })`. */
+  readonly realtime: Realtime;
   readonly audio: { readonly speech: Speech; readonly transcriptions: Transcriptions; readonly translations: Translations };
   /** @internal The transport; also used by the realtime client for the same key and base URL. */
   readonly http: HttpTransport;
@@ -65,6 +68,7 @@ export class TokenLab {
     this.baseURL = this.http.baseURL;
     const uploadLimitBytes = options.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
     this.models = new Models(this.http);
+    this.realtime = new Realtime(this.http, this.models);
     this.audio = {
       speech: new Speech(this.http, options.speechCacheDir),
       transcriptions: new Transcriptions(this.http, uploadLimitBytes),
