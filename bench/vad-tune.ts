@@ -1,6 +1,6 @@
 // Grid search of segmenter defaults on the corpus's `tune` split only (the held-out split is never looked
 // at here). Engine probabilities are computed once per clip, then every option set is replayed.
-//   node --import tsx bench/vad-tune.ts [spectral]
+//   node --import tsx bench/vad-tune.ts [spectral|v6] [--final|--onset] [--heldout]
 import { ensureVadCorpus, readClip, CORPUS_RATE } from '../scripts/make-vad-corpus.js';
 import { emptyScore, f1, mergeScores, quantile, scoreClip } from './vad-score.js';
 import { FrameFeeder } from '../src/core/vad/frame-feeder.js';
@@ -55,10 +55,23 @@ function evaluate(o: SegmenterOptions) {
   };
 }
 
-for (const threshold of (process.argv.includes("--final") ? [0.5] : [0.4, 0.5, 0.6, 0.7])) {
-  for (const gap of (process.argv.includes("--final") ? [0.05, 0.1, 0.15] : [0, 0.05, 0.15])) {
+// `--onset`: the confirmation delay (minSpeechMs) at the default thresholds, for barge-in latency.
+const onset = process.argv.includes('--onset');
+const final = process.argv.includes('--final');
+for (const threshold of final || onset ? [0.5] : [0.4, 0.5, 0.6, 0.7]) {
+  for (const gap of onset ? [0.05] : final ? [0.05, 0.1, 0.15] : [0, 0.05, 0.15]) {
     const endThreshold = Math.max(0.01, threshold - gap);
-    for (const minSpeechMs of (process.argv.includes("--final") ? [200] : [200])) {
+    if (onset) {
+      // Fast confirmation of sure starts, at the default minSpeechMs (200) and without it (Infinity).
+      for (const fastConfirmMs of [Infinity, 32, 64, 96]) {
+        for (const fastConfirmThreshold of fastConfirmMs === Infinity ? [0.9] : [0.75, 0.8, 0.85, 0.9]) {
+          const o = { threshold, endThreshold, fastConfirmMs, fastConfirmThreshold };
+          console.log(JSON.stringify({ ...o, ...evaluate(o) }));
+        }
+      }
+      continue;
+    }
+    for (const minSpeechMs of [200]) {
       console.log(JSON.stringify({ threshold, endThreshold, minSpeechMs, ...evaluate({ threshold, endThreshold, minSpeechMs }) }));
     }
   }

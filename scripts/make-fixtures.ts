@@ -88,6 +88,78 @@ const VARIANTS: readonly Variant[] = [
   { suffix: 'vorbis.ogg', container: 'ogg', codec: 'vorbis', lossless: false, args: ['-c:a', 'libvorbis', '-q:a', '3', '-f', 'ogg'] },
 ];
 
+/**
+ * Media as users meet it, made on purpose, outside the format matrix above: each has a recipe
+ * (ffmpeg arguments for a lavfi source) and an optional `damage` applied to the bytes afterwards.
+ */
+export interface MediaFixture {
+  /** File name inside FIXTURE_DIR. */
+  readonly file: string;
+  readonly description: string;
+  readonly args: readonly string[];
+  readonly damage?: (bytes: Buffer) => Buffer;
+}
+
+/** Flips bits in the body of the Ogg page holding `fraction` of the file, so that page fails its CRC. */
+function damageOggPage(bytes: Buffer, fraction: number): Buffer {
+  const out = Buffer.from(bytes);
+  const page = out.indexOf('OggS', Math.floor(out.length * fraction), 'latin1');
+  if (page < 0) throw new Error('make-fixtures: no Ogg page to damage');
+  const bodyAt = page + 27 + out[page + 26]!;
+  for (let i = bodyAt + 8; i < bodyAt + 24 && i < out.length; i++) out[i] = out[i]! ^ 0x5a;
+  return out;
+}
+
+export const MEDIA_FIXTURES: readonly MediaFixture[] = [
+  {
+    // ffmpeg's mp4 muxer writes the index after the media unless told +faststart: a pipe cannot read it.
+    file: 'moov-at-end.mp4',
+    description: '5 s AAC in MP4 with the moov box after mdat (no +faststart)',
+    args: ['-f', 'lavfi', '-i', 'sine=f=440:d=5:sample_rate=44100', '-c:a', 'aac', '-b:a', '64k', '-f', 'mp4'],
+  },
+  {
+    file: 'gapless-44k.mp3',
+    description: '3 s 44.1 kHz mono MP3 with a LAME tag (encoder delay 576, padding at the end)',
+    args: ['-f', 'lavfi', '-i', 'sine=f=440:d=3:sample_rate=44100', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'],
+  },
+  {
+    file: 'truncated.mp3',
+    description: '3 s MP3 cut at 60 %, inside a frame',
+    args: ['-f', 'lavfi', '-i', 'sine=f=440:d=3:sample_rate=44100', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'],
+    damage: (b) => b.subarray(0, Math.floor(b.length * 0.6) + 7),
+  },
+  {
+    file: 'crc-damaged.vorbis.ogg',
+    description: '3 s Ogg/Vorbis with one page in the middle failing its CRC',
+    args: ['-f', 'lavfi', '-i', 'sine=f=440:d=3:sample_rate=44100', '-c:a', 'libvorbis', '-q:a', '3', '-f', 'ogg'],
+    damage: (b) => damageOggPage(b, 0.5),
+  },
+  {
+    file: 'crc-damaged.opus',
+    description: '3 s Ogg/Opus with one page in the middle failing its CRC',
+    args: ['-f', 'lavfi', '-i', 'sine=f=440:d=3:sample_rate=48000', '-c:a', 'libopus', '-b:a', '48k', '-page_duration', '100000', '-f', 'ogg'],
+    damage: (b) => damageOggPage(b, 0.5),
+  },
+  {
+    // One tone per speaker, LFE the loudest, so a down-mix's weights can be measured channel by channel.
+    file: 'surround-5.1.wav',
+    description: '1 s 48 kHz 5.1 WAV: FL 300 Hz, FR 500 Hz, FC 700 Hz, LFE 60 Hz (loud), SL 900 Hz, SR 1100 Hz',
+    args: [
+      '-f', 'lavfi', '-i',
+      'aevalsrc=0.2*sin(2*PI*300*t)|0.2*sin(2*PI*500*t)|0.2*sin(2*PI*700*t)|0.6*sin(2*PI*60*t)|0.2*sin(2*PI*900*t)|0.2*sin(2*PI*1100*t):s=48000:d=1:c=5.1',
+      '-c:a', 'pcm_s16le', '-f', 'wav',
+    ],
+  },
+];
+
+async function makeMediaFixture(fixture: MediaFixture): Promise<void> {
+  const target = path.join(FIXTURE_DIR, fixture.file);
+  const tmp = `${target}.${process.pid}.tmp`;
+  await runFfmpeg(['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...fixture.args, '-map_metadata', '-1', tmp]);
+  if (fixture.damage) await writeFile(tmp, fixture.damage(readFileSync(tmp)));
+  await rename(tmp, target);
+}
+
 function sourceFilter(source: FixtureSource): string[] {
   const seconds = (source.durationMs / 1000).toFixed(3);
   const sr = source.sampleRate;
@@ -224,7 +296,8 @@ function manifestVersion(): number {
 }
 
 function upToDate(): boolean {
-  return manifestVersion() === RECIPE_VERSION && listFixtures().every((f) => existsSync(path.join(FIXTURE_DIR, f.file)));
+  const present = (file: string): boolean => existsSync(path.join(FIXTURE_DIR, file));
+  return manifestVersion() === RECIPE_VERSION && listFixtures().every((f) => present(f.file)) && MEDIA_FIXTURES.every((f) => present(f.file));
 }
 
 const LOCK_STALE_MS = 120_000;
@@ -275,6 +348,7 @@ async function generate(): Promise<void> {
     const variant = VARIANTS.find((v) => `${source.name}.${v.suffix}` === f.file)!;
     return () => makeVariant(source, variant);
   });
+  for (const media of MEDIA_FIXTURES) if (!existsSync(path.join(FIXTURE_DIR, media.file))) tasks.push(() => makeMediaFixture(media));
   await runLimited(tasks, 3);
   const tmpManifest = `${MANIFEST()}.${process.pid}.tmp`;
   await writeFile(tmpManifest, JSON.stringify({ version: RECIPE_VERSION, files: listFixtures().map((f) => f.file) }, null, 2));

@@ -34,6 +34,7 @@ export type { VadEngine } from './core/vad/vad-engine.js';
 export { createSileroVad, type SileroVadOptions } from './core/vad/silero-vad.js';
 export { SileroWeightsError, type SileroVersion, type SileroSampleRate } from './core/vad/silero-weights.js';
 export { createSpectralVad, type SpectralVadOptions } from './core/vad/spectral-vad.js';
+export { createPreGatedVad, type PreGatedVadOptions } from './core/vad/pre-gated-vad.js';
 export { createOnnxVad, OnnxRuntimeMissingError, type OnnxVadOptions } from './core/vad/onnx-engine.js';
 export {
   Segmenter,

@@ -54,7 +54,7 @@ const MAIN = [
   'value RingBuffer', 'type RingBufferOptions', 'type OverflowPolicy',
   'value Resampler', 'value resample', 'type ResamplerOptions', 'type ResampleQuality',
   'type VadEngine', 'value createSileroVad', 'type SileroVadOptions', 'value SileroWeightsError', 'type SileroVersion', 'type SileroSampleRate',
-  'value createSpectralVad', 'type SpectralVadOptions', 'value createOnnxVad', 'value OnnxRuntimeMissingError', 'type OnnxVadOptions',
+  'value createSpectralVad', 'type SpectralVadOptions', 'value createPreGatedVad', 'type PreGatedVadOptions', 'value createOnnxVad', 'value OnnxRuntimeMissingError', 'type OnnxVadOptions',
   'value Segmenter', 'type SegmenterOptions', 'type SegmenterEvent', 'type SegmenterState', 'type SpeechStartEvent', 'type SpeechEndEvent',
   'type SpeechEndReason', 'type SpeechDiscardEvent',
   'value VadTracker', 'type VadTrackerOptions', 'type VadEngineOption', 'type VadEventFrames',

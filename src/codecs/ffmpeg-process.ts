@@ -26,6 +26,14 @@ export interface FfmpegProcessOptions {
    * file or device; the readable side ends at once, and `'finish'` waits until ffmpeg has exited cleanly.
    */
   stdout?: 'pipe' | 'none' | undefined;
+  /**
+   * What an exit with code 0 means when ffmpeg printed something on stderr. `'ignore'` (default):
+   * success. `'fail'`: failure (`FfmpegError`, code `TLA_ERR_FFMPEG_ERROR_OUTPUT`) after all output
+   * was delivered. At the default `-loglevel error` ffmpeg prints only errors, and it exits 0 after
+   * skipping damaged or missing data (a truncated MP3, an MP4 it could not index from a pipe), so a
+   * decoder that must not call a partial result success sets `'fail'`.
+   */
+  errorOutput?: 'ignore' | 'fail' | undefined;
   /** Options forwarded to the Duplex (e.g. `highWaterMark`). */
   highWaterMark?: number | undefined;
 }
@@ -80,6 +88,7 @@ export class FfmpegProcess extends Duplex {
   readonly #killGraceMs: number;
   readonly #stderrTailBytes: number;
   readonly #pipedOut: boolean;
+  readonly #failOnErrorOutput: boolean;
   #stderr: Buffer = Buffer.alloc(0);
   #exited = false;
   #closed = false;
@@ -117,6 +126,7 @@ export class FfmpegProcess extends Duplex {
     this.#killGraceMs = killGraceMs;
     this.#stderrTailBytes = tail;
     this.#pipedOut = pipedOut;
+    this.#failOnErrorOutput = options.errorOutput === 'fail';
     this.args = Object.freeze([...options.args]);
     this.ffmpeg = resolveFfmpeg({ ffmpegPath: options.ffmpegPath });
 
@@ -265,7 +275,14 @@ export class FfmpegProcess extends Duplex {
 
   #exitFailure(): FfmpegError | null {
     const code = this.#exitCode;
-    if (code === 0) return null;
+    if (code === 0) {
+      if (!this.#failOnErrorOutput || this.stderrTail.trim() === '') return null;
+      return new FfmpegError(
+        `ffmpeg exited with code 0 but reported errors, so its output is incomplete (ffmpeg ${this.args.join(' ')}).`,
+        { exitCode: 0, signal: null, stderrTail: this.stderrTail, args: this.args },
+        { code: 'TLA_ERR_FFMPEG_ERROR_OUTPUT' },
+      );
+    }
     return this.#makeError(
       code === null
         ? `ffmpeg was killed by ${this.#exitSignal ?? 'a signal'} (ffmpeg ${this.args.join(' ')}).`

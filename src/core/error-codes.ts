@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TLA_ERR_INPUT_SPEECH: 'A speech request is invalid (empty input, bad voice, format or speed).',
   TLA_ERR_INPUT_TOO_LARGE: 'An upload is larger than the API accepts.',
   TLA_ERR_INPUT_TRANSCRIPTION: 'A transcription or translation request is invalid.',
+  TLA_ERR_SPOOL_LIMIT: 'An input that must be copied to a temporary file before decoding is larger than spoolLimitBytes.',
   TLA_ERR_INPUT_UNREADABLE: 'An input could not be read (I/O error).',
   TLA_ERR_INPUT_UTTERANCE: 'An utterance object is not what the transcribe stream expects.',
   TLA_ERR_USAGE: 'A command-line usage error.',
@@ -37,6 +38,8 @@ export const ERROR_CODES = {
   TLA_ERR_PCM_FORMAT: 'A PCM format (rate, channels, encoding) is invalid or unsupported here.',
   TLA_ERR_PCM_LAYOUT_UNKNOWN: 'Raw PCM was given without its layout.',
   TLA_ERR_TRUNCATED: 'The input ended inside a frame or before its announced length.',
+  TLA_ERR_DECODE_DAMAGED: 'Damaged data (bad Ogg CRCs, undecodable packets, errors ffmpeg reported); the audio decoded was delivered first.',
+  TLA_ERR_NO_AUDIO: 'Decoding a non-empty input produced no audio at all.',
   TLA_ERR_WAV_HEADER: 'A WAV header is damaged.',
   TLA_ERR_WAV_TRUNCATED: 'A WAV file ends before its header says it should.',
   TLA_ERR_WAV_UNSUPPORTED: 'A WAV encoding this reader does not decode (compressed WAV).',
@@ -63,6 +66,7 @@ export const ERROR_CODES = {
 
   // ffmpeg and devices
   TLA_ERR_FFMPEG: 'ffmpeg failed; the message has the tail of its stderr.',
+  TLA_ERR_FFMPEG_ERROR_OUTPUT: 'ffmpeg exited with 0 but printed errors (its output is incomplete).',
   TLA_ERR_FFMPEG_NOT_FOUND: 'No ffmpeg binary was found (the message lists every place tried).',
   TLA_ERR_AUDIO_DEVICE: 'A microphone or speaker could not be opened or failed.',
 
@@ -84,7 +88,10 @@ export const ERROR_CODES = {
   TLA_ERR_API_RATE_LIMIT: '429: rate limited; `retryAfterMs` says how long to wait.',
   TLA_ERR_API_REDIRECT: 'A redirect to another origin was refused (the key is never sent elsewhere).',
   TLA_ERR_API_SERVER: '5xx: the server failed.',
-  TLA_ERR_API_TIMEOUT: 'No answer, or no progress, within the time allowed.',
+  TLA_ERR_API_TIMEOUT: 'No answer, or no progress, within the time allowed, or the call\'s overall deadline passed.',
+  TLA_ERR_API_RESPONSE_TOO_LARGE: 'A response body (or one SSE line or event) is larger than the client buffers; the message says what arrived.',
+  TLA_ERR_API_INCOMPLETE: 'A 2xx response ended before what it announced (WAV data length, stream end event).',
+  TLA_ERR_API_BAD_ENCODING: 'A text response is not valid UTF-8; the lossy text is in `raw`.',
 
   // Realtime sessions (RealtimeError and subclasses; upgrade failures are the ApiError codes above)
   TLA_ERR_REALTIME: 'A realtime session failed.',

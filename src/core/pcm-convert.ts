@@ -61,7 +61,53 @@ export function interleave(inputs: Float32Array[], output: Float32Array, channel
   }
 }
 
-/** Averages interleaved channels into mono (equal weights; keeps a full-scale mono signal full scale). */
+/** Weight of the centre channel in a down-mix to stereo, before normalisation (−3 dB, ITU-R BS.775). */
+export const CENTER_MIX = Math.SQRT1_2;
+/** Weight of each surround (side or back) channel in a down-mix to stereo, before normalisation (−3 dB). */
+export const SURROUND_MIX = Math.SQRT1_2;
+
+// Speaker order by channel count: WAVE_FORMAT_EXTENSIBLE's usual masks and ffmpeg's default layouts
+// (3.0, quad, 5.0, 5.1, 6.1, 7.1). l/r: weight into the left and right of a stereo down-mix.
+const SPEAKER_WEIGHTS: Readonly<Record<number, readonly (readonly [number, number])[]>> = (() => {
+  const L = [1, 0] as const;
+  const R = [0, 1] as const;
+  const C = [CENTER_MIX, CENTER_MIX] as const;
+  const LFE = [0, 0] as const;
+  const SL = [SURROUND_MIX, 0] as const;
+  const SR = [0, SURROUND_MIX] as const;
+  const BC = [SURROUND_MIX * Math.SQRT1_2, SURROUND_MIX * Math.SQRT1_2] as const;
+  return { 3: [L, R, C], 4: [L, R, SL, SR], 5: [L, R, C, SL, SR], 6: [L, R, C, LFE, SL, SR], 7: [L, R, C, LFE, BC, SL, SR], 8: [L, R, C, LFE, SL, SR, SL, SR] };
+})();
+
+interface DownmixWeights {
+  readonly left: Float32Array;
+  readonly right: Float32Array;
+  readonly mono: Float32Array;
+}
+
+const DOWNMIX = new Map<number, DownmixWeights>();
+for (const [count, speakers] of Object.entries(SPEAKER_WEIGHTS)) {
+  // Normalised by the larger row sum, so a full-scale signal on every channel cannot clip (as ffmpeg
+  // does for integer output); mono is the mean of that stereo pair.
+  const norm = Math.max(...[0, 1].map((side) => speakers.reduce((sum, w) => sum + w[side]!, 0)));
+  const left = Float32Array.from(speakers, (w) => w[0] / norm);
+  const right = Float32Array.from(speakers, (w) => w[1] / norm);
+  DOWNMIX.set(Number(count), { left, right, mono: Float32Array.from(speakers, (_, c) => (left[c]! + right[c]!) / 2) });
+}
+
+/**
+ * The down-mix weights for a source of `channels` channels in the usual speaker order (3.0, quad, 5.0,
+ * 5.1, 6.1, 7.1): centre and surrounds at −3 dB, LFE dropped, normalised so no sum clips. The same
+ * coefficients as ffmpeg's default matrix for integer output. Undefined for 1, 2 or more than 8.
+ */
+export function downmixWeights(channels: number): DownmixWeights | undefined {
+  return DOWNMIX.get(channels);
+}
+
+/**
+ * Mixes interleaved channels into mono: stereo and unknown layouts average the channels (a full-scale
+ * mono signal stays full scale); 3 to 8 channels use the standard surround down-mix ({@link downmixWeights}).
+ */
 export function downmixToMono(input: Float32Array, output: Float32Array, channels: number, frames: number): void {
   if (channels === 1) {
     output.set(input.subarray(0, frames));
@@ -69,6 +115,15 @@ export function downmixToMono(input: Float32Array, output: Float32Array, channel
   }
   if (channels === 2) {
     for (let f = 0, i = 0; f < frames; f++, i += 2) output[f] = (input[i]! + input[i + 1]!) * 0.5;
+    return;
+  }
+  const weights = DOWNMIX.get(channels)?.mono;
+  if (weights) {
+    for (let f = 0, i = 0; f < frames; f++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += input[i++]! * weights[c]!;
+      output[f] = sum;
+    }
     return;
   }
   const inv = 1 / channels;
@@ -91,9 +146,25 @@ export function upmixFromMono(input: Float32Array, output: Float32Array, channel
   }
 }
 
+/** Mixes 3 to 8 interleaved surround channels to stereo with {@link downmixWeights}. */
+function downmixToStereo(input: Float32Array, output: Float32Array, weights: DownmixWeights, channels: number, frames: number): void {
+  const { left, right } = weights;
+  for (let f = 0, i = 0, o = 0; f < frames; f++) {
+    let l = 0;
+    let r = 0;
+    for (let c = 0; c < channels; c++, i++) {
+      l += input[i]! * left[c]!;
+      r += input[i]! * right[c]!;
+    }
+    output[o++] = l;
+    output[o++] = r;
+  }
+}
+
 /**
- * Maps between channel counts: equal counts copy; to mono averages; from mono duplicates; otherwise
- * channels are down-mixed to mono and spread (the general case has no agreed speaker layout).
+ * Maps between channel counts: equal counts copy; to mono mixes ({@link downmixToMono}); from mono
+ * duplicates; 3 to 8 channels to stereo use the standard surround down-mix ({@link downmixWeights});
+ * otherwise channels are mixed to mono and spread (the general case has no agreed speaker layout).
  * `scratch` needs `frames` samples when neither side is mono and counts differ.
  */
 export function remixChannels(
@@ -110,6 +181,8 @@ export function remixChannels(
     downmixToMono(input, output, inChannels, frames);
   } else if (inChannels === 1) {
     upmixFromMono(input, output, outChannels, frames);
+  } else if (outChannels === 2 && DOWNMIX.has(inChannels)) {
+    downmixToStereo(input, output, DOWNMIX.get(inChannels)!, inChannels, frames);
   } else {
     const mono = scratch ?? new Float32Array(frames);
     downmixToMono(input, mono, inChannels, frames);

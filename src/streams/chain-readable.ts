@@ -44,6 +44,7 @@ export abstract class ChainReadable extends Readable {
   #feedImmediate: NodeJS.Immediate | null = null;
   #sourceDone = false;
   #firstStage: Duplex | null = null;
+  #deliveredBytes = 0;
   readonly #what: string;
 
   protected constructor(options: { highWaterMark?: number; signal?: AbortSignal | undefined; what: string }) {
@@ -74,6 +75,11 @@ export abstract class ChainReadable extends Readable {
    */
   protected setFeedSlice(byteLength: number): void {
     this.#sliceBytes = byteLength;
+  }
+
+  /** Bytes the last stage has produced so far (all pushed to this stream). */
+  protected get deliveredBytes(): number {
+    return this.#deliveredBytes;
   }
 
   /** The stages currently wired (for diagnostics). */
@@ -191,6 +197,7 @@ export abstract class ChainReadable extends Readable {
 
   #deliver(chunk: Buffer): void {
     if (this.#pendingError || this.destroyed) return;
+    this.#deliveredBytes += chunk.length;
     if (!this.push(chunk)) {
       this.#wantMore = false;
       this.#pauseProducer();

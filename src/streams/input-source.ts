@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -66,6 +66,14 @@ export function openInputSource(input: AudioInput): InputSource {
   if (input instanceof ArrayBuffer) input = new Uint8Array(input);
   if (input instanceof Uint8Array) {
     return { stream: Readable.from(slices(input), { objectMode: false }), filePath: undefined, byteLength: input.byteLength, label: `Buffer (${input.byteLength} bytes)` };
+  }
+  if (input instanceof ReadStream) {
+    // A file stream not yet read, over the whole file: ffmpeg may read (and seek in) the file itself.
+    const file = input.path;
+    // `start` and `end` are set by createReadStream but missing from @types/node's ReadStream.
+    const { start, end } = input as unknown as { start?: number; end?: number };
+    const whole = (start === undefined || start === 0) && (end === undefined || end === Infinity) && input.bytesRead === 0;
+    if (typeof file === 'string' && file !== '' && whole) return { stream: input, filePath: file, byteLength: undefined, label: `file ${file}` };
   }
   if (input instanceof Readable) return { stream: input, filePath: undefined, byteLength: undefined, label: 'Readable' };
   if (isWebReadable(input)) {

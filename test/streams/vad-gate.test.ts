@@ -32,7 +32,8 @@ describe('VadGate', () => {
     [2800, 3200],
   ]);
   const bytes = toS16(x);
-  const opts = { preRollMs: 300, minSilenceMs: 500, minSpeechMs: 100, postPadMs: 0 };
+  // minSpeechMs alone decides confirmation here (the segmenter tests cover the fast path).
+  const opts = { preRollMs: 300, minSilenceMs: 500, minSpeechMs: 100, fastConfirmMs: Infinity, postPadMs: 0 };
 
   it('passes audio only from the pre-roll start to the end decision, and says where the turns are', async () => {
     const { out, events } = await gate(bytes, [3200], opts);

@@ -8,11 +8,21 @@ export interface SegmenterOptions {
   threshold?: number;
   /**
    * Probability below which a frame counts as silence once speech is on (hysteresis: frames between
-   * `endThreshold` and `threshold` neither start speech nor end a pause). Default `threshold - 0.15`.
+   * `endThreshold` and `threshold` neither start speech nor end a pause). Default `threshold - 0.05`
+   * (at least 0.01), the best frame F1 on the tuning corpus (bench/vad-tune.ts).
    */
   endThreshold?: number;
   /** Speech needed (frames at or above `endThreshold`) before a tentative start is confirmed. Default 200. */
   minSpeechMs?: number;
+  /**
+   * A start whose frames after the first all reached `fastConfirmThreshold` is confirmed after only
+   * this much speech instead of `minSpeechMs`: speech rises to near-certainty within a frame of its
+   * onset, so it is confirmed about 100 ms after it begins (barge-in), while noise and music bursts,
+   * which fade after their first frame, still need `minSpeechMs`. Default 64; `Infinity` turns it off.
+   */
+  fastConfirmMs?: number;
+  /** Probability the frames after the first must reach for the fast confirmation. Default 0.9 (at least `threshold`). */
+  fastConfirmThreshold?: number;
   /** Silence that ends an utterance (and discards an unconfirmed start). Default 500, like the realtime API's server VAD. */
   minSilenceMs?: number;
   /** Audio kept before the detected onset and included in the utterance. Default 300. */
@@ -100,6 +110,10 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
   checkRange('endThreshold', endThreshold, 0, threshold);
   const minSpeechMs = options.minSpeechMs ?? 200;
   checkRange('minSpeechMs', minSpeechMs, 0, 60_000);
+  const fastConfirmMs = options.fastConfirmMs ?? 64;
+  checkRange('fastConfirmMs', fastConfirmMs, 0, Infinity);
+  const fastConfirmThreshold = options.fastConfirmThreshold ?? Math.max(threshold, 0.9);
+  checkRange('fastConfirmThreshold', fastConfirmThreshold, threshold, 1);
   const minSilenceMs = options.minSilenceMs ?? 500;
   checkRange('minSilenceMs', minSilenceMs, 0, 60_000);
   const preRollMs = options.preRollMs ?? 300;
@@ -110,7 +124,7 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
   if (!(maxUtteranceMs === Infinity)) checkRange('maxUtteranceMs', maxUtteranceMs, 1000, 24 * 3600_000);
   const splitSearchMs = options.splitSearchMs ?? Math.min(3000, maxUtteranceMs / 2);
   if (maxUtteranceMs !== Infinity) checkRange('splitSearchMs', splitSearchMs, 0, maxUtteranceMs / 2);
-  return Object.freeze({ threshold, endThreshold, minSpeechMs, minSilenceMs, preRollMs, postPadMs, maxUtteranceMs, splitSearchMs });
+  return Object.freeze({ threshold, endThreshold, minSpeechMs, fastConfirmMs, fastConfirmThreshold, minSilenceMs, preRollMs, postPadMs, maxUtteranceMs, splitSearchMs });
 }
 
 function checkRange(name: string, value: number, min: number, max: number): void {
@@ -129,8 +143,9 @@ const MIN_HISTORY = 16;
  * Feed it frames in stream order with {@link Segmenter.push}; it calls `onEvent` synchronously for each
  * decision. Rules:
  * - idle → tentative when a frame's probability reaches `threshold` (tentative `speech-start`);
- * - tentative → speech once `minSpeechMs` of frames at or above `endThreshold` are heard (confirmed
- *   `speech-start`), or → idle with `speech-discard` after `minSilenceMs` of silence first;
+ * - tentative → speech once `minSpeechMs` of frames at or above `endThreshold` are heard, or once
+ *   `fastConfirmMs` are heard while every frame after the first reached `fastConfirmThreshold` (confirmed
+ *   `speech-start`); or → idle with `speech-discard` after `minSilenceMs` of silence first;
  * - a pause starts at the first frame under `endThreshold` and is cancelled only by a frame at or above
  *   `threshold` (so noise hovering between the two thresholds cannot hold a turn open); it ends the
  *   utterance (`speech-end`) when it reaches `minSilenceMs`;
@@ -147,6 +162,8 @@ export class Segmenter {
   private startMs = 0;
   private speechStartMs = 0;
   private voicedMs = 0;
+  /** Every frame of the tentative start after its first reached `fastConfirmThreshold`. */
+  private sure = false;
   private silenceStartMs = -1;
   private lastSpeechEndMs = 0;
   /** End of the previous utterance's audio: pre-roll never reaches back before it. */
@@ -225,12 +242,14 @@ export class Segmenter {
         this.speechStartMs = startMs;
         this.startMs = Math.max(this.floorMs, startMs - o.preRollMs);
         this.voicedMs = durationMs;
+        // The onset frame only has to cross `threshold`: speech rises within a frame, noise tends to fade after one.
+        this.sure = true;
         this.silenceStartMs = -1;
         this.lastSpeechEndMs = endMs;
         this.histCount = 0;
         this.remember(startMs, endMs, p, level);
         this.emitStart(false, endMs);
-        if (this.voicedMs >= o.minSpeechMs) this.confirm(endMs);
+        if (this.confirmable()) this.confirm(endMs);
       }
       return;
     }
@@ -240,10 +259,13 @@ export class Segmenter {
       this.lastSpeechEndMs = endMs;
       if (this.kind === 'tentative') {
         this.voicedMs += durationMs;
-        if (this.voicedMs >= o.minSpeechMs) this.confirm(endMs);
+        if (p < o.fastConfirmThreshold) this.sure = false;
+        if (this.confirmable()) this.confirm(endMs);
       }
-    } else if (p < o.endThreshold && this.silenceStartMs < 0) {
-      this.silenceStartMs = startMs;
+    } else {
+      // A frame under `threshold` during a pause: not a sure start any more.
+      this.sure = false;
+      if (p < o.endThreshold && this.silenceStartMs < 0) this.silenceStartMs = startMs;
     }
 
     if (this.silenceStartMs >= 0 && endMs - this.silenceStartMs >= o.minSilenceMs) {
@@ -276,6 +298,7 @@ export class Segmenter {
     this.startMs = 0;
     this.speechStartMs = 0;
     this.voicedMs = 0;
+    this.sure = false;
     this.silenceStartMs = -1;
     this.lastSpeechEndMs = 0;
     this.floorMs = 0;
@@ -283,6 +306,11 @@ export class Segmenter {
     this.ended = false;
     this.histCount = 0;
     this.histHead = 0;
+  }
+
+  private confirmable(): boolean {
+    const o = this.options;
+    return this.voicedMs >= o.minSpeechMs || (this.sure && this.voicedMs >= o.fastConfirmMs);
   }
 
   private confirm(atMs: number): void {

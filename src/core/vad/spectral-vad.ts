@@ -23,8 +23,10 @@ const EPS = 1e-10;
 const SNR_BIAS_DB = 3;
 
 /**
- * A cheap, allocation-free speech detector for low-power use or as a pre-gate in front of a heavier
- * engine. Per 32 ms frame: a 160 Hz high-pass, a Hann window and FFT, band energies against per-band noise floors
+ * A cheap, allocation-free speech detector, for use as a pre-gate in front of a heavier engine
+ * (`createPreGatedVad`) and nothing else: it stays "in speech" through music and flags about a third
+ * of noise-only frames (bench/results/vad.md), so turns it alone would end are never ended. It is
+ * marked {@link VadEngine.preGateOnly}, and the VAD streams refuse it as their only engine. Per 32 ms frame: a 160 Hz high-pass, a Hann window and FFT, band energies against per-band noise floors
  * from minimum statistics over ~1.5 s (stationary noise, hum and tones sink into the floor), and a harmonicity
  * measure (the autocorrelation peak of the noise-subtracted spectrum at voice pitch lags). Evidence from
  * both goes through a logistic to a probability. Far better than an energy threshold in noise; less
@@ -38,6 +40,7 @@ export function createSpectralVad(options: SpectralVadOptions = {}): VadEngine {
 
 class SpectralVad implements VadEngine {
   readonly name = 'spectral';
+  readonly preGateOnly = true;
   readonly sampleRate: number;
   readonly frameSamples: number;
 

@@ -9,6 +9,11 @@ export interface VadEngine {
   readonly sampleRate: number;
   /** Samples per frame passed to `process` (e.g. 512 at 16 kHz = 32 ms). */
   readonly frameSamples: number;
+  /**
+   * True for an engine that may only decide whether a heavier engine needs to run (a pre-gate, see
+   * `createPreGatedVad`), not end turns itself: the VAD streams refuse it alone.
+   */
+  readonly preGateOnly?: boolean;
   /** Speech probability in [0, 1] for the next `frameSamples` samples. Must not allocate. */
   process(frame: Float32Array): number;
   /** Forgets all state, as for a new stream. */

@@ -65,6 +65,13 @@ export class VadTracker {
     if (!engine || typeof engine.process !== 'function' || !(engine.frameSamples > 0) || !(engine.sampleRate > 0)) {
       throw new InputError('VAD engine must implement VadEngine: { sampleRate, frameSamples, process(frame), reset() }.', 'TLA_ERR_VAD_OPTIONS');
     }
+    if (engine.preGateOnly) {
+      throw new InputError(
+        `The ${engine.name} VAD engine is a pre-gate only: alone it stays "in speech" through music, so turns would never end. ` +
+          'Put it in front of a real engine with createPreGatedVad({ gate: createSpectralVad(), engine: createSileroVad() }), or use the default engine.',
+        'TLA_ERR_VAD_OPTIONS',
+      );
+    }
     engine.reset();
     this.engine = engine;
     const rate = options.format.sampleRate;

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
 import { Segmenter, resolveSegmenterOptions, type SegmenterEvent, type SegmenterOptions } from '../../../src/core/vad/segmenter.js';
 
-/** Runs probabilities through a segmenter with fixed-length frames; returns the events. */
+/**
+ * Runs probabilities through a segmenter with fixed-length frames; returns the events. The fast
+ * confirmation is off unless `options` set it (it has its own tests), so `minSpeechMs` rules alone.
+ */
 function run(probs: number[], options: SegmenterOptions = {}, frameMs = 10, end = true): SegmenterEvent[] {
   const events: SegmenterEvent[] = [];
-  const seg = new Segmenter((e) => events.push(e), options);
+  const seg = new Segmenter((e) => events.push(e), { fastConfirmMs: Infinity, ...options });
   probs.forEach((p, i) => seg.push(p, i * frameMs, frameMs));
   if (end) seg.end();
   return events;
@@ -170,5 +173,41 @@ describe('Segmenter', () => {
     const a = run(p30, { minSpeechMs: 90, minSilenceMs: 300 }, 30);
     const b = run(p10, { minSpeechMs: 90, minSilenceMs: 300 }, 10);
     expect(summary(b).filter((s) => !s.startsWith('tentative'))).toEqual(summary(a).filter((s) => !s.startsWith('tentative')));
+  });
+  describe('fast confirmation (barge-in)', () => {
+    // Silero-like 32 ms frames; the defaults: fastConfirmMs 64, fastConfirmThreshold 0.9.
+    const fast = (probs: number[], options: SegmenterOptions = {}): SegmenterEvent[] => run(probs, { fastConfirmMs: 64, fastConfirmThreshold: 0.9, ...options }, 32);
+
+    it('confirms after 64 ms when the frames after the onset are all sure, whatever the onset frame was', () => {
+      // Onset at 0.6 (rising), then 0.95: confirmed at the end of the second frame, not after minSpeechMs.
+      const evs = fast([0, 0.6, 0.95, 0.97, 0.99, 0.99, 0.99, 0.99, ...rep(0, 20)]);
+      expect(evs[0]).toMatchObject({ type: 'speech-start', confirmed: false, atMs: 64 });
+      expect(evs[1]).toMatchObject({ type: 'speech-start', confirmed: true, atMs: 96, speechStartMs: 32 });
+    });
+
+    it('a burst that fades after its first frame (noise, music) still needs minSpeechMs', () => {
+      // 0.89 then 0.77: not sure enough, so it is discarded like before.
+      const evs = fast([0, 0.89, 0.77, 0.68, 0.3, ...rep(0, 20)]);
+      expect(evs.map((e) => e.type)).toEqual(['speech-start', 'speech-discard']);
+      // A long run of middling probabilities is confirmed by minSpeechMs (200 ms) as before.
+      const slow = fast([0, ...rep(0.7, 10), ...rep(0, 20)]);
+      expect(slow[1]).toMatchObject({ type: 'speech-start', confirmed: true, atMs: 32 + 224 });
+    });
+
+    it('a dip under fastConfirmThreshold ends the fast path for that start', () => {
+      const evs = fast([0, 0.6, 0.85, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, ...rep(0, 20)]);
+      expect(evs[1]).toMatchObject({ type: 'speech-start', confirmed: true, atMs: 32 + 224 });
+    });
+
+    it('is the default, and off with fastConfirmMs: Infinity', () => {
+      expect(resolveSegmenterOptions()).toMatchObject({ fastConfirmMs: 64, fastConfirmThreshold: 0.9 });
+      const probs = [0, 0.6, 0.95, 0.97, 0.99, 0.99, 0.99, 0.99, 0.99, ...rep(0, 20)];
+      const events: SegmenterEvent[] = [];
+      const seg = new Segmenter((e) => events.push(e));
+      probs.forEach((p, i) => seg.push(p, i * 32, 32));
+      expect(events[1]).toMatchObject({ confirmed: true, atMs: 96 });
+      expect(fast(probs, { fastConfirmMs: Infinity })[1]).toMatchObject({ confirmed: true, atMs: 32 + 224 });
+      expect(() => resolveSegmenterOptions({ fastConfirmThreshold: 0.4 })).toThrow(/fastConfirmThreshold/);
+    });
   });
 });
