@@ -33,6 +33,11 @@ export interface OpenedWebSocket {
   /** `x-request-id` of the upgrade response, when the server sent one. */
   readonly requestId: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Stops buffering and returns the messages that arrived between the open and this call (frames that came
+   * with the upgrade response are delivered before a promise continuation can attach a listener).
+   */
+  takeEarlyMessages(): Array<[WebSocket.RawData, boolean]>;
 }
 
 function flatHeaders(res: IncomingMessage): Record<string, string> {
@@ -76,7 +81,22 @@ export function openWebSocket(options: OpenWebSocketOptions): Promise<OpenedWebS
         reject(error);
       } else {
         socket.removeListener('error', onError);
-        resolve({ socket, requestId: upgradeHeaders['x-request-id'], headers: upgradeHeaders });
+        const early: Array<[WebSocket.RawData, boolean]> = [];
+        const buffer = (data: WebSocket.RawData, isBinary: boolean): void => {
+          early.push([data, isBinary]);
+        };
+        socket.on('message', buffer);
+        // Until the caller attaches its own listener, a socket error must not be unhandled.
+        socket.on('error', () => {});
+        resolve({
+          socket,
+          requestId: upgradeHeaders['x-request-id'],
+          headers: upgradeHeaders,
+          takeEarlyMessages: () => {
+            socket.removeListener('message', buffer);
+            return early;
+          },
+        });
       }
     };
     const onAbort = (): void => finish(abortError(signal!, 'Opening the realtime socket'));

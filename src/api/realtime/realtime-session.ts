@@ -118,6 +118,8 @@ export interface RealtimeSessionLimits {
 /** @internal What {@link RealtimeSession} is built from. */
 export interface RealtimeSessionInit {
   readonly socket: WebSocket;
+  /** Messages that arrived before the session attached its listener. */
+  readonly early?: ReadonlyArray<[WebSocket.RawData, boolean]> | undefined;
   readonly dialect: RealtimeDialect;
   readonly model: string;
   readonly requestId: string | undefined;
@@ -205,7 +207,19 @@ export class RealtimeSession {
     socket.on('pong', this.#onPong);
     if (this.#limits.keepaliveMs > 0) this.#pingTimer = setInterval(this.#ping, this.#limits.keepaliveMs);
     this.#pingTimer?.unref?.();
+    if (init.early && init.early.length > 0) {
+      // Delivered on the next turn, once the caller of connect() has had the chance to add listeners; what
+      // arrives meanwhile queues behind them, so the order is kept.
+      this.#backlog = [...init.early];
+      setImmediate(() => {
+        const backlog = this.#backlog ?? [];
+        this.#backlog = null;
+        for (const [data, isBinary] of backlog) if (!this.#closed) this.#onMessage(data, isBinary);
+      });
+    }
   }
+
+  #backlog: Array<[WebSocket.RawData, boolean]> | null = null;
 
   // ------------------------------------------------------------------------------------------ public state
 
@@ -494,6 +508,10 @@ export class RealtimeSession {
   // ------------------------------------------------------------------------------------------ receiving
 
   readonly #onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
+    if (this.#backlog !== null) {
+      this.#backlog.push([data, isBinary]);
+      return;
+    }
     this.#lastEventAt = performance.now();
     if (isBinary) {
       this.#malformed('a binary frame (the protocol sends JSON text)');

@@ -133,6 +133,7 @@ export class Realtime {
     this.#http.debug(`← WS open${opened.requestId ? ` (request ${opened.requestId})` : ''}`);
     const session = new RealtimeSession({
       socket: opened.socket,
+      early: opened.takeEarlyMessages(),
       dialect,
       model: options.model,
       requestId: opened.requestId,
