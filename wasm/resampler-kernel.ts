@@ -1,4 +1,4 @@
-// AssemblyScript source of the resampler's inner loop (built by `npm run build:wasm`, see build.mjs).
+// AssemblyScript source of the resampler's inner loop (built by `npm run generate`, see scripts/generated-files.ts).
 // Pure functions over linear memory laid out by src/core/resampler.ts; no allocation, no runtime.
 //
 // Arithmetic order is part of the contract: every output is the same sum in the same order however

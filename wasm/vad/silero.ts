@@ -1,4 +1,4 @@
-// Silero VAD v5/v6 forward pass for WebAssembly SIMD (AssemblyScript; built by `npm run build:wasm:vad` into
+// Silero VAD v5/v6 forward pass for WebAssembly SIMD (AssemblyScript; built by `npm run generate` into
 // src/core/vad/wasm/silero-wasm-binary.ts). The host (src/core/vad/silero-wasm.ts) owns the memory map:
 //
 //   w   weights block of one (version, rate): a header of i32 byte offsets (see W_* below), then the tensors,
