@@ -1,3 +1,5 @@
+import { sniffMagicBytes, type AudioContainer } from '../codecs/sniff.js';
+
 /**
  * Works out what a speech response really is, from its first bytes and its `Content-Type`, so that a WAV
  * answered to a `pcm` request is unwrapped and an MP3 is never played as raw samples.
@@ -53,32 +55,24 @@ export function contentTypeOfFormat(format: string): string {
 /** Bytes needed to recognise any format below. */
 export const SPEECH_SNIFF_BYTES = 12;
 
-function ascii(b: Uint8Array, at: number, s: string): boolean {
-  if (b.length < at + s.length) return false;
-  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
+// What each container found by the magic bytes is as a speech format (any Ogg is the API's `opus`).
+const MAGIC_FORMAT: Readonly<Partial<Record<AudioContainer, SpeechAudioFormat>>> = {
+  wav: 'wav', ogg: 'opus', flac: 'flac', mp3: 'mp3', aac: 'aac', mp4: 'mp4', webm: 'webm', matroska: 'webm',
+};
 
 /**
  * The format of a speech response.
  * Magic bytes with a distinctive signature win; then the `Content-Type`; then MPEG/ADTS frame sync (unless raw
- * PCM was asked for, whose samples can look like a frame sync); then what was requested.
+ * PCM was asked for, whose samples can look like a frame sync); then what was requested. The bytes are read by
+ * the codecs' one sniffer (`sniffMagicBytes`).
  */
 export function detectSpeechFormat(head: Uint8Array, contentType: string | undefined, requested: string): SpeechAudioFormat {
-  if ((ascii(head, 0, 'RIFF') || ascii(head, 0, 'RF64')) && ascii(head, 8, 'WAVE')) return 'wav';
-  if (ascii(head, 0, 'OggS')) return 'opus';
-  if (ascii(head, 0, 'fLaC')) return 'flac';
-  if (ascii(head, 0, 'ID3')) return 'mp3';
-  if (ascii(head, 4, 'ftyp')) return 'mp4';
-  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'webm';
+  const hit = sniffMagicBytes(head);
+  if (hit && !hit.frameSync) return MAGIC_FORMAT[hit.container] ?? 'unknown';
   const mime = contentType?.split(';')[0]?.trim().toLowerCase();
   const fromType = mime ? CONTENT_TYPES[mime] : undefined;
   if (fromType && !(fromType === 'wav' && requested === 'pcm')) return fromType;
-  if (requested !== 'pcm' && head.length >= 2 && head[0] === 0xff) {
-    const b1 = head[1]!;
-    if ((b1 & 0xf6) === 0xf0) return 'aac';
-    if ((b1 & 0xe0) === 0xe0 && ((b1 >> 1) & 3) !== 0) return 'mp3';
-  }
+  if (requested !== 'pcm' && hit?.frameSync) return MAGIC_FORMAT[hit.container]!;
   if (['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'].includes(requested)) return requested as SpeechAudioFormat;
   return fromType ?? 'unknown';
 }

@@ -1,3 +1,5 @@
+import { asciiAt as ascii, sniffMagicBytes, type AudioContainer } from '../codecs/sniff.js';
+
 /**
  * Recognises an upload from its first bytes, so the multipart part gets a filename extension and MIME type the
  * server accepts (a missing or wrong extension is the classic "Invalid file format" 400), and so a PDF or a text
@@ -27,25 +29,25 @@ export const AUDIO_EXTENSIONS: Readonly<Record<string, string>> = {
 /** Bytes worth reading for {@link sniffUpload}. */
 export const UPLOAD_SNIFF_BYTES = 64;
 
-function ascii(b: Uint8Array, at: number, s: string): boolean {
-  if (b.length < at + s.length) return false;
-  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
+const AUDIO_TYPES: Readonly<Partial<Record<AudioContainer, { ext: string; mime: string }>>> = {
+  wav: { ext: 'wav', mime: 'audio/wav' },
+  ogg: { ext: 'ogg', mime: 'audio/ogg' },
+  flac: { ext: 'flac', mime: 'audio/flac' },
+  mp3: { ext: 'mp3', mime: 'audio/mpeg' },
+  aac: { ext: 'aac', mime: 'audio/aac' },
+  mp4: { ext: 'mp4', mime: 'audio/mp4' },
+  webm: { ext: 'webm', mime: 'audio/webm' },
+  matroska: { ext: 'webm', mime: 'audio/webm' },
+};
 
-/** Classifies an upload by its first bytes (give at least 64 when the file has them). */
+/** Classifies an upload by its first bytes (give at least 64 when the file has them). Audio is read by the codecs' one sniffer. */
 export function sniffUpload(head: Uint8Array): UploadType {
-  if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WAVE')) return { kind: 'audio', ext: 'wav', mime: 'audio/wav' };
-  if (ascii(head, 0, 'RF64') && ascii(head, 8, 'WAVE')) return { kind: 'audio', ext: 'wav', mime: 'audio/wav' };
-  if (ascii(head, 0, 'OggS')) return { kind: 'audio', ext: 'ogg', mime: 'audio/ogg' };
-  if (ascii(head, 0, 'fLaC')) return { kind: 'audio', ext: 'flac', mime: 'audio/flac' };
-  if (ascii(head, 0, 'ID3')) return { kind: 'audio', ext: 'mp3', mime: 'audio/mpeg' };
-  if (ascii(head, 4, 'ftyp')) return { kind: 'audio', ext: ascii(head, 8, 'M4A') ? 'm4a' : 'mp4', mime: 'audio/mp4' };
-  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { kind: 'audio', ext: 'webm', mime: 'audio/webm' };
-  if (head.length >= 2 && head[0] === 0xff) {
-    const b1 = head[1]!;
-    if ((b1 & 0xf6) === 0xf0) return { kind: 'audio', ext: 'aac', mime: 'audio/aac' };
-    if ((b1 & 0xe0) === 0xe0 && ((b1 >> 1) & 3) !== 0 && ((b1 >> 3) & 3) !== 1) return { kind: 'audio', ext: 'mp3', mime: 'audio/mpeg' };
+  const hit = sniffMagicBytes(head);
+  const audio = hit ? AUDIO_TYPES[hit.container] : undefined;
+  if (audio) {
+    // An M4A brand keeps its own extension (the server accepts both).
+    const ext = hit!.container === 'mp4' && ascii(head, 8, 'M4A') ? 'm4a' : audio.ext;
+    return { kind: 'audio', ext, mime: audio.mime };
   }
   if (ascii(head, 0, '%PDF')) return { kind: 'other', what: 'a PDF document' };
   if (ascii(head, 1, 'PNG')) return { kind: 'other', what: 'a PNG image' };

@@ -163,10 +163,30 @@ function adtsFrameLength(b: Uint8Array, at: number): number {
   return length >= 7 ? length : 0;
 }
 
-// `weak`: a frame-sync match not confirmed by a second frame (raw PCM can contain such bytes).
-type MagicHit = { container: AudioContainer; codec?: AudioCodec; reason: string; weak?: boolean };
+/**
+ * What the magic bytes alone say. `frameSync`: found by an MPEG/ADTS frame sync rather than a
+ * signature (raw PCM can hold such bytes, so callers may weigh a label first); `weak`: a frame sync
+ * not confirmed by a second frame.
+ */
+export interface MagicHit {
+  readonly container: AudioContainer;
+  readonly codec?: AudioCodec;
+  readonly reason: string;
+  readonly frameSync?: boolean;
+  readonly weak?: boolean;
+}
 
-function sniffMagic(b: Uint8Array): MagicHit | undefined {
+/** True when `text` (ASCII) is at `at` in `b`. */
+export function asciiAt(b: Uint8Array, at: number, text: string): boolean {
+  return ascii(b, at, text);
+}
+
+/**
+ * The one reading of audio magic bytes (WAV/RF64, Ogg and its codec, EBML WebM/Matroska, FLAC, MP4
+ * `ftyp`, ID3, ADTS and MPEG frame syncs), shared by {@link sniffAudio}, the speech response check and
+ * the upload check. Undefined when no known signature is there.
+ */
+export function sniffMagicBytes(b: Uint8Array): MagicHit | undefined {
   if ((ascii(b, 0, 'RIFF') || ascii(b, 0, 'RF64')) && ascii(b, 8, 'WAVE')) {
     let codec: AudioCodec | undefined;
     let detail = '';
@@ -227,17 +247,17 @@ function sniffMagic(b: Uint8Array): MagicHit | undefined {
   }
   const adts = adtsFrameLength(b, 0);
   if (adts) {
-    if (adtsFrameLength(b, adts)) return { container: 'aac', codec: 'aac', reason: 'ADTS frame sync (AAC), two frames' };
-    if (adts + 7 > b.length) return { container: 'aac', codec: 'aac', reason: 'ADTS frame sync (AAC)', weak: true };
+    if (adtsFrameLength(b, adts)) return { container: 'aac', codec: 'aac', reason: 'ADTS frame sync (AAC), two frames', frameSync: true };
+    if (adts + 7 > b.length) return { container: 'aac', codec: 'aac', reason: 'ADTS frame sync (AAC)', frameSync: true, weak: true };
   }
   const mpeg = mpegFrameLength(b, 0);
   if (mpeg !== 0) {
     const layer3 = mpeg > 0;
     // One sync word can occur in noise; a second frame where the first says it ends makes it sure.
     const confirmed = layer3 && mpeg + 4 <= b.length && mpegFrameLength(b, mpeg) !== 0;
-    if (confirmed) return { container: 'mp3', codec: 'mp3', reason: 'MPEG audio frame sync (Layer III), two frames' };
+    if (confirmed) return { container: 'mp3', codec: 'mp3', reason: 'MPEG audio frame sync (Layer III), two frames', frameSync: true };
     if (!layer3 || mpeg + 4 > b.length) {
-      return { container: 'mp3', codec: layer3 ? 'mp3' : 'mp2', reason: `MPEG audio frame sync (${layer3 ? 'Layer III' : 'Layer I/II'})`, weak: true };
+      return { container: 'mp3', codec: layer3 ? 'mp3' : 'mp2', reason: `MPEG audio frame sync (${layer3 ? 'Layer III' : 'Layer I/II'})`, frameSync: true, weak: true };
     }
   }
   return undefined;
@@ -257,7 +277,7 @@ export function sniffAudio(bytes: Uint8Array, contentType?: string): SniffResult
   const hints = label && (label.sampleRate !== undefined || label.channels !== undefined)
     ? { pcm: { ...(label.sampleRate !== undefined ? { sampleRate: label.sampleRate } : {}), ...(label.channels !== undefined ? { channels: label.channels } : {}) } }
     : {};
-  const found = sniffMagic(bytes);
+  const found = sniffMagicBytes(bytes);
   // A lone frame sync does not overrule a label that says otherwise.
   const magic = found && !(found.weak && label && label.container !== found.container) ? found : undefined;
   if (magic) {

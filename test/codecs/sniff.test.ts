@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SNIFF_BYTES, containerFromContentType, sniffAudio } from '../../src/codecs/sniff.js';
+import { SNIFF_BYTES, containerFromContentType, sniffAudio, sniffMagicBytes } from '../../src/codecs/sniff.js';
+import { detectSpeechFormat } from '../../src/api/speech-format.js';
+import { sniffUpload } from '../../src/api/upload-type.js';
 import { FIXTURE_DIR, availableFixtures } from '../../scripts/make-fixtures.js';
 import { seededRandom } from './test-audio.js';
 
@@ -99,5 +101,24 @@ describe('sniffAudio on garbage', () => {
     expect(sniffAudio(id3)).toMatchObject({ container: 'aac', codec: 'aac' });
     const id3mp3 = Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x05', 'latin1'), Buffer.alloc(5), head('sine.mp3', 100)]);
     expect(sniffAudio(id3mp3).container).toBe('mp3');
+  });
+});
+
+describe('one sniffer: decode, speech responses and uploads read magic bytes the same way', () => {
+  const b = (...parts: (number | string)[]) => Buffer.concat(parts.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : Buffer.from([x]))));
+  it('agree on signatures, on ID3 before FLAC, and on frame syncs (reserved MPEG version refused)', () => {
+    const id3Flac = b('ID3', 4, 0, 0, 0, 0, 0, 0, 'fLaC', 0, 0, 0, 34);
+    expect(sniffAudio(id3Flac).container).toBe('flac');
+    expect(detectSpeechFormat(id3Flac, undefined, 'mp3')).toBe('flac');
+    expect(sniffUpload(id3Flac)).toMatchObject({ kind: 'audio', ext: 'flac' });
+    // 0xFF 0xEB: MPEG version bits 01 (reserved): not MPEG audio anywhere.
+    const reserved = b(0xff, 0xeb, 0x90, 0x00, 1, 2, 3, 4);
+    expect(sniffMagicBytes(reserved)).toBeUndefined();
+    expect(detectSpeechFormat(reserved, undefined, 'unknown-format')).toBe('unknown');
+    expect(sniffUpload(reserved)).toEqual({ kind: 'unknown' });
+    const mpeg = b(0xff, 0xfb, 0x90, 0x00);
+    expect(sniffMagicBytes(mpeg)).toMatchObject({ container: 'mp3', frameSync: true, weak: true });
+    expect(detectSpeechFormat(mpeg, undefined, 'wav')).toBe('mp3');
+    expect(sniffUpload(mpeg)).toMatchObject({ kind: 'audio', ext: 'mp3' });
   });
 });
