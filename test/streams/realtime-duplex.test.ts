@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenLab } from '../../src/api/client.js';
+import { realtimeDuplex, type RealtimeDuplex, type RealtimeInterruption } from '../../src/streams/realtime-duplex.js';
+import { pcm24kBase64, startScriptedServer, type ScriptedConnection, type ScriptedServer } from '../api/realtime/scripted-realtime-server.js';
+
+let server: ScriptedServer;
+let client: TokenLab;
+beforeAll(async () => {
+  server = await startScriptedServer();
+  client = new TokenLab({ apiKey: 'sk-duplex-test-key-0000', baseURL: server.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+
+const AUDIO_VALUE = 1000;
+
+/** Reads the duplex's output, counting samples of the agent's audio (value AUDIO_VALUE) per frame. */
+function reader(duplex: RealtimeDuplex) {
+  const state = { audioSamples: 0, frames: 0, framesAfterInterrupt: [] as number[], interrupted: false };
+  duplex.on('data', (frame: Buffer) => {
+    let n = 0;
+    for (let i = 0; i < frame.length; i += 2) if (frame.readInt16LE(i) === AUDIO_VALUE) n++;
+    state.frames++;
+    if (state.interrupted) state.framesAfterInterrupt.push(n);
+    else state.audioSamples += n;
+  });
+  return state;
+}
+
+async function open(options: Parameters<typeof realtimeDuplex>[1] = {}): Promise<{ duplex: RealtimeDuplex; conn: ScriptedConnection }> {
+  const duplex = realtimeDuplex(client, { model: 'gpt-realtime', connect: { skipModelCheck: true }, ...options });
+  const conn = await server.connection();
+  await duplex.ready;
+  await conn.next('session.update');
+  return { duplex, conn };
+}
+
+function startResponse(conn: ScriptedConnection, id: string): void {
+  conn.send({ type: 'response.created', response: { id, object: 'realtime.response', status: 'in_progress', output: [] } } as any);
+}
+function delta(conn: ScriptedConnection, responseId: string, itemId: string, ms: number): void {
+  conn.send({ type: 'response.output_audio.delta', response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: pcm24kBase64(ms, AUDIO_VALUE) } as any);
+}
+
+describe('realtimeDuplex', () => {
+  it('configures the session (formats, server VAD, transcription) and sends batched appends, never a commit under server VAD', async () => {
+    const { duplex, conn } = await open({ inputFormat: { sampleRate: 48000, channels: 2, encoding: 's16le' }, batchMs: 40 });
+    const update = conn.received.find((e) => e.type === 'session.update')!;
+    expect(update.session.audio.input).toMatchObject({ format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad' }, transcription: { model: 'whisper-1' } });
+    // 1 s of 48 kHz stereo in odd-sized chunks (sample frames split across writes)
+    const total = Buffer.alloc(48000 * 4);
+    for (let i = 0; i < 48000; i++) {
+      const v = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 48000));
+      total.writeInt16LE(v, i * 4);
+      total.writeInt16LE(v, i * 4 + 2);
+    }
+    for (let off = 0; off < total.length; off += 1001) duplex.write(total.subarray(off, Math.min(total.length, off + 1001)));
+    await new Promise<void>((r) => duplex.write(Buffer.alloc(0), () => r()));
+    await new Promise((r) => setTimeout(r, 50));
+    const appends = conn.received.filter((e) => e.type === 'input_audio_buffer.append');
+    expect(appends.length).toBeGreaterThanOrEqual(23);
+    for (const a of appends) expect(Buffer.from(a.audio, 'base64').length).toBe(1920); // 40 ms at 24 kHz mono s16
+    expect(conn.received.some((e) => e.type === 'input_audio_buffer.commit')).toBe(false);
+    duplex.destroy();
+  });
+
+  it('barge-in (server speech_started) truncates at exactly what the reader got, stops output at once, sends no cancel under server VAD', async () => {
+    const { duplex, conn } = await open({ cushionMs: 40 });
+    const out = reader(duplex);
+    const interrupted = new Promise<RealtimeInterruption>((r) => duplex.once('interrupted', r));
+    startResponse(conn, 'resp_1');
+    for (let i = 0; i < 10; i++) delta(conn, 'resp_1', 'item_1', 100);
+    await new Promise((r) => setTimeout(r, 300));
+    conn.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 1000, item_id: 'user_2' } as any);
+    const info = await interrupted;
+    out.interrupted = true;
+    const truncate = await conn.next('conversation.item.truncate');
+    const heardMs = (out.audioSamples / 24000) * 1000;
+    expect(truncate).toMatchObject({ item_id: 'item_1', content_index: 0 });
+    expect(Math.abs(truncate.audio_end_ms - heardMs)).toBeLessThanOrEqual(20);
+    expect(truncate.audio_end_ms).toBe(info.playedMs);
+    expect(info.action).toBe('truncate');
+    expect(conn.received.some((e) => e.type === 'response.cancel')).toBe(false);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(out.framesAfterInterrupt.length).toBeGreaterThan(2);
+    expect(out.framesAfterInterrupt.every((n) => n === 0)).toBe(true);
+    duplex.destroy();
+  });
+
+  it('interrupt() when nothing of the item was played deletes it instead of a 0 ms truncate, and cancels the response', async () => {
+    const { duplex, conn } = await open({ cushionMs: 500 });
+    reader(duplex);
+    startResponse(conn, 'resp_2');
+    delta(conn, 'resp_2', 'item_2', 100);
+    await duplex.session!.waitFor('response.output_audio.delta');
+    const info = duplex.interrupt();
+    expect(info).toMatchObject({ itemId: 'item_2', playedMs: 0, action: 'delete' });
+    await conn.next('conversation.item.delete');
+    await conn.next('response.cancel');
+    expect(conn.received.some((e) => e.type === 'conversation.item.truncate')).toBe(false);
+    duplex.destroy();
+  });
+
+  it('interrupts after all audio arrived and the response is done but it is still playing; no truncate once it has all played', async () => {
+    const { duplex, conn } = await open({ cushionMs: 20 });
+    const out = reader(duplex);
+    startResponse(conn, 'resp_3');
+    delta(conn, 'resp_3', 'item_3', 400);
+    conn.send({ type: 'response.done', response: { id: 'resp_3', object: 'realtime.response', status: 'completed', output: [] } } as any);
+    await duplex.session!.waitFor('response.done');
+    await new Promise((r) => setTimeout(r, 150));
+    const info = duplex.interrupt()!;
+    out.interrupted = true;
+    expect(info.action).toBe('truncate');
+    expect(Math.abs(info.playedMs - (out.audioSamples / 24000) * 1000)).toBeLessThanOrEqual(20);
+    expect(info.playedMs).toBeLessThan(400);
+    expect(conn.received.some((e) => e.type === 'response.cancel')).toBe(false);
+    // A second response that plays out completely: an interrupt afterwards sends nothing.
+    startResponse(conn, 'resp_4');
+    delta(conn, 'resp_4', 'item_4', 60);
+    conn.send({ type: 'response.done', response: { id: 'resp_4', object: 'realtime.response', status: 'completed', output: [] } } as any);
+    await duplex.session!.waitFor('response.done');
+    await new Promise((r) => setTimeout(r, 200));
+    const before = conn.received.length;
+    expect(duplex.interrupt()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(conn.received.length).toBe(before);
+    duplex.destroy();
+  });
+
+  it('randomized barge-ins: audio_end_ms equals what the reader got within one frame, for any chunking and moment', async () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let round = 0; round < 5; round++) {
+      const { duplex, conn } = await open({ cushionMs: Math.floor(rand() * 100) });
+      const out = reader(duplex);
+      const rid = `resp_r${round}`;
+      startResponse(conn, rid);
+      const chunks = 1 + Math.floor(rand() * 8);
+      for (let i = 0; i < chunks; i++) delta(conn, rid, `item_r${round}`, 10 + Math.floor(rand() * 120));
+      if (rand() < 0.4) conn.send({ type: 'response.done', response: { id: rid, object: 'realtime.response', status: 'completed', output: [] } } as any);
+      await new Promise((r) => setTimeout(r, 30 + rand() * 300));
+      const info = duplex.interrupt();
+      out.interrupted = true;
+      if (info && info.action === 'truncate') {
+        expect(Math.abs(info.playedMs - (out.audioSamples / 24000) * 1000)).toBeLessThanOrEqual(20);
+        expect(info.playedMs).toBeLessThanOrEqual(info.receivedMs);
+      } else if (info) {
+        expect(out.audioSamples).toBeLessThan(24 * 20);
+      } else {
+        expect(out.audioSamples).toBeGreaterThan(0); // all played: nothing to interrupt
+      }
+      duplex.destroy();
+    }
+  });
+
+  it('local turns: commits at the gate-less commitTurn() only with ≥ 100 ms, then asks for a response; under 100 ms clears', async () => {
+    const { duplex, conn } = await open({ turnDetection: 'local' });
+    const update = conn.received.find((e) => e.type === 'session.update')!;
+    expect(update.session.audio.input.turn_detection).toBeNull();
+    duplex.write(Buffer.alloc(1200 * 2)); // 50 ms at 24 kHz
+    await new Promise((r) => setTimeout(r, 10));
+    expect(duplex.commitTurn()).toBe(false);
+    await conn.next('input_audio_buffer.clear');
+    duplex.write(Buffer.alloc(24000 * 2 * 0.3)); // 300 ms
+    await new Promise((r) => setTimeout(r, 10));
+    expect(duplex.commitTurn()).toBe(true);
+    await conn.next('input_audio_buffer.commit');
+    await conn.next('response.create');
+    duplex.destroy();
+  });
+
+  it('transcripts and per-turn metrics come as typed events', async () => {
+    const { duplex, conn } = await open({ cushionMs: 20 });
+    reader(duplex);
+    const transcripts: any[] = [];
+    duplex.on('transcript', (t) => transcripts.push(t));
+    const metrics = new Promise<any>((r) => duplex.once('turn-metrics', r));
+    conn.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 900, item_id: 'u1' } as any);
+    conn.send({ type: 'input_audio_buffer.committed', item_id: 'u1' } as any);
+    conn.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'u1', content_index: 0, transcript: 'hello', usage: { type: 'duration', seconds: 1 } } as any);
+    startResponse(conn, 'resp_m');
+    delta(conn, 'resp_m', 'item_m', 100);
+    conn.send({ type: 'response.output_audio_transcript.done', response_id: 'resp_m', item_id: 'item_m', output_index: 0, content_index: 0, transcript: 'hi there' } as any);
+    conn.send({ type: 'response.done', response: { id: 'resp_m', object: 'realtime.response', status: 'completed', output: [] } } as any);
+    const m = await metrics;
+    expect(m.responseId).toBe('resp_m');
+    expect(m.serverMs).toBeGreaterThanOrEqual(0);
+    expect(m.clientMs).toBeGreaterThanOrEqual(0);
+    expect(m.interrupted).toBe(false);
+    expect(transcripts).toEqual([
+      { role: 'user', itemId: 'u1', text: 'hello', final: true },
+      { role: 'assistant', itemId: 'item_m', text: 'hi there', final: true },
+    ]);
+    duplex.destroy();
+  });
+
+  it('a session closed by the server with an error destroys the duplex with a typed error', async () => {
+    const { duplex, conn } = await open();
+    duplex.resume();
+    const err = new Promise<Error>((r) => duplex.once('error', r));
+    conn.socket.close(1011, 'boom');
+    const e = await err;
+    expect((e as any).code).toBe('TLA_ERR_REALTIME_CLOSED');
+    expect(e.message).toMatch(/1011 boom/);
+  });
+});
