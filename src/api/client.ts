@@ -18,8 +18,16 @@ export interface TokenLabOptions {
   readonly apiKey?: string | undefined;
   /** Default: `process.env.TOKENLAB_BASE_URL`, else `https://api.tokenlab.sh/v1`. */
   readonly baseURL?: string | undefined;
-  /** Time allowed until response headers (upload included) and for each gap in a response body, ms. Default 600 000. */
+  /**
+   * Time allowed until response headers (upload included) and for each gap in a response body, ms, for every call.
+   * Default: per operation (models 30 s, speech 5 min, transcription 10 min).
+   */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Overall time of each call, ms: all attempts, the waits between them (Retry-After included) and the response body.
+   * Default: per operation (models 60 s, speech 15 min per request, transcription 1 h).
+   */
+  readonly deadlineMs?: number | undefined;
   /** Retries of a failed call when the failure is retryable. Default 2. */
   readonly maxRetries?: number | undefined;
   /** Server-requested waits above this are not slept through (the error is thrown). Default 60 000 ms. */
@@ -57,6 +65,7 @@ export class TokenLab {
       baseURL: options.baseURL ?? env.TOKENLAB_BASE_URL ?? DEFAULT_BASE_URL,
       apiKey: options.apiKey ?? env.TOKENLAB_API_KEY,
       timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
       maxRetries: options.maxRetries,
       maxRetryDelayMs: options.maxRetryDelayMs,
       retryBillable: options.retryBillable,

@@ -85,6 +85,13 @@ export interface ModelPricing {
 export type ModelCategory = 'chat' | 'embedding' | 'translation' | 'image' | 'video' | 'audio' | 'tts' | 'stt' | 'rerank' | '3d' | 'music';
 export type RecommendedFor = 'image' | 'video' | 'music' | '3d' | 'tts' | 'stt' | 'embedding' | 'rerank' | 'translation';
 
+/**
+ * Catalog reads are small and quick: a server that does not answer within 30 s (60 s for the whole call, retries
+ * included) is down, and a caller waiting on it should hear so. The client's or the call's own `timeoutMs` /
+ * `deadlineMs` override these.
+ */
+export const MODELS_DEFAULTS = { timeoutMs: 30_000, deadlineMs: 60_000 } as const;
+
 /** Filters of `models.list`. */
 export interface ModelListParams {
   readonly recommendedFor?: RecommendedFor | undefined;
@@ -183,6 +190,7 @@ export class Models {
   async list(params: ModelListParams = {}, options: RequestOptions = {}): Promise<WithRequestId<ModelList | CompactModelList>> {
     const res = await this.#http.request({
       ...options,
+      defaults: MODELS_DEFAULTS,
       method: 'GET',
       path: '/models',
       query: {
@@ -201,13 +209,13 @@ export class Models {
    * @throws NotFoundError with the server's suggestions (`didYouMean`, `suggestions`) for an unknown id.
    */
   async retrieve(id: string, options: RequestOptions = {}): Promise<WithRequestId<Model>> {
-    const res = await this.#http.request({ ...options, method: 'GET', path: `/models/${encodeModelId(id)}` });
+    const res = await this.#http.request({ ...options, defaults: MODELS_DEFAULTS, method: 'GET', path: `/models/${encodeModelId(id)}` });
     return withRequestId(await this.#http.json<Model>(res, options.signal), res.requestId);
   }
 
   /** Pricing detail of one model (`GET /models/{id}/pricing`). @throws NotFoundError for an unknown id. */
   async pricing(id: string, options: RequestOptions = {}): Promise<WithRequestId<ModelPricing>> {
-    const res = await this.#http.request({ ...options, method: 'GET', path: `/models/${encodeModelId(id)}/pricing` });
+    const res = await this.#http.request({ ...options, defaults: MODELS_DEFAULTS, method: 'GET', path: `/models/${encodeModelId(id)}/pricing` });
     return withRequestId(await this.#http.json<ModelPricing>(res, options.signal), res.requestId);
   }
 

@@ -4,6 +4,12 @@ export interface RequestOptions {
   readonly signal?: AbortSignal | undefined;
   /** Overrides the client's `timeoutMs` for this call (time to response headers, and each gap in the body), ms. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Overall time for this call, ms: every attempt, the waits between retries (Retry-After included) and the response
+   * body. Overrides the client's `deadlineMs` and the operation's default (models 60 s, speech 15 min per request,
+   * transcription 1 h).
+   */
+  readonly deadlineMs?: number | undefined;
   /** Overrides the client's `maxRetries` for this call. */
   readonly maxRetries?: number | undefined;
   /** Resend a billable create (speech, transcription) even after its body was sent and the connection then failed. */

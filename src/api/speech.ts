@@ -175,6 +175,9 @@ export class SpeechAudio extends Readable {
   usage: SpeechUsage | undefined;
   readonly #source: SpeechSource;
   readonly #pcmFormat: PcmFormat;
+  /** Bytes a single-request WAV announces (header + data), checked when the body ends. */
+  readonly #announcedBytes: number | undefined;
+  #receivedBytes = 0;
   #head: Buffer[];
   #pulling = false;
 
@@ -190,6 +193,8 @@ export class SpeechAudio extends Readable {
     cacheKey: string | undefined;
     wavHeader: WavHeader | undefined;
     pcmFormat: PcmFormat;
+    /** Whether the WAV header covers the whole body (one request: yes; pieces joined: the header says "unknown"). */
+    wavLengthKnown?: boolean;
   }) {
     super({ highWaterMark: 64 * 1024 });
     this.#source = init.source;
@@ -203,6 +208,8 @@ export class SpeechAudio extends Readable {
     this.cacheKey = init.cacheKey;
     this.wavHeader = init.wavHeader;
     this.#pcmFormat = init.pcmFormat;
+    const h = init.wavHeader;
+    this.#announcedBytes = init.wavLengthKnown !== false && h?.dataByteLength ? h.dataOffset + h.dataByteLength : undefined;
     this.usage = undefined;
   }
 
@@ -230,6 +237,7 @@ export class SpeechAudio extends Readable {
     try {
       while (this.#head.length > 0) {
         const chunk = this.#head.shift()!;
+        this.#receivedBytes += chunk.length;
         if (!this.push(chunk)) {
           this.#pulling = false;
           return;
@@ -239,10 +247,28 @@ export class SpeechAudio extends Readable {
         const step = await this.#source.iterator.next();
         if (this.destroyed) return;
         if (step.done) {
+          const announced = this.#announcedBytes;
+          if (announced !== undefined && this.#receivedBytes < announced) {
+            const h = this.wavHeader!;
+            const seconds = (n: number) => (n / (h.sampleRate * h.blockAlign)).toFixed(2);
+            const got = Math.max(0, this.#receivedBytes - h.dataOffset);
+            this.destroy(
+              new ApiError(
+                {
+                  status: 200,
+                  requestId: this.requestId,
+                  message: `The speech response is incomplete: its WAV header announces ${h.dataByteLength} bytes of audio (${seconds(h.dataByteLength!)} s) but the body ended after ${got} (${seconds(got)} s).`,
+                },
+                'TLA_ERR_API_INCOMPLETE',
+              ),
+            );
+            return;
+          }
           this.push(null);
           return;
         }
         if (step.value.length === 0) continue;
+        this.#receivedBytes += step.value.length;
         if (!this.push(step.value)) {
           this.#pulling = false;
           return;
@@ -348,6 +374,12 @@ export class SpeechAudio extends Readable {
   }
 }
 
+/**
+ * Speech of up to 4096 characters: 5 min until the first bytes or between two chunks, 15 min for each request
+ * (retries and the whole audio body included). The client's or the call's own `timeoutMs` / `deadlineMs` override these.
+ */
+export const SPEECH_DEFAULTS = { timeoutMs: 300_000, deadlineMs: 900_000 } as const;
+
 /** `client.audio.speech`. */
 export class Speech {
   readonly #http: HttpTransport;
@@ -426,6 +458,8 @@ export class Speech {
         retryBillable: options.retryBillable,
         signal: controller.signal,
         timeoutMs: options.timeoutMs,
+        deadlineMs: options.deadlineMs,
+        defaults: SPEECH_DEFAULTS,
         maxRetries: options.maxRetries,
       });
 
@@ -589,6 +623,7 @@ async function finishCreate(init: {
       cacheKey: init.cacheKey,
       wavHeader,
       pcmFormat,
+      wavLengthKnown: init.pieces === 1,
     });
   } catch (e) {
     init.source.abort();
@@ -627,7 +662,7 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
     if (contentType.startsWith('application/json')) {
       // A JSON body on a 2xx speech response is not audio (a gateway's error or notice): never hand it out as sound.
       // A gateway may echo the request (key included) in an error: redact before it becomes a message.
-      const text = http.redact(await http.text(res));
+      const text = http.redact(await http.text(res, undefined, 1 << 20));
       let body: unknown = text;
       try {
         body = JSON.parse(text);
@@ -650,7 +685,7 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
       return;
     }
     const queue: SseEvent[] = [];
-    const parser = new SseParser((ev) => queue.push(ev));
+    const parser = new SseParser((ev) => queue.push(ev), { requestId: res.requestId, status: res.status });
     let done = false;
     const drain = function* (): Generator<Buffer> {
       while (queue.length > 0) {
@@ -669,7 +704,7 @@ async function* responseAudio(http: HttpTransport, res: HttpResponse, onUsage: (
     parser.end();
     yield* drain();
     if (!done) {
-      throw new ConnectionError(`The speech event stream ended before "speech.audio.done"; the audio is incomplete${res.requestId ? ` (request ${res.requestId})` : ''}.`, {
+      throw new ConnectionError('The speech event stream ended before "speech.audio.done"; the audio is incomplete.', {
         requestSent: true,
         requestId: res.requestId,
       });

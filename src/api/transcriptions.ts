@@ -148,6 +148,12 @@ function checkTemperature(t: number | undefined): void {
   if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= 1)) throw new InputError(`temperature ${String(t)} is out of range; use 0 to 1.`, 'TLA_ERR_INPUT_TRANSCRIPTION');
 }
 
+/**
+ * Uploads of long recordings take a while to send and to process: 10 min without any progress (upload, headers, body),
+ * 1 h for the whole call. The client's or the call's own `timeoutMs` / `deadlineMs` override these.
+ */
+export const UPLOAD_DEFAULTS = { timeoutMs: 600_000, deadlineMs: 3_600_000 } as const;
+
 interface UploadCall {
   readonly path: string;
   readonly file: UploadInput;
@@ -198,6 +204,7 @@ abstract class AudioUploadResource {
     try {
       res = await this.#http.request({
         ...call.options,
+        defaults: UPLOAD_DEFAULTS,
         method: 'POST',
         path: call.path,
         headers: { accept: call.stream ? 'text/event-stream, application/json' : 'application/json, text/plain' },
@@ -345,7 +352,7 @@ export class Translations extends AudioUploadResource {
 }
 
 function requestOptionsOf(p: RequestOptions): RequestOptions {
-  return { signal: p.signal, timeoutMs: p.timeoutMs, maxRetries: p.maxRetries, retryBillable: p.retryBillable };
+  return { signal: p.signal, timeoutMs: p.timeoutMs, deadlineMs: p.deadlineMs, maxRetries: p.maxRetries, retryBillable: p.retryBillable };
 }
 
 function rejected(e: unknown): UploadPromise<never> {
@@ -378,7 +385,7 @@ function transcriptionStream(http: HttpTransport, res: HttpResponse, signal: Abo
       if (used) throw new InputError('A transcription stream can be iterated only once.', 'TLA_ERR_INPUT_TRANSCRIPTION');
       used = true;
       const queue: SseEvent[] = [];
-      const parser = new SseParser((ev) => queue.push(ev));
+      const parser = new SseParser((ev) => queue.push(ev), { requestId: res.requestId, status: res.status });
       let done = false;
       try {
         const drain = function* (): Generator<TranscriptionStreamEvent> {
@@ -410,7 +417,7 @@ function transcriptionStream(http: HttpTransport, res: HttpResponse, signal: Abo
         parser.end();
         yield* drain();
         if (!done) {
-          throw new ConnectionError(`The transcription stream ended before "transcript.text.done"${res.requestId ? ` (request ${res.requestId})` : ''}.`, { requestSent: true, requestId: res.requestId });
+          throw new ConnectionError('The transcription stream ended before "transcript.text.done".', { requestSent: true, requestId: res.requestId });
         }
       } catch (e) {
         if (signal?.aborted) throw abortError(signal);

@@ -88,7 +88,8 @@ export class ApiError extends TokenLabAudioError {
     const hint = str(err?.hint);
     if (hint && !init.message) extras.push(hint);
     const requestId = init.requestId ?? str(err?.request_id) ?? (isDict(init.body) ? str(init.body.request_id) : undefined);
-    const tail = requestId ? ` (request ${requestId})` : '';
+    // Once: messages that already name the request (built by callers that had the id) are not tagged again.
+    const tail = requestId && !base.includes(requestId) ? ` (request ${requestId})` : '';
     super(`${base}${extras.length ? ` (${extras.join('; ')})` : ''}${tail}`, code, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.type = str(err?.type);
@@ -104,6 +105,19 @@ export class ApiError extends TokenLabAudioError {
     this.validationErrors = validationErrors;
     this.hint = hint;
     this.raw = init.body;
+  }
+
+  /**
+   * True when `code` is this error's toolkit code (`TLA_ERR_API_…`) or the server's own `error.code` (`apiCode`),
+   * so code ported from the openai SDK (`err.code === 'invalid_api_key'`) becomes `err.hasCode('invalid_api_key')`.
+   */
+  hasCode(code: string): boolean {
+    return this.code === code || this.apiCode === code;
+  }
+
+  /** The openai SDK's name for {@link requestId}, for code ported from it. */
+  get requestID(): string | undefined {
+    return this.requestId;
   }
 }
 
@@ -218,6 +232,26 @@ export class TimeoutError extends ApiError {
     super({ status: 0, message, requestId: options.requestId, cause: options.cause }, 'TLA_ERR_API_TIMEOUT');
     this.requestSent = options.requestSent;
     (this as { retryable: boolean }).retryable = !options.requestSent;
+  }
+}
+
+/**
+ * A response is larger than the client will hold in memory: a buffered body (JSON, a transcript, a model list) over
+ * its limit, or one SSE line or event over the parser's. Never retried: the same request gets the same answer.
+ */
+export class ResponseTooLargeError extends ApiError {
+  static override brandName = 'ResponseTooLargeError';
+  /** Bytes (or, for SSE, characters) that had arrived when the limit was hit. */
+  readonly receivedBytes: number;
+  readonly limitBytes: number;
+  /** The response's `content-length`, when it sent one. */
+  readonly contentLength: number | undefined;
+  constructor(message: string, init: { status: number; requestId?: string | undefined; receivedBytes: number; limitBytes: number; contentLength?: number | undefined }) {
+    super({ status: init.status, requestId: init.requestId, message }, 'TLA_ERR_API_RESPONSE_TOO_LARGE');
+    this.receivedBytes = init.receivedBytes;
+    this.limitBytes = init.limitBytes;
+    this.contentLength = init.contentLength;
+    (this as { retryable: boolean }).retryable = false;
   }
 }
 

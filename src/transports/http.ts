@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import {
   ApiError,
   ConnectionError,
+  ResponseTooLargeError,
   TimeoutError,
   apiErrorFromResponse,
   errorObjectOf,
@@ -43,6 +44,13 @@ export interface HttpRequestOptions {
   readonly signal?: AbortSignal | undefined;
   /** Time allowed for the request to be sent and the response headers to arrive, and for each gap in the response body, ms. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Time allowed for the whole call, ms: every attempt, the waits between them (Retry-After included) and the reading
+   * of the response body. When it passes, the call (or the body stream) fails with a `TimeoutError`.
+   */
+  readonly deadlineMs?: number | undefined;
+  /** The operation's own defaults, used when neither the call nor the client sets `timeoutMs` / `deadlineMs`. */
+  readonly defaults?: { readonly timeoutMs?: number; readonly deadlineMs?: number } | undefined;
   readonly maxRetries?: number | undefined;
   /**
    * The call costs money (speech, transcription): once its body was sent, a timeout or a lost connection is
@@ -76,8 +84,10 @@ export interface HttpTransportOptions {
   /** e.g. `https://api.tokenlab.sh/v1`. */
   readonly baseURL: string;
   readonly apiKey?: string | undefined;
-  /** Default 600 000 (10 min, room for big uploads). */
+  /** Default: the operation's (see {@link HttpRequestOptions.defaults}), else 600 000 (10 min, room for big uploads). */
   readonly timeoutMs?: number | undefined;
+  /** Overall time of each call, retries and waits included, ms. Default: the operation's, else none. */
+  readonly deadlineMs?: number | undefined;
   /** Default 2. */
   readonly maxRetries?: number | undefined;
   /** Server-requested waits longer than this are not slept through: the error is thrown instead. Default 60 000. */
@@ -97,6 +107,8 @@ export const DEFAULT_TIMEOUT_MS = 600_000;
 export const DEFAULT_MAX_RETRIES = 2;
 const MAX_REDIRECTS = 5;
 const MAX_ERROR_BODY_BYTES = 1 << 20;
+/** Default limit of a buffered 2xx body (JSON, transcript, model list). */
+export const DEFAULT_MAX_BODY_BYTES = 16 << 20;
 
 interface AttemptState {
   bodyStarted: boolean;
@@ -113,7 +125,8 @@ export class HttpTransport {
   readonly #apiKey: string | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #timeoutMs: number;
+  readonly #timeoutMs: number | undefined;
+  readonly #deadlineMs: number | undefined;
   readonly #maxRetries: number;
   readonly #maxRetryDelayMs: number;
   readonly #debug: ((line: string) => void) | undefined;
@@ -139,7 +152,8 @@ export class HttpTransport {
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.baseURL = this.#origin + this.#basePath;
     this.#apiKey = options.apiKey || undefined;
-    this.#timeoutMs = positiveOr(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    this.#timeoutMs = options.timeoutMs === undefined ? undefined : positiveOr(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    this.#deadlineMs = options.deadlineMs === undefined ? undefined : positiveOr(options.deadlineMs, 0, 'deadlineMs');
     this.#maxRetries = nonNegativeIntOr(options.maxRetries, DEFAULT_MAX_RETRIES, 'maxRetries');
     this.#maxRetryDelayMs = positiveOr(options.maxRetryDelayMs, 60_000, 'maxRetryDelayMs');
     this.#debug = options.debug;
@@ -186,54 +200,100 @@ export class HttpTransport {
     const { signal } = options;
     if (signal?.aborted) throw abortError(signal);
     const maxRetries = options.maxRetries === undefined ? this.#maxRetries : nonNegativeIntOr(options.maxRetries, 0, 'maxRetries');
-    const timeoutMs = options.timeoutMs === undefined ? this.#timeoutMs : positiveOr(options.timeoutMs, this.#timeoutMs, 'timeoutMs');
+    const timeoutMs =
+      options.timeoutMs !== undefined ? positiveOr(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs') : (this.#timeoutMs ?? options.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const deadlineMs = options.deadlineMs !== undefined ? positiveOr(options.deadlineMs, 0, 'deadlineMs') : (this.#deadlineMs ?? options.defaults?.deadlineMs);
     const retryBillable = options.retryBillable ?? this.#retryBillable;
     const replayable = options.body === undefined || options.body.kind === 'buffer' || options.body.replayable;
 
-    for (let attempt = 0; ; attempt++) {
-      const state: AttemptState = { bodyStarted: false, bodyDone: false };
-      let error: ApiError;
-      let retryAfterMs: number | undefined;
-      try {
-        const res = await this.#attempt(options, state, attempt, maxRetries, timeoutMs);
-        if (res.status >= 200 && res.status < 300) return res;
-        error = await this.#errorFromResponse(res);
-        // Aborted while the error body was arriving: the caller asked to stop, not for this status.
-        if (signal?.aborted) throw abortError(signal);
-        retryAfterMs = error.retryAfterMs;
-      } catch (e) {
-        if (signal?.aborted) throw abortError(signal);
-        if (!(e instanceof ApiError)) throw e;
-        error = e;
+    // The deadline aborts whatever the call is doing (an attempt, a wait, the body the caller is reading) with a
+    // TimeoutError; the caller's own signal still means "stop" and wins when both fire.
+    const deadlineAt = deadlineMs === undefined ? undefined : Date.now() + deadlineMs;
+    let deadlineError: TimeoutError | undefined;
+    let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+    let callSignal = signal;
+    const passDeadline = (): TimeoutError =>
+      (deadlineError ??= new TimeoutError(
+        `${options.method} ${options.path} did not complete within its deadline of ${deadlineMs} ms (retries, waits and the response body included); raise deadlineMs (CLI: --timeout) if the server needs longer.`,
+        { requestSent: true },
+      ));
+    if (deadlineMs !== undefined) {
+      const deadline = new AbortController();
+      deadlineTimer = setTimeout(() => deadline.abort(passDeadline()), deadlineMs);
+      callSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    }
+    const callOptions: HttpRequestOptions = { ...options, signal: callSignal };
+    const stopped = (): Error | undefined => (signal?.aborted ? abortError(signal) : deadlineError);
+
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const state: AttemptState = { bodyStarted: false, bodyDone: false };
+        let error: ApiError;
+        let retryAfterMs: number | undefined;
+        try {
+          const remainingMs = deadlineAt === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, deadlineAt - Date.now()));
+          const res = await this.#attempt(callOptions, state, attempt, maxRetries, remainingMs);
+          if (res.status >= 200 && res.status < 300) {
+            if (deadlineTimer !== undefined) {
+              const timer = deadlineTimer;
+              deadlineTimer = undefined; // the body owns it now: cleared when the body closes
+              res.body.once('close', () => clearTimeout(timer));
+              if (res.body.destroyed) clearTimeout(timer);
+            }
+            return res;
+          }
+          error = await this.#errorFromResponse(res);
+          // Aborted while the error body was arriving: the caller asked to stop, not for this status.
+          const stop = stopped();
+          if (stop) throw stop;
+          retryAfterMs = error.retryAfterMs;
+        } catch (e) {
+          const stop = stopped();
+          if (stop) throw stop;
+          // An attempt whose timeout was cut to the time left ran out together with the deadline: say which.
+          if (e instanceof TimeoutError && deadlineAt !== undefined && Date.now() >= deadlineAt - 20) throw passDeadline();
+          if (!(e instanceof ApiError)) throw e;
+          error = e;
+        }
+        const transportFailure = error instanceof TimeoutError || error instanceof ConnectionError;
+        let retry: boolean;
+        if (transportFailure) {
+          // Nothing sent: safe to resend. Sent: only reads, or billable creates the caller opted in for.
+          retry = !state.bodyStarted || (options.billable ? retryBillable : options.method === 'GET');
+        } else {
+          retry = error.retryable && error.status !== 402;
+        }
+        if (attempt >= maxRetries) retry = false;
+        if (retry && state.bodyStarted && !replayable) retry = false; // a one-shot stream cannot be sent twice
+        if (!retry) {
+          this.debug(`✗ ${options.method} ${options.path}: ${error.message}${attempt > 0 ? ` after ${attempt + 1} attempts` : ''}`);
+          throw error;
+        }
+        const delayMs = retryAfterMs ?? backoffMs(attempt);
+        if (delayMs > this.#maxRetryDelayMs) {
+          this.debug(`✗ ${options.method} ${options.path}: server asked to wait ${delayMs} ms, more than maxRetryDelayMs; not retrying`);
+          throw error;
+        }
+        if (deadlineAt !== undefined && Date.now() + delayMs >= deadlineAt) {
+          this.debug(`✗ ${options.method} ${options.path}: a retry in ${Math.round(delayMs)} ms would pass the deadline; not retrying`);
+          throw error;
+        }
+        this.debug(`↻ ${options.method} ${options.path}: ${error.message}; retry ${attempt + 1}/${maxRetries} in ${Math.round(delayMs)} ms`);
+        options.onRetry?.(error, attempt + 1, delayMs);
+        try {
+          await sleep(delayMs, callSignal);
+        } catch (e) {
+          throw stopped() ?? e;
+        }
       }
-      const transportFailure = error instanceof TimeoutError || error instanceof ConnectionError;
-      let retry: boolean;
-      if (transportFailure) {
-        // Nothing sent: safe to resend. Sent: only reads, or billable creates the caller opted in for.
-        retry = !state.bodyStarted || (options.billable ? retryBillable : options.method === 'GET');
-      } else {
-        retry = error.retryable && error.status !== 402;
-      }
-      if (attempt >= maxRetries) retry = false;
-      if (retry && state.bodyStarted && !replayable) retry = false; // a one-shot stream cannot be sent twice
-      if (!retry) {
-        this.debug(`✗ ${options.method} ${options.path}: ${error.message}${attempt > 0 ? ` after ${attempt + 1} attempts` : ''}`);
-        throw error;
-      }
-      const delayMs = retryAfterMs ?? backoffMs(attempt);
-      if (delayMs > this.#maxRetryDelayMs) {
-        this.debug(`✗ ${options.method} ${options.path}: server asked to wait ${delayMs} ms, more than maxRetryDelayMs; not retrying`);
-        throw error;
-      }
-      this.debug(`↻ ${options.method} ${options.path}: ${error.message}; retry ${attempt + 1}/${maxRetries} in ${Math.round(delayMs)} ms`);
-      options.onRetry?.(error, attempt + 1, delayMs);
-      await sleep(delayMs, signal);
+    } finally {
+      if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
     }
   }
 
   /** Reads a whole (small) response body as JSON; maps stream failures to our errors. */
-  async json<T>(res: HttpResponse, signal?: AbortSignal): Promise<T> {
-    const text = await this.text(res, signal);
+  async json<T>(res: HttpResponse, signal?: AbortSignal, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<T> {
+    const text = await this.text(res, signal, maxBytes);
     try {
       return JSON.parse(text) as T;
     } catch (e) {
@@ -241,16 +301,49 @@ export class HttpTransport {
     }
   }
 
-  /** Reads a whole response body as UTF-8 text; maps stream failures to our errors. */
-  async text(res: HttpResponse, signal?: AbortSignal): Promise<string> {
+  /**
+   * Reads a whole response body as UTF-8 text, at most `maxBytes` of it; maps stream failures to our errors.
+   * @throws ResponseTooLargeError over `maxBytes` (at once when `content-length` says so); ApiError
+   *   `TLA_ERR_API_BAD_ENCODING` for bytes that are not UTF-8 (the lossy text is its `raw`).
+   */
+  async text(res: HttpResponse, signal?: AbortSignal, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+    const declared = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+    const contentLength = declared !== undefined && Number.isFinite(declared) ? declared : undefined;
+    const what = `The ${res.status} response to ${new URL(res.url).pathname} (${res.headers['content-type'] ?? 'no content-type'})`;
+    const tooLarge = (receivedBytes: number): ResponseTooLargeError =>
+      new ResponseTooLargeError(
+        `${what} is larger than the ${formatSize(maxBytes)} this client buffers: ${contentLength !== undefined ? `content-length ${formatSize(contentLength)}, ` : ''}${formatSize(receivedBytes)} had arrived. Not read further.`,
+        { status: res.status, requestId: res.requestId, receivedBytes, limitBytes: maxBytes, contentLength },
+      );
+    if (contentLength !== undefined && contentLength > maxBytes) {
+      discardBody(res.body);
+      throw tooLarge(0);
+    }
     const chunks: Buffer[] = [];
+    let total = 0;
     try {
-      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      for await (const chunk of res.body) {
+        total += (chunk as Buffer).byteLength;
+        if (total > maxBytes) {
+          discardBody(res.body);
+          throw tooLarge(total);
+        }
+        chunks.push(chunk as Buffer);
+      }
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
       throw this.bodyError(e, res.requestId);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks, total);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (e) {
+      const lossy = bytes.toString('utf8');
+      throw new ApiError(
+        { status: res.status, requestId: res.requestId, body: this.redact(lossy), message: `${what} is not valid UTF-8 text (${formatSize(total)}); the text with replacement characters is in the error's raw.`, cause: e },
+        'TLA_ERR_API_BAD_ENCODING',
+      );
+    }
   }
 
   /** Our error for a failure while reading a response body (timeout, reset, abort). */
@@ -258,10 +351,13 @@ export class HttpTransport {
     if (e instanceof ApiError) return e;
     const code = (e as { code?: string } | null)?.code;
     if (code === 'UND_ERR_BODY_TIMEOUT') {
-      return new TimeoutError(`The response body stalled for longer than the timeout${requestId ? ` (request ${requestId})` : ''}.`, { requestSent: true, requestId, cause: e });
+      return new TimeoutError('The response body stalled for longer than the timeout.', { requestSent: true, requestId, cause: e });
     }
     if ((e as { name?: string } | null)?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return e as Error;
-    return new ConnectionError(`The connection failed while receiving the response: ${this.redact(describe(e))}${requestId ? ` (request ${requestId})` : ''}`, { requestSent: true, requestId, cause: e });
+    if (e instanceof RangeError && /string length|array buffer allocation/i.test(e.message)) {
+      return new ResponseTooLargeError(`The response was too large to hold in memory (${e.message}).`, { status: 200, requestId, receivedBytes: 0, limitBytes: 0 });
+    }
+    return new ConnectionError(`The connection failed while receiving the response: ${this.redact(describe(e))}.`, { requestSent: true, requestId, cause: e });
   }
 
   /** Closes the keep-alive connections. In-flight requests fail. */
@@ -399,27 +495,47 @@ export class HttpTransport {
 
   async #errorFromResponse(res: HttpResponse): Promise<ApiError> {
     let text = '';
+    let cut = false;
+    const chunks: Buffer[] = [];
+    let total = 0;
     try {
-      const chunks: Buffer[] = [];
-      let total = 0;
       for await (const chunk of res.body) {
         total += (chunk as Buffer).byteLength;
-        if (total > MAX_ERROR_BODY_BYTES) break;
+        if (total > MAX_ERROR_BODY_BYTES) {
+          cut = true;
+          break;
+        }
         chunks.push(chunk as Buffer);
       }
-      text = this.redact(Buffer.concat(chunks).toString('utf8'));
     } catch {
-      // The error status is what matters; a body cut short just makes the message shorter.
+      cut = true; // reset or stalled mid-body: what arrived is still read below
     } finally {
       discardBody(res.body);
     }
+    text = this.redact(Buffer.concat(chunks).toString('utf8'));
     let body: unknown = text;
+    let message: string | undefined;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
       body = text;
+      if (cut) {
+        // A cut JSON body no longer parses, but what decides a retry is near its start: read those fields as text.
+        const partial = errorFieldsOfCutBody(text);
+        if (partial.retryable === undefined) partial.retryable = false;
+        body = { error: partial };
+        message = `HTTP ${res.status}: ${typeof partial.message === 'string' ? partial.message : 'error'} (the error body was cut after ${formatSize(Buffer.byteLength(text))}; ${
+          partial.retryable ? 'the server allows a retry' : 'not retried: whether to retry could not be read'
+        })`;
+      }
     }
-    return apiErrorFromResponse({ status: res.status, requestId: res.requestId, body, retryAfterMs: retryAfterMsOf(res.headers, body, Date.now(), res.status) });
+    return apiErrorFromResponse({
+      status: res.status,
+      requestId: res.requestId,
+      body,
+      retryAfterMs: retryAfterMsOf(res.headers, body, Date.now(), res.status),
+      ...(message ? { message } : {}),
+    });
   }
 
   #urlFor(path: string, query: HttpRequestOptions['query']): string {
@@ -540,6 +656,36 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The fields of a JSON error body cut short (so no longer parseable) that can still be read as text:
+ * `retryable`, `retry_after`, `type`, `code`, `message`. Only what is certain is returned.
+ */
+export function errorFieldsOfCutBody(text: string): { retryable?: boolean; retry_after?: number; type?: string; code?: string; message?: string } {
+  const out: { retryable?: boolean; retry_after?: number; type?: string; code?: string; message?: string } = {};
+  const retryable = /"retryable"\s*:\s*(true|false)\b/.exec(text);
+  if (retryable) out.retryable = retryable[1] === 'true';
+  const after = /"retry_after"\s*:\s*(\d+(?:\.\d+)?)/.exec(text);
+  if (after) out.retry_after = Number(after[1]);
+  for (const key of ['type', 'code', 'message'] as const) {
+    const m = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.){0,500})"`).exec(text);
+    if (m) {
+      try {
+        out[key] = JSON.parse(`"${m[1]}"`) as string;
+      } catch {
+        // an escape cut in half: leave the field out
+      }
+    }
+  }
+  return out;
+}
+
+/** `1.5 MiB`, `512 KiB`, `300 B`. */
+function formatSize(bytes: number): string {
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
