@@ -74,7 +74,7 @@ const MAIN = [
   // transports
   'value ApiError', 'value AuthenticationError', 'value BadRequestError', 'value ConnectionError', 'value InsufficientBalanceError',
   'value NotFoundError', 'value PayloadTooLargeError', 'value PermissionDeniedError', 'value RateLimitError', 'value ServerError',
-  'value TimeoutError', 'type ApiValidationError',
+  'value TimeoutError', 'type ApiValidationError', 'value ResponseTooLargeError',
   // api
   'value TokenLab', 'value DEFAULT_BASE_URL', 'type TokenLabOptions', 'type RequestOptions', 'type WithRequestId',
   'type Models', 'type Model', 'type ModelList', 'type ModelListParams', 'type CompactModel', 'type CompactModelList', 'type ModelCategory',
