@@ -460,3 +460,73 @@ describe('shipped filter tables', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('Resampler with s16 (Int16Array) in and out', () => {
+  /** Seeded s16 noise with full-scale samples sprinkled in, so that filter overshoot reaches the clip. */
+  function s16Noise(frames: number, channels: number, seed: number): Int16Array {
+    const r = rng(seed);
+    const x = new Int16Array(frames * channels);
+    for (let i = 0; i < x.length; i++) x[i] = i % 97 === 0 ? 32767 : i % 89 === 0 ? -32768 : Math.round((r() - 0.5) * 40000);
+    return x;
+  }
+
+  /** What the float path gives for the same samples: f32ToS16(process(s16ToF32(x))) + the flushed tail, as pcm-convert rounds. */
+  function viaFloat(x: Int16Array, options: ConstructorParameters<typeof Resampler>[0], useWasm: boolean): number[] {
+    const r = new Resampler(options, useWasm);
+    const y = [...r.process(Float32Array.from(x, (v) => v / 32768)), ...r.flush()];
+    return y.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))) | 0); // | 0: an Int16Array holds no -0
+  }
+
+  const layouts = [
+    [48000, 2, 24000, 1],
+    [24000, 1, 48000, 2],
+    [44100, 1, 16000, 1],
+    [16000, 1, 24000, 1],
+    [8000, 1, 24000, 1],
+    [48000, 2, 16000, 2],
+    [16000, 3, 48000, 1],
+    [24000, 2, 24000, 1],
+    [8000, 1, 48000, 6],
+  ] as const;
+
+  for (const useWasm of [true, false]) {
+    for (const [inputRate, channels, outputRate, outputChannels] of layouts) {
+      it(`${inputRate}/${channels} -> ${outputRate}/${outputChannels} equals the float path rounded, for any chunking (${useWasm ? 'wasm' : 'JS'})`, () => {
+        const options = { inputRate, outputRate, channels, outputChannels };
+        const frames = Math.round(inputRate * 0.3);
+        const x = s16Noise(frames, channels, inputRate + channels);
+        const expected = viaFloat(x, options, useWasm);
+        const r = new Resampler(options, useWasm);
+        const got: number[] = [];
+        const sizes = [1, 7, 320, 960, 3, 4410];
+        for (let p = 0, k = 0; p < frames; k++) {
+          const n = Math.min(frames - p, sizes[k % sizes.length]!);
+          const y = r.process(x.subarray(p * channels, (p + n) * channels));
+          expect(y).toBeInstanceOf(Int16Array);
+          got.push(...y);
+          p += n;
+        }
+        got.push(...r.flushS16());
+        expect(got.length).toBe(Math.round((frames * outputRate) / inputRate) * outputChannels);
+        expect(got).toEqual(expected);
+      });
+    }
+  }
+
+  it('processInto writes s16 into the caller array and checks its size and type', () => {
+    const r = new Resampler({ inputRate: 48000, outputRate: 24000, channels: 2, outputChannels: 1 });
+    const x = s16Noise(960, 2, 5);
+    const out = new Int16Array(r.maxOutputFrames(960));
+    const n = r.processInto(x, 960, out);
+    const again = new Resampler({ inputRate: 48000, outputRate: 24000, channels: 2, outputChannels: 1 }).process(x);
+    expect(Array.from(out.subarray(0, n))).toEqual(Array.from(again));
+    expect(() => r.processInto(x, 960, new Int16Array(10))).toThrow(InputError);
+    expect(() => r.processInto(x, 960, new Float32Array(1000) as unknown as Int16Array)).toThrow(/s16 in and out/);
+  });
+
+  it('passes s16 through untouched when nothing changes', () => {
+    const r = new Resampler({ inputRate: 16000, outputRate: 16000, channels: 1 });
+    const x = s16Noise(100, 1, 9);
+    expect(r.process(x)).toBe(x);
+  });
+});
