@@ -94,6 +94,48 @@ export {
 // api: the client
 export { TokenLab, DEFAULT_BASE_URL, type TokenLabOptions } from './api/client.js';
 export type { RequestOptions, WithRequestId } from './api/request-options.js';
+export { type Realtime, type RealtimeConnectOptions } from './api/realtime/realtime.js';
+export {
+  type RealtimeSession,
+  type RealtimeCloseInfo,
+  type RealtimeCloseInitiator,
+  type RealtimeFunctionCall,
+  type RealtimeTurnUsage,
+  type RealtimeUsageTotals,
+  type RealtimeHistoryEntry,
+  type RealtimeSessionEvents,
+} from './api/realtime/realtime-session.js';
+export {
+  RealtimeError,
+  RealtimeEventError,
+  RealtimeModelError,
+  RealtimeServerError,
+  RealtimeProtocolError,
+  RealtimeClosedError,
+  RealtimeOverflowError,
+} from './api/realtime/realtime-errors.js';
+export type {
+  RealtimeDialect,
+  RealtimeAudioFormat,
+  RealtimeTurnDetection,
+  RealtimeServerVad,
+  RealtimeSemanticVad,
+  RealtimeInputTranscription,
+  RealtimeFunctionTool,
+  RealtimeSessionConfig,
+  RealtimeSessionDescription,
+  RealtimeConversationItem,
+  RealtimeResponse,
+  RealtimeResponseCreateParams,
+  RealtimeUsage,
+  RealtimeErrorDetails,
+  RealtimeClientEvent,
+  RealtimeClientEventMap,
+  RealtimeClientEventType,
+  RealtimeServerEvent,
+  RealtimeServerEventMap,
+  RealtimeServerEventType,
+} from './api/realtime/events.js';
 export {
   type Models,
   type Model,
@@ -151,6 +193,15 @@ export { speaker, SpeakerStream, type SpeakerOptions } from './streams/speaker.j
 export { AudioDeviceError } from './streams/audio-device-error.js';
 export type { AudioBackend } from './streams/device-args.js';
 export { vadGate, VadGate, type VadGateOptions, type VadGateEvent } from './streams/vad-gate.js';
+export {
+  realtimeDuplex,
+  RealtimeDuplex,
+  type RealtimeDuplexOptions,
+  type RealtimeTurnMode,
+  type RealtimeInterruption,
+  type RealtimeTranscript,
+  type RealtimeTurnMetrics,
+} from './streams/realtime-duplex.js';
 export { vadChunker, VadChunker, type VadChunkerOptions, type VadUtterance } from './streams/vad-chunker.js';
 export { ttsSource, type TtsSource, type TtsSourceParams } from './streams/tts-source.js';
 export {

@@ -32,7 +32,7 @@ import type {
   RealtimeResponse,
   RealtimeResponseCreateParams,
   RealtimeServerEvent,
-  RealtimeSession,
+  RealtimeSessionDescription,
   RealtimeSessionConfig,
 } from './events.js';
 
@@ -129,7 +129,7 @@ export function sessionToBeta(session: Partial<RealtimeSessionConfig> & Dict): B
  * Flat beta session → GA session. `type` is `realtime` unless `transcription` is given (beta
  * `transcription_session.*`). Beta `temperature` has no GA counterpart and is dropped.
  */
-export function sessionFromBeta(session: BetaSessionConfig, type: 'realtime' | 'transcription' = 'realtime'): RealtimeSessionConfig & Partial<RealtimeSession> {
+export function sessionFromBeta(session: BetaSessionConfig, type: 'realtime' | 'transcription' = 'realtime'): RealtimeSessionConfig & Partial<RealtimeSessionDescription> {
   const {
     modalities,
     input_audio_format,
@@ -161,7 +161,7 @@ export function sessionFromBeta(session: BetaSessionConfig, type: 'realtime' | '
     out.audio = audio;
   }
   put(out, 'max_output_tokens', max_response_output_tokens);
-  return out as RealtimeSessionConfig & Partial<RealtimeSession>;
+  return out as RealtimeSessionConfig & Partial<RealtimeSessionDescription>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ export interface RealtimeSessionConfig {
 }
 
 /** A session as the server describes it (`session.created` / `session.updated`). */
-export interface RealtimeSession extends RealtimeSessionConfig {
+export interface RealtimeSessionDescription extends RealtimeSessionConfig {
   id: string;
   object: 'realtime.session' | string;
   /** Unix time (s) at which the server will end the session. */
@@ -360,11 +360,11 @@ export interface ErrorEvent extends ServerEventBase {
 }
 export interface SessionCreatedEvent extends ServerEventBase {
   type: 'session.created';
-  session: RealtimeSession;
+  session: RealtimeSessionDescription;
 }
 export interface SessionUpdatedEvent extends ServerEventBase {
   type: 'session.updated';
-  session: RealtimeSession;
+  session: RealtimeSessionDescription;
 }
 export interface ConversationCreatedEvent extends ServerEventBase {
   type: 'conversation.created';

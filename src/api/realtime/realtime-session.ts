@@ -13,7 +13,7 @@ import type {
   RealtimeResponseCreateParams,
   RealtimeServerEvent,
   RealtimeServerEventMap,
-  RealtimeSession as RealtimeSessionDescription,
+  RealtimeSessionDescription,
   RealtimeSessionConfig,
   RealtimeUsage,
   ResponseFunctionCallArgumentsDoneEvent,
