@@ -9,16 +9,19 @@ export interface PreGatedVadOptions {
   gate?: VadEngine;
   /** The engine whose probabilities count, run only while the gate is open. Default: `createSileroVad()`. */
   engine?: VadEngine;
-  /** Gate probability that opens it. Default 0.2: a pre-gate must let every onset through. */
+  /**
+   * Gate probability that opens it. Default 0.02: a pre-gate must let every onset through, so it only
+   * stays shut in near-silence (chosen on the VAD corpus: no loss of frame F1, no miss, no false alarm).
+   */
   openThreshold?: number;
-  /** How long the gate stays open after its last frame at `openThreshold`. Default 1000 ms. */
+  /** How long the gate stays open after its last frame at `openThreshold`. Default 5000 ms. */
   holdMs?: number;
 }
 
 /**
  * A VAD engine that runs a cheap `gate` on every frame and the real `engine` only while the gate has
  * heard something in the last `holdMs`; closed, it answers 0 without running the engine. The engine
- * starts fresh (reset) each time the gate opens, as at the start of a stream. The answer is always the
+ * keeps its state across a closed stretch (a reset on each opening cost onsets on the corpus). The answer is always the
  * engine's, so the gate can only save CPU in silence, never end or start a turn by itself: this is
  * how an engine marked `preGateOnly` (the spectral one) may be used.
  *
@@ -35,8 +38,8 @@ export function createPreGatedVad(options: PreGatedVadOptions = {}): VadEngine {
       'TLA_ERR_VAD_OPTIONS',
     );
   }
-  const openThreshold = options.openThreshold ?? 0.2;
-  const holdMs = options.holdMs ?? 1000;
+  const openThreshold = options.openThreshold ?? 0.02;
+  const holdMs = options.holdMs ?? 5000;
   if (!(openThreshold >= 0 && openThreshold <= 1)) throw new InputError(`createPreGatedVad: openThreshold ${String(openThreshold)} must be from 0 to 1.`, 'TLA_ERR_VAD_OPTIONS');
   if (!(holdMs >= 0 && Number.isFinite(holdMs))) throw new InputError(`createPreGatedVad: holdMs ${String(holdMs)} must be a finite number of ms >= 0.`, 'TLA_ERR_VAD_OPTIONS');
   const holdFrames = Math.ceil((holdMs * engine.sampleRate) / 1000 / engine.frameSamples);
@@ -47,10 +50,7 @@ export function createPreGatedVad(options: PreGatedVadOptions = {}): VadEngine {
     frameSamples: engine.frameSamples,
     process(frame: Float32Array): number {
       const open = gate.process(frame) >= openThreshold;
-      if (open) {
-        if (framesLeft === 0) engine.reset();
-        framesLeft = holdFrames + 1;
-      }
+      if (open) framesLeft = holdFrames + 1;
       if (framesLeft === 0) return 0;
       framesLeft--;
       return engine.process(frame);

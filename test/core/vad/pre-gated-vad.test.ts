@@ -14,7 +14,7 @@ function scriptedGate(script: number[]): VadEngine {
 describe('createPreGatedVad', () => {
   const loud = new Float32Array(160).fill(0.5);
 
-  it('runs the engine only while the gate is open (plus holdMs), resets it on each opening, answers 0 when closed', () => {
+  it('runs the engine only while the gate is open (plus holdMs), keeps its state, answers 0 when closed', () => {
     const engine = loudnessEngine();
     // 10 ms frames, holdMs 20: the gate opens at frame 2 and again at frame 10.
     const vad = createPreGatedVad({ gate: scriptedGate([0, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0.9, 0, 0, 0]), engine, openThreshold: 0.2, holdMs: 20 });
@@ -22,7 +22,9 @@ describe('createPreGatedVad', () => {
     // Open at 2 and the 2 frames after (hold), closed, open at 10 and 2 after.
     expect(out).toEqual([0, 0, 0.9, 0.9, 0.9, 0, 0, 0, 0, 0, 0.9, 0.9, 0.9, 0]);
     expect(engine.frames).toBe(6);
-    expect(engine.resets).toBe(2);
+    expect(engine.resets).toBe(0);
+    vad.reset();
+    expect(engine.resets).toBe(1);
     expect(vad.name).toBe('script>loudness');
   });
 
