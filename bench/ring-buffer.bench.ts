@@ -24,7 +24,7 @@ if (!gc) {
 }
 
 const CAPACITY = 65_536;
-const WRITE_SIZES = process.env.RING_BENCH_W ? process.env.RING_BENCH_W.split(',').map(Number) : [1, 7, 64, 333, 960, 1024, 4096];
+const WRITE_SIZES = process.env.RING_BENCH_W ? process.env.RING_BENCH_W.split(',').map(Number) : [1, 7, 16, 32, 64, 333, 960, 1024, 4096];
 const FRAME_SIZES = process.env.RING_BENCH_F ? process.env.RING_BENCH_F.split(",").map(Number) : [960, 3840];
 const ROUND_MS = Number(process.env.RING_BENCH_ROUND_MS ?? 5);
 const ROUNDS = Number(process.env.RING_BENCH_ROUNDS ?? 25);

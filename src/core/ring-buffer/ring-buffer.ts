@@ -223,16 +223,13 @@ export class RingBuffer {
     // optimised code up to a total bytecode size (920 bytes in Node 20), and every call site counts,
     // even a rarely taken one. A caller's loop of `write` and `read` needs both inlined, with their
     // range checks: a call left over costs about 5 % of the throughput of 1 KiB copies.
-    if (n > free || n === 0 || (n > 16 && (offset !== 0 || n !== src.length || pos + n > usable + this.#slack)) || next >= this.#wrap || this.#frameMask < 0) {
+    if (n > free || n === 0 || (n > 16 ? offset !== 0 || n !== src.length || pos + n > usable + this.#slack : pos + n > usable) || next >= this.#wrap || this.#frameMask < 0) {
       return this.#writeSlow(src, offset, length);
     }
     const data = this.#data;
     if (n <= 16) {
-      // A loop beats a call to TypedArray#set for a few bytes.
-      for (let i = offset, end = offset + n; i < end; i++) {
-        data[pos] = src[i]!;
-        if (++pos === usable) pos = 0;
-      }
+      // A loop beats a call to TypedArray#set for a few bytes; one that wraps went to #writeSlow.
+      for (let i = 0; i < n; i++) data[pos + i] = src[offset + i]!;
     } else {
       // A whole chunk: one copy; if it runs past the end (into the slack), move that part to the front.
       data.set(src, pos);
