@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FfmpegError, FfmpegNotFoundError } from '../../src/codecs/ffmpeg-errors.js';
 import { FfmpegProcess, runFfmpeg } from '../../src/codecs/ffmpeg-process.js';
 import { collect, processGone } from './test-audio.js';
+import { FIXTURE_DIR } from '../../scripts/make-fixtures.js';
 
 const QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
 // Reads s16le from stdin and copies it to stdout: runs as long as we keep stdin open.
@@ -216,5 +217,30 @@ describe('runFfmpeg', () => {
     const ok = await runFfmpeg([...QUIET, '-f', 'lavfi', '-i', 'sine=d=0.1', file]);
     expect(ok.ffmpeg.path).toBeTypeOf('string');
     await expect(runFfmpeg([...QUIET, '-i', '/nonexistent/input.wav', file])).rejects.toBeInstanceOf(FfmpegError);
+  });
+});
+
+describe("FfmpegProcess errorOutput: 'fail'", () => {
+  // A 5 s MP4 whose index comes after its media, through stdin: ffmpeg prints errors, writes no audio, exits 0.
+  const mp4 = readFileSync(path.join(FIXTURE_DIR, 'moov-at-end.mp4'));
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'mov', '-probesize', '4096', '-analyzeduration', '0', '-i', 'pipe:0', '-f', 's16le', 'pipe:1'];
+
+  it('turns an exit 0 after error lines into FfmpegError TLA_ERR_FFMPEG_ERROR_OUTPUT, with the stderr tail', async () => {
+    const proc = new FfmpegProcess({ args, errorOutput: 'fail' });
+    const result = collect(proc);
+    proc.end(mp4);
+    const err = (await result.catch((e: unknown) => e)) as FfmpegError;
+    expect(err).toBeInstanceOf(FfmpegError);
+    expect(err.code).toBe('TLA_ERR_FFMPEG_ERROR_OUTPUT');
+    expect(err.exitCode).toBe(0);
+    expect(err.stderrTail.length).toBeGreaterThan(0);
+  });
+
+  it("by default ('ignore') the same run is a success with no output, as before", async () => {
+    const proc = new FfmpegProcess({ args });
+    const result = collect(proc);
+    proc.end(mp4);
+    expect((await result).length).toBe(0);
+    expect(proc.exitCode).toBe(0);
   });
 });
