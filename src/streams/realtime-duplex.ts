@@ -67,7 +67,10 @@ export interface RealtimeDuplexOptions {
   readonly frameMs?: number | undefined;
   /** Output cushion, ms (default 100). */
   readonly cushionMs?: number | undefined;
-  /** Most output queued ahead of playback, ms (default 120 000: a whole answer can arrive faster than real time). */
+  /**
+   * Output queued ahead of playback in the pacer's ring, ms (default 20 000; allocated up front, so mind it at
+   * scale). Audio beyond it waits in the stream's write queue until playback makes room.
+   */
   readonly maxQueuedOutputMs?: number | undefined;
   /**
    * Speech shorter than this does not interrupt (default 0 = interrupt at once): output pauses, and resumes
@@ -219,6 +222,7 @@ export class RealtimeDuplex extends Duplex {
   #gate: VadGate | undefined;
 
   #userSpeaking = false;
+  #sessionListeners: Array<[string, (...args: any[]) => void]> = [];
   readonly #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -253,7 +257,7 @@ export class RealtimeDuplex extends Duplex {
       format: this.outputFormat,
       frameMs: options.frameMs ?? 20,
       cushionMs: options.cushionMs ?? 100,
-      maxQueuedMs: options.maxQueuedOutputMs ?? 120_000,
+      maxQueuedMs: options.maxQueuedOutputMs ?? 20_000,
       underrun: 'silence',
     });
     this.#paced.on('data', this.#onFrame);
@@ -322,18 +326,20 @@ export class RealtimeDuplex extends Duplex {
         return;
       }
     }
-    session.on('response.output_audio.delta', this.#onDelta);
-    session.on('response.output_audio.done', this.#onAudioDone);
-    session.on('response.created', this.#onResponseCreated);
-    session.on('response.done', this.#onResponseDone);
-    session.on('input_audio_buffer.speech_started', this.#onServerSpeechStarted);
-    session.on('input_audio_buffer.speech_stopped', this.#onServerSpeechStopped);
-    session.on('input_audio_buffer.committed', this.#onCommitted);
-    session.on('conversation.item.input_audio_transcription.delta', this.#onUserTranscriptDelta);
-    session.on('conversation.item.input_audio_transcription.completed', this.#onUserTranscript);
-    session.on('response.output_audio_transcript.delta', this.#onAgentTranscriptDelta);
-    session.on('response.output_audio_transcript.done', this.#onAgentTranscript);
-    session.on('close', this.#onSessionClose);
+    this.#sessionListeners = [
+      ['response.output_audio.delta', this.#onDelta],
+      ['response.created', this.#onResponseCreated],
+      ['response.done', this.#onResponseDone],
+      ['input_audio_buffer.speech_started', this.#onServerSpeechStarted],
+      ['input_audio_buffer.speech_stopped', this.#onServerSpeechStopped],
+      ['input_audio_buffer.committed', this.#onCommitted],
+      ['conversation.item.input_audio_transcription.delta', this.#onUserTranscriptDelta],
+      ['conversation.item.input_audio_transcription.completed', this.#onUserTranscript],
+      ['response.output_audio_transcript.delta', this.#onAgentTranscriptDelta],
+      ['response.output_audio_transcript.done', this.#onAgentTranscript],
+      ['close', this.#onSessionClose],
+    ];
+    for (const [type, listener] of this.#sessionListeners) session.on(type as 'close', listener as never);
     this.emit('session', session);
     this.#pump();
     this.#releaseHeld();
@@ -557,10 +563,6 @@ export class RealtimeDuplex extends Duplex {
     this.#written += frames;
     item.end = this.#written;
     this.#paced.write(bytes);
-  };
-
-  readonly #onAudioDone = (): void => {
-    // Nothing to flush on purpose: the resampler's last few ms join the next item's start (it carries no silence).
   };
 
   /** Output FIFO position consumed (played or cleared). */
@@ -802,8 +804,8 @@ export class RealtimeDuplex extends Duplex {
     this.#paced.destroy();
     const session = this.#session;
     if (session) {
-      session.off('close', this.#onSessionClose);
-      session.off('response.output_audio.delta', this.#onDelta);
+      for (const [type, listener] of this.#sessionListeners) session.off(type as 'close', listener as never);
+      this.#sessionListeners = [];
       if (this.#ownsSession && !session.closed) void session.close(1000, 'duplex destroyed');
     }
     const held = this.#heldCallback;
