@@ -71,3 +71,15 @@ export function processGone(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
+
+/** Everything a readable stream gives and how it ended (the error, or undefined), once it has closed. */
+export async function settle(stream: Readable): Promise<{ pcm: Buffer; error: Error | undefined }> {
+  const parts: Buffer[] = [];
+  stream.on('data', (c: Buffer) => parts.push(c));
+  const error = await new Promise<Error | undefined>((resolve) => {
+    stream.once('end', () => resolve(undefined));
+    stream.once('error', resolve);
+  });
+  if (!stream.closed) await new Promise((r) => stream.once('close', r));
+  return { pcm: Buffer.concat(parts), error };
+}

@@ -8,7 +8,7 @@ import { FfmpegError, FfmpegNotFoundError } from '../../src/codecs/ffmpeg-errors
 import { decode, type DecodeFrom, type DecodeStream } from '../../src/streams/decode.js';
 import { encode } from '../../src/streams/encode.js';
 import { availableFixtures, FIXTURE_DIR, type Fixture } from '../../scripts/make-fixtures.js';
-import { chunked, collect, ffmpegBytes, maxF32Diff, maxS16Diff, processGone, seededRandom } from '../codecs/test-audio.js';
+import { chunked, collect, ffmpegBytes, maxF32Diff, maxS16Diff, processGone, seededRandom, settle } from '../codecs/test-audio.js';
 
 const fixtures = availableFixtures().filter((f) => f.source !== 'speech');
 const file = (name: string): string => path.join(FIXTURE_DIR, name);
@@ -40,17 +40,6 @@ function reference(f: Fixture, format: PcmFormat): Promise<Buffer> {
 
 function alive(pids: readonly number[]): boolean {
   return pids.some((pid) => !processGone(pid));
-}
-
-async function settle(stream: DecodeStream): Promise<{ pcm: Buffer; error: Error | undefined }> {
-  const parts: Buffer[] = [];
-  stream.on('data', (c: Buffer) => parts.push(c));
-  const error = await new Promise<Error | undefined>((resolve) => {
-    stream.once('end', () => resolve(undefined));
-    stream.once('error', resolve);
-  });
-  if (!stream.closed) await new Promise((r) => stream.once('close', r));
-  return { pcm: Buffer.concat(parts), error };
 }
 
 describe('decode: every fixture against ffmpeg', () => {

@@ -10,24 +10,13 @@ import { downmixWeights } from '../../../src/core/pcm-convert.js';
 import type { PcmFormat } from '../../../src/core/pcm-format.js';
 import { decode, type DecodeOptions, type DecodeStream } from '../../../src/streams/decode.js';
 import { FIXTURE_DIR } from '../../../scripts/make-fixtures.js';
-import { chunked, collect, ffmpegBytes, seededRandom } from '../../codecs/test-audio.js';
+import { chunked, collect, ffmpegBytes, seededRandom, settle } from '../../codecs/test-audio.js';
 
 const file = (name: string): string => path.join(FIXTURE_DIR, name);
 
 /** A plain Readable (not a file stream) over a file's bytes, in uneven chunks. */
 function readableOf(name: string): Readable {
   return Readable.from(chunked(readFileSync(file(name)), seededRandom(7), 3000), { objectMode: false });
-}
-
-async function settle(stream: DecodeStream): Promise<{ pcm: Buffer; error: Error | undefined }> {
-  const parts: Buffer[] = [];
-  stream.on('data', (c: Buffer) => parts.push(c));
-  const error = await new Promise<Error | undefined>((resolve) => {
-    stream.once('end', () => resolve(undefined));
-    stream.once('error', resolve);
-  });
-  if (!stream.closed) await new Promise((r) => stream.once('close', r));
-  return { pcm: Buffer.concat(parts), error };
 }
 
 /** The ffmpeg input file a pipeline names (`-i <file>`), if any. */
