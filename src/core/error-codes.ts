@@ -57,6 +57,7 @@ export const ERROR_CODES = {
 
   // Core engines
   TLA_ERR_RESAMPLER_QUALITY: 'A resampler quality or rate option is invalid.',
+  TLA_ERR_RESAMPLER_INPUT: 'Resampler input or output is not a Float32Array/Int16Array of whole frames, the two differ in type, or the output is too small.',
   TLA_ERR_RING_OPTIONS: 'A ring buffer option is invalid.',
   TLA_ERR_RING_RANGE: 'A ring buffer read or write outside its range.',
   TLA_ERR_SILERO_WEIGHTS: 'The Silero VAD weights are missing or damaged.',

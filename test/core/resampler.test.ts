@@ -522,6 +522,7 @@ describe('Resampler with s16 (Int16Array) in and out', () => {
     expect(Array.from(out.subarray(0, n))).toEqual(Array.from(again));
     expect(() => r.processInto(x, 960, new Int16Array(10))).toThrow(InputError);
     expect(() => r.processInto(x, 960, new Float32Array(1000) as unknown as Int16Array)).toThrow(/s16 in and out/);
+    expect(() => r.processInto(x, 960, new Int16Array(10))).toThrow(expect.objectContaining({ code: 'TLA_ERR_RESAMPLER_INPUT' }));
   });
 
   it('passes s16 through untouched when nothing changes', () => {

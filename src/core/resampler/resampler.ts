@@ -334,11 +334,11 @@ export class Resampler {
   processInto(input: Float32Array | Int16Array, frames: number, output: Float32Array | Int16Array): number {
     if (input instanceof Int16Array || output instanceof Int16Array) {
       if (!(input instanceof Int16Array && output instanceof Int16Array)) {
-        throw new InputError('Resampler.processInto takes s16 in and out (Int16Array, Int16Array) or float in and out (Float32Array, Float32Array).');
+        throw new InputError('Resampler.processInto takes s16 in and out (Int16Array, Int16Array) or float in and out (Float32Array, Float32Array).', 'TLA_ERR_RESAMPLER_INPUT');
       }
       const n = this.checkInput(input, frames);
       if (output.length < this.maxOutputFrames(n) * this.outputChannels) {
-        throw new InputError(`Resampler output buffer is too small: size it with maxOutputFrames(${n}) * outputChannels.`);
+        throw new InputError(`Resampler output buffer is too small: size it with maxOutputFrames(${n}) * outputChannels.`, 'TLA_ERR_RESAMPLER_INPUT');
       }
       const y = this.process(input, n);
       output.set(y);
@@ -346,7 +346,7 @@ export class Resampler {
     }
     const n = this.checkInput(input, frames);
     if (output.length < this.maxOutputFrames(n) * this.outputChannels) {
-      throw new InputError(`Resampler output buffer is too small: size it with maxOutputFrames(${n}) * outputChannels.`);
+      throw new InputError(`Resampler output buffer is too small: size it with maxOutputFrames(${n}) * outputChannels.`, 'TLA_ERR_RESAMPLER_INPUT');
     }
     this.inputFrames += n;
     if (this.chain) {
@@ -468,19 +468,20 @@ export class Resampler {
 
   private checkInput(input: Float32Array | Int16Array, frames: number | undefined): number {
     if (!(input instanceof Float32Array) && !(input instanceof Int16Array)) {
-      throw new InputError('Resampler input must be a Float32Array (float) or Int16Array (s16) of interleaved samples.');
+      throw new InputError('Resampler input must be a Float32Array (float) or Int16Array (s16) of interleaved samples.', 'TLA_ERR_RESAMPLER_INPUT');
     }
     const max = Math.floor(input.length / this.channels);
     if (frames === undefined) {
       if (max * this.channels !== input.length) {
         throw new InputError(
           `Resampler input has ${input.length} samples, not a whole number of ${this.channels}-channel frames; pass whole frames.`,
+          'TLA_ERR_RESAMPLER_INPUT',
         );
       }
       return max;
     }
     if (!Number.isInteger(frames) || frames < 0 || frames > max) {
-      throw new InputError(`Resampler frames ${String(frames)} must be a whole number from 0 to ${max} (the frames in input).`);
+      throw new InputError(`Resampler frames ${String(frames)} must be a whole number from 0 to ${max} (the frames in input).`, 'TLA_ERR_RESAMPLER_INPUT');
     }
     return frames;
   }
