@@ -32,6 +32,7 @@ const cjsShim: BuildOptions = {
 const ENTRY_POINTS: Record<string, string> = {
   index: 'src/index.ts',
   emulator: 'src/emulator/index.ts',
+  discord: 'src/streams/discord/index.ts',
 };
 
 await Promise.all([

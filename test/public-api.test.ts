@@ -114,10 +114,19 @@ const EMULATOR = [
   'value startEmulator', 'type EmulatorOptions', 'type EmulatorHandle', 'type EmulatorFault', 'type EmulatorRequestRecord', 'type EmulatorVoiceEngine',
 ];
 
+const DISCORD = [
+  'value toDiscord', 'value ToDiscordStream', 'type ToDiscordOptions',
+  'value fromDiscord', 'value FromDiscordStream', 'type FromDiscordOptions', 'type FromDiscordStats', 'type DiscordSpeechEvent',
+  'value ChannelMixer', 'type ChannelMixerOptions', 'type ChannelMixMode',
+  'value DISCORD_SILENCE_PACKET', 'value DISCORD_STREAM_TYPES', 'value isDiscordSilencePacket', 'type DiscordStreamType',
+  'value DISCORD_PCM', 'value REALTIME_PCM', 'value STT_PCM',
+];
+
 /** Entry file → pinned names. package.json's "exports" must name the same entry points. */
 const ENTRIES: Record<string, { file: string; names: string[] }> = {
   '.': { file: 'src/index.ts', names: MAIN },
   './emulator': { file: 'src/emulator/index.ts', names: EMULATOR },
+  './discord': { file: 'src/streams/discord/index.ts', names: DISCORD },
 };
 
 describe('public API', () => {
@@ -143,4 +152,19 @@ describe('public API', () => {
     expect(source).not.toMatch(/^export \*/m);
     expect(source).not.toMatch(/@discordjs|bullmq|ioredis/);
   });
+
+  it('no entry point loads @discordjs/voice, bullmq or ioredis when imported (optional peers load on first use)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = [
+      "const { createRequire } = require('node:module');",
+      "const Module = require('node:module');",
+      'const seen = [];',
+      'const load = Module._load;',
+      'Module._load = function (request, ...rest) { seen.push(request); return load.call(this, request, ...rest); };',
+      `for (const e of ${JSON.stringify(Object.values(ENTRIES).map((e) => e.file))}) require(require('node:path').join(${JSON.stringify(root)}, e));`,
+      "console.log(JSON.stringify(seen.filter((r) => /^(@discordjs\\/voice|bullmq|ioredis)/.test(r))));",
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
+  }, 60_000);
 });
