@@ -18,6 +18,8 @@ export interface CommonFlags {
   quiet: boolean;
   baseURL: string | undefined;
   apiKey: string | undefined;
+  /** `--timeout`: the overall deadline of each API call, ms (else `TOKENLAB_TIMEOUT`, else the operation's default). */
+  timeoutMs?: number | undefined;
 }
 
 /** Prints a line on stderr unless quiet or in JSON mode (human progress and status go there, results to stdout). */

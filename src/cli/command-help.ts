@@ -33,6 +33,7 @@ export const COMMON_FLAG_HELP: readonly (readonly [string, string])[] = [
 export const API_FLAG_HELP: readonly (readonly [string, string])[] = [
   ['--api-key KEY', 'API key (default: $TOKENLAB_API_KEY); never printed'],
   ['--base-url URL', 'API base URL (default: $TOKENLAB_BASE_URL, else https://api.tokenlab.sh/v1)'],
+  ['--timeout T', 'give up on an API call after T: 30 (seconds), 90s, 10m, 1h, retries included (default: $TOKENLAB_TIMEOUT, else per call: model list 60 s, speech 15 min, transcription 1 h)'],
 ];
 
 /** `tokenlab-audio <usage>`: the line printed after a usage error. */

@@ -11,6 +11,7 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'base-url': { type: 'string' },
   'api-key': { type: 'string' },
+  timeout: { type: 'string' },
 } as const satisfies OptionSpec;
 
 /** What {@link parseCommandArgs} returns: positionals, the command's own values and the common flags. */
@@ -46,6 +47,7 @@ export function parseCommandArgs<O extends OptionSpec>(command: string, args: st
       quiet: values['quiet'] === true,
       baseURL: values['base-url'] as string | undefined,
       apiKey: values['api-key'] as string | undefined,
+      timeoutMs: secondsOption(command, '--timeout', values['timeout']),
     },
   };
 }
@@ -67,4 +69,15 @@ export function choiceOption<T extends string>(command: string, name: string, ra
     throw new UsageError(`--${name} must be one of ${choices.join(', ')} (got ${JSON.stringify(raw)})`, command);
   }
   return raw as T;
+}
+
+/** `--timeout` / `TOKENLAB_TIMEOUT`: seconds (`90`, `1.5`), or with a unit (`500ms`, `90s`, `10m`, `1h`), as ms. @throws UsageError. */
+export function secondsOption(command: string, name: string, raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const m = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(raw) : null;
+  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 'ms'] : NaN;
+  if (!(ms > 0) || ms > 7 * 24 * 3_600_000) {
+    throw new UsageError(`${name} must be a time such as 30 (seconds), 90s, 10m or 1h (got ${JSON.stringify(raw)})`, command);
+  }
+  return ms;
 }

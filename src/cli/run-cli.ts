@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { CliIo } from './cli-io.js';
 import { describeError, exitCodeFor } from './describe-error.js';
@@ -67,7 +68,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     const code = io.signal.aborted ? EXIT.interrupted : exitCodeFor(error);
     const apiKeyIndex = rest.indexOf('--api-key');
     const secrets = [io.env['TOKENLAB_API_KEY'], apiKeyIndex >= 0 ? rest[apiKeyIndex + 1] : undefined, ...rest.filter((a) => a.startsWith('--api-key=')).map((a) => a.slice(10))];
-    const message = code === EXIT.interrupted ? 'Interrupted.' : describeError(error, secrets);
+    let message = code === EXIT.interrupted ? 'Interrupted.' : describeError(error, secrets);
+    const ffmpegPath = io.env['FFMPEG_PATH'];
+    if (code === EXIT.environment && ffmpegPath && !existsSync(ffmpegPath)) {
+      message += `\n  FFMPEG_PATH is set to ${ffmpegPath}, which does not exist: point it at an ffmpeg executable, or unset it to use the bundled or installed one.`;
+    }
     if (json) {
       const e = error as { code?: string; status?: number; requestId?: string };
       io.stdout.write(`${JSON.stringify({ error: { message, exitCode: code, code: e?.code ?? null, status: e?.status ?? null, requestId: e?.requestId ?? null } }, null, 2)}\n`);

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { runFfmpeg } from '../../codecs/ffmpeg-process.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../core/errors.js';
@@ -20,6 +21,39 @@ async function readStdin(io: CliIo): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Total samples from a FLAC file's STREAMINFO (0 = unknown), or undefined when the bytes are not FLAC. */
+export function flacTotalSamples(head: Buffer): number | undefined {
+  if (head.length < 26 || head.toString('latin1', 0, 4) !== 'fLaC' || (head[4]! & 0x7f) !== 0) return undefined;
+  return (head[21]! & 0x0f) * 2 ** 32 + head.readUInt32BE(22);
+}
+
+/**
+ * A FLAC encoder writing to a pipe cannot go back to fill in STREAMINFO's length, so streamed FLAC says "length
+ * unknown" (players show no duration and cannot seek). ffmpeg re-encoding it into a file (seekable) writes the length.
+ * Returns a note for the status line when the file could not be fixed.
+ */
+async function fixFlacLength(file: string, signal: AbortSignal): Promise<string> {
+  const handle = await open(file, 'r');
+  const head = Buffer.alloc(26);
+  try {
+    await handle.read(head, 0, 26, 0);
+  } finally {
+    await handle.close();
+  }
+  if (flacTotalSamples(head) !== 0) return '';
+  const temp = `${file}.${process.pid}.flac`;
+  try {
+    // Re-encoded, not copied: FLAC is lossless (the same samples) and only the encoder fills in the length and MD5.
+    await runFfmpeg(['-y', '-i', file, '-map', '0:a', '-c:a', 'flac', '-f', 'flac', temp], { signal });
+    await rename(temp, file);
+    return '';
+  } catch (error) {
+    await rm(temp, { force: true });
+    if (signal.aborted) throw error;
+    return ' (the FLAC header gives no length: ffmpeg could not rewrite it)';
+  }
+}
+
 /** `tokenlab-audio speak --help`. */
 export const speakHelp: CommandHelp = {
   name: 'speak',
@@ -31,9 +65,10 @@ export const speakHelp: CommandHelp = {
     ['--input-file FILE', 'read the text from a file instead of the argument'],
     ['--model M', 'speech model (default: the server\'s, tts-1); list them with: tokenlab-audio models --recommended-for tts'],
     ['--voice V', 'voice (default: the server\'s, alloy); list them with: tokenlab-audio voices'],
-    ['--format F', 'mp3, opus, aac, flac, wav or pcm (default: from the -o extension, else mp3)'],
+    ['--format F', 'mp3, opus, aac, flac, wav or pcm (default: from the -o extension, else mp3; a different extension is refused). pcm is raw 24 kHz mono s16le unless the server says otherwise'],
     ['--speed X', 'speaking rate from 0.25 to 4 (default 1)'],
     ['--instructions TEXT', 'how to speak (tone, pace); models that take it'],
+    ['--allow-secrets', 'send text that looks like it holds a key, token, private URL or card number (default: refused)'],
   ],
   examples: [
     'tokenlab-audio speak "Hello there" -o hello.mp3',
@@ -52,6 +87,7 @@ export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode>
     format: { type: 'string' },
     speed: { type: 'string' },
     instructions: { type: 'string' },
+    'allow-secrets': { type: 'boolean' },
   }, 1);
   const output = values['output'] as string | undefined;
   if (!output) throw new UsageError('speak needs an output file: -o out.mp3 (or -o - for stdout)', 'speak');
@@ -73,6 +109,9 @@ export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode>
   const speed = numberOption('speak', 'speed', values['speed'], 0.25, 4);
   const explicit = choiceOption('speak', 'format', values['format'], FORMATS);
   const fromExtension = output === '-' ? undefined : BY_EXTENSION[path.extname(output).toLowerCase()];
+  if (explicit && fromExtension && explicit !== fromExtension) {
+    throw new UsageError(`-o ${output} names ${fromExtension} audio but --format says ${explicit}: drop --format (the extension decides) or name the file .${explicit === 'opus' ? 'ogg' : explicit}`, 'speak');
+  }
   const format: Format = explicit ?? fromExtension ?? 'mp3';
 
   if (output !== '-') await assertOutputDir(path.resolve(io.cwd, output));
@@ -88,11 +127,12 @@ export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode>
         ...(speed !== undefined ? { speed } : {}),
         ...(typeof values['instructions'] === 'string' ? { instructions: values['instructions'] } : {}),
       },
-      { signal: io.signal },
+      { signal: io.signal, ...(values['allow-secrets'] === true ? { allowSecrets: true } : {}) },
     );
     const firstByteMs = performance.now() - started;
     let byteLength: number;
     let target: string;
+    let note = '';
     if (output === '-') {
       byteLength = 0;
       audio.on('data', (c: Buffer) => {
@@ -104,11 +144,23 @@ export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode>
       const saved = await audio.save(path.resolve(io.cwd, output), { signal: io.signal });
       byteLength = saved.byteLength;
       target = saved.path;
+      if (audio.format === 'flac') note = await fixFlacLength(saved.path, io.signal);
     }
     const totalMs = performance.now() - started;
-    const summary = { output: target, format: audio.format, byteLength, requestId: audio.requestId, firstByteMs: Math.round(firstByteMs), totalMs: Math.round(totalMs) };
+    // Raw PCM has no header: say its layout, or nothing can play it back.
+    const layout = audio.format === 'pcm' && audio.nativePcmFormat ? audio.nativePcmFormat : undefined;
+    const layoutText = layout ? `, raw ${layout.encoding} ${layout.sampleRate} Hz ${layout.channels === 1 ? 'mono' : `${layout.channels} channels`} (ffplay -f ${layout.encoding} -ar ${layout.sampleRate} -ch_layout ${layout.channels === 1 ? 'mono' : 'stereo'})` : '';
+    const summary = {
+      output: target,
+      format: audio.format,
+      ...(layout ? { pcm: layout } : {}),
+      byteLength,
+      requestId: audio.requestId,
+      firstByteMs: Math.round(firstByteMs),
+      totalMs: Math.round(totalMs),
+    };
     if (common.json && output !== '-') printJson(io, summary);
-    else status(io, common, `wrote ${target === '-' ? 'stdout' : output} (${formatBytes(byteLength)}, ${audio.format}) in ${formatMs(totalMs)}, first audio after ${formatMs(firstByteMs)}; request ${audio.requestId ?? '-'}`);
+    else status(io, common, `wrote ${target === '-' ? 'stdout' : output} (${formatBytes(byteLength)}, ${audio.format}${layoutText}) in ${formatMs(totalMs)}, first audio after ${formatMs(firstByteMs)}; request ${audio.requestId ?? '-'}${note}`);
     return EXIT.ok;
   } finally {
     await client.close();

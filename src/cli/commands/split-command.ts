@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -64,6 +64,18 @@ export const splitHelp: CommandHelp = {
   usesApi: false,
 };
 
+/** Removes `dir` and its parents up to `top` (the first one this run created) while they are empty. */
+async function removeEmptyDirs(top: string, dir: string): Promise<void> {
+  for (let d = dir; d.startsWith(top); d = path.dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch {
+      return; // not empty (some utterances were written: kept) or already gone
+    }
+    if (d === top) return;
+  }
+}
+
 /** `split`: one file per utterance found by the VAD, plus `index.json` with their times. */
 export async function splitCommand(args: string[], io: CliIo): Promise<ExitCode> {
   const { positionals, values, common } = parseCommandArgs('split', args, {
@@ -82,7 +94,8 @@ export async function splitCommand(args: string[], io: CliIo): Promise<ExitCode>
   const filePath = path.resolve(io.cwd, file);
   const size = await checkAudioFile(filePath);
   const dir = path.resolve(io.cwd, outDir);
-  await mkdir(dir, { recursive: true });
+  // The first directory this run created (undefined when it existed): removed again if the split fails and leaves it empty.
+  const created = await mkdir(dir, { recursive: true });
 
   const started = performance.now();
   const progress = new ProgressReporter(io, common, 'Splitting');
@@ -115,6 +128,9 @@ export async function splitCommand(args: string[], io: CliIo): Promise<ExitCode>
   try {
     const input = createReadStream(filePath).pipe(counter);
     await pipeline(decode(input, { to: FORMAT, signal: io.signal }), chunker, writer, { signal: io.signal });
+  } catch (error) {
+    if (created !== undefined) await removeEmptyDirs(created, dir);
+    throw error;
   } finally {
     progress.done();
   }

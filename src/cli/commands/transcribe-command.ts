@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.js';
 import type { UploadProgressEvent } from '../../api/transcriptions.js';
 import { formatBytes, formatMs, printJson, status, type CliIo } from '../cli-io.js';
@@ -74,8 +75,10 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
   const format = choiceOption(task, 'format', values['format'], FORMATS) ?? 'text';
   const temperature = numberOption(task, 'temperature', values['temperature'], 0, 1);
   const uploadLimitBytes = numberOption(task, 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
-  const filePath = path.resolve(io.cwd, file);
-  const size = await checkAudioFile(filePath);
+  // `-`: the audio comes on stdin (a one-shot upload: sent once, never retried after it started).
+  const fromStdin = file === '-';
+  const filePath = fromStdin ? undefined : path.resolve(io.cwd, file);
+  const size = filePath === undefined ? undefined : await checkAudioFile(filePath);
   const output = values['output'] as string | undefined;
   if (output && output !== '-') await assertOutputDir(path.resolve(io.cwd, output));
 
@@ -94,7 +97,7 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
   const started = performance.now();
   try {
     const common2 = {
-      file: filePath,
+      file: filePath ?? (io.stdin as unknown as Readable),
       responseFormat: format,
       onProgress,
       signal: io.signal,
@@ -118,10 +121,11 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
     } else if (!output || output === '-') {
       io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     }
-    status(io, common, `${task === 'transcribe' ? 'transcribed' : 'translated'} ${file} (${formatBytes(size)}) in ${formatMs(performance.now() - started)}${output && output !== '-' ? `, wrote ${output}` : ''}; request ${requestId ?? '-'}`);
+    status(io, common, `${task === 'transcribe' ? 'transcribed' : 'translated'} ${fromStdin ? 'stdin' : file}${size !== undefined ? ` (${formatBytes(size)})` : ''} in ${formatMs(performance.now() - started)}${output && output !== '-' ? `, wrote ${output}` : ''}; request ${requestId ?? '-'}`);
     return EXIT.ok;
   } finally {
-    progress.done();
+    // Success already ended the line with "processed in"; a failure or Ctrl-C ends it without claiming anything.
+    progress.stop();
     await client.close();
   }
 }
