@@ -14,6 +14,7 @@ import { g711Decode, g711Encode, type G711Law } from '../codecs/g711.js';
 import { PacedOutput } from './paced-output.js';
 import { isVadEventSource, type VadGate, type VadGateEvent } from './vad-gate.js';
 import type { TokenLab } from '../api/client.js';
+import { RealtimeOverflowError } from '../api/realtime/realtime-errors.js';
 import type { RealtimeConnectOptions } from '../api/realtime/realtime.js';
 import type { RealtimeCloseInfo, RealtimeSession } from '../api/realtime/realtime-session.js';
 import type {
@@ -79,6 +80,13 @@ export interface RealtimeDuplexOptions {
    * cancel on its own.
    */
   readonly minInterruptionMs?: number | undefined;
+  /**
+   * A reply's final transcript waits for the final transcript of the user turn before it (so finals come in
+   * conversation order) at most this long, ms (default 3000).
+   */
+  readonly transcriptOrderTimeoutMs?: number | undefined;
+  /** Agent audio waiting beyond the pacer's ring before the duplex fails with RealtimeOverflowError, ms (default 600 000). */
+  readonly maxPendingOutputMs?: number | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -223,6 +231,9 @@ export class RealtimeDuplex extends Duplex {
 
   #userSpeaking = false;
   #sessionListeners: Array<[string, (...args: any[]) => void]> = [];
+  readonly #pendingUserTranscripts = new Set<string>();
+  readonly #heldTranscripts: RealtimeTranscript[] = [];
+  #holdTimer: NodeJS.Timeout | null = null;
   readonly #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -335,6 +346,7 @@ export class RealtimeDuplex extends Duplex {
       ['input_audio_buffer.committed', this.#onCommitted],
       ['conversation.item.input_audio_transcription.delta', this.#onUserTranscriptDelta],
       ['conversation.item.input_audio_transcription.completed', this.#onUserTranscript],
+      ['conversation.item.input_audio_transcription.failed', this.#onUserTranscriptFailed],
       ['response.output_audio_transcript.delta', this.#onAgentTranscriptDelta],
       ['response.output_audio_transcript.done', this.#onAgentTranscript],
       ['close', this.#onSessionClose],
@@ -563,6 +575,10 @@ export class RealtimeDuplex extends Duplex {
     this.#written += frames;
     item.end = this.#written;
     this.#paced.write(bytes);
+    const pendingMs = (this.#paced.writableLength / bytesPerFrame(this.outputFormat) / this.outputFormat.sampleRate) * 1000;
+    if (pendingMs > (this.#options.maxPendingOutputMs ?? 600_000)) {
+      this.destroy(new RealtimeOverflowError(`${Math.round(pendingMs)} ms of agent audio are waiting to be played beyond the output queue (maxPendingOutputMs); is the reader of the duplex reading?`));
+    }
   };
 
   /** Output FIFO position consumed (played or cleared). */
@@ -694,8 +710,11 @@ export class RealtimeDuplex extends Duplex {
     this.#speechStopped();
   };
 
-  readonly #onCommitted = (): void => {
+  readonly #onCommitted = (e: RealtimeServerEventMap['input_audio_buffer.committed']): void => {
     if (this.turnMode !== 'local') this.#lastCommitAt = performance.now();
+    // Its transcript comes later, maybe after the reply's: hold the reply's final transcript until then.
+    const transcription = this.#session?.session?.audio?.input?.transcription;
+    if (transcription && this.#pendingUserTranscripts.size < MAX_ITEMS) this.#pendingUserTranscripts.add(e.item_id);
   };
 
   readonly #onGateSpeechStart = (e: VadGateEvent): void => {
@@ -762,12 +781,42 @@ export class RealtimeDuplex extends Duplex {
   };
   readonly #onUserTranscript = (e: RealtimeServerEventMap['conversation.item.input_audio_transcription.completed']): void => {
     this.emit('transcript', { role: 'user', itemId: e.item_id, text: e.transcript, final: true } satisfies RealtimeTranscript);
+    this.#userTranscriptSettled(e.item_id);
   };
+  readonly #onUserTranscriptFailed = (e: RealtimeServerEventMap['conversation.item.input_audio_transcription.failed']): void => {
+    this.#userTranscriptSettled(e.item_id);
+  };
+
+  #userTranscriptSettled(itemId: string): void {
+    this.#pendingUserTranscripts.delete(itemId);
+    if (this.#pendingUserTranscripts.size === 0) this.#releaseHeldTranscripts();
+  }
+
+  #releaseHeldTranscripts(): void {
+    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
+    const held = this.#heldTranscripts.splice(0);
+    for (const t of held) this.emit('transcript', t);
+  }
   readonly #onAgentTranscriptDelta = (e: RealtimeServerEventMap['response.output_audio_transcript.delta']): void => {
     if (!this.#interruptedResponses.has(e.response_id)) this.emit('transcript', { role: 'assistant', itemId: e.item_id, text: e.delta, final: false } satisfies RealtimeTranscript);
   };
   readonly #onAgentTranscript = (e: RealtimeServerEventMap['response.output_audio_transcript.done']): void => {
-    this.emit('transcript', { role: 'assistant', itemId: e.item_id, text: e.transcript, final: true } satisfies RealtimeTranscript);
+    const t: RealtimeTranscript = { role: 'assistant', itemId: e.item_id, text: e.transcript, final: true };
+    if (this.#pendingUserTranscripts.size === 0) {
+      this.emit('transcript', t);
+      return;
+    }
+    // In conversation order: the user's turn before this reply has not been transcribed yet.
+    this.#heldTranscripts.push(t);
+    if (this.#heldTranscripts.length > MAX_ITEMS) this.#heldTranscripts.shift();
+    if (this.#holdTimer === null) {
+      this.#holdTimer = setTimeout(() => {
+        this.#holdTimer = null;
+        this.#pendingUserTranscripts.clear();
+        this.#releaseHeldTranscripts();
+      }, this.#options.transcriptOrderTimeoutMs ?? 3000);
+    }
   };
 
   // ------------------------------------------------------------------------------------------ ending
@@ -794,6 +843,7 @@ export class RealtimeDuplex extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.#pumpTimer !== null) clearTimeout(this.#pumpTimer);
+    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
     this.#clearPause();
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     if (this.#gate) {

@@ -197,6 +197,51 @@ describe('realtimeDuplex', () => {
     duplex.destroy();
   });
 
+  it('final transcripts come in conversation order: a reply waits for the user turn before it', async () => {
+    const { duplex, conn } = await open();
+    const finals: string[] = [];
+    duplex.on('transcript', (t) => t.final && finals.push(`${t.role}:${t.text}`));
+    conn.send({ type: 'session.updated', session: { type: 'realtime', id: 's', object: 'realtime.session', audio: { input: { transcription: { model: 'whisper-1' } } } } } as any);
+    conn.send({ type: 'input_audio_buffer.committed', item_id: 'u7' } as any);
+    conn.send({ type: 'response.output_audio_transcript.done', response_id: 'r7', item_id: 'a7', output_index: 0, content_index: 0, transcript: 'reply' } as any);
+    await duplex.session!.waitFor('response.output_audio_transcript.done');
+    expect(finals).toEqual([]);
+    conn.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'u7', content_index: 0, transcript: 'question', usage: { type: 'duration', seconds: 1 } } as any);
+    await duplex.session!.waitFor('conversation.item.input_audio_transcription.completed');
+    expect(finals).toEqual(['user:question', 'assistant:reply']);
+    duplex.destroy();
+  });
+
+  it('send backpressure: a congested socket holds the writer (block) or drops the oldest unsent audio, counted (drop-oldest)', async () => {
+    for (const policy of ['block', 'drop-oldest'] as const) {
+      const { duplex, conn } = await open({ sendPolicy: policy, maxBufferedBytes: 64 * 1024, maxQueuedInputMs: 1000 });
+      (conn.socket as any)._socket.pause(); // the server stops reading: the client's socket buffer fills
+      const second = Buffer.alloc(48000); // 1 s of 24 kHz mono s16
+      let completed = 0;
+      let written = 0;
+      for (let i = 0; i < 400; i++) {
+        written++;
+        duplex.write(second, () => completed++);
+        await new Promise((r) => setImmediate(r));
+        if (completed < written - 2) break; // the writer is being held
+      }
+      const session = duplex.session!;
+      if (policy === 'block') {
+        expect(completed).toBeLessThan(written);
+        expect(session.bufferedAmount).toBeGreaterThan(64 * 1024);
+        expect(duplex.droppedInputMs).toBe(0);
+        (conn.socket as any)._socket.resume();
+        await new Promise<void>((r) => duplex.write(Buffer.alloc(0), () => r()));
+        expect(completed).toBe(written);
+      } else {
+        expect(completed).toBeGreaterThanOrEqual(written - 1);
+        expect(duplex.droppedInputMs).toBeGreaterThan(0);
+        (conn.socket as any)._socket.resume();
+      }
+      duplex.destroy();
+    }
+  });
+
   it('a session closed by the server with an error destroys the duplex with a typed error', async () => {
     const { duplex, conn } = await open();
     duplex.resume();
