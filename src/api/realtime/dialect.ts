@@ -192,9 +192,12 @@ export function itemFromBeta(item: Dict): RealtimeConversationItem {
   return mapItemParts(item, PART_FROM_BETA);
 }
 
-/** GA response (of `response.created` / `response.done`) → beta. */
-export function responseToBeta(response: RealtimeResponse): Dict {
-  const { output_modalities, audio, output, ...rest } = response;
+/**
+ * A response or `response.create` parameters, GA → beta: `output_modalities` → `modalities`, `audio.output` →
+ * `output_audio_format` + `voice`, the items under `itemsKey` translated; `reasoning` / `parallel_tool_calls` dropped.
+ */
+function responseShapeToBeta(value: Dict, itemsKey: 'output' | 'input'): Dict {
+  const { output_modalities, audio, reasoning: _r, parallel_tool_calls: _p, ...rest } = value;
   const out: Dict = { ...rest };
   if (Array.isArray(output_modalities)) out.modalities = modalitiesToBeta(output_modalities);
   const audioOut = isDict(audio) && isDict(audio.output) ? audio.output : undefined;
@@ -202,48 +205,43 @@ export function responseToBeta(response: RealtimeResponse): Dict {
     if (isDict(audioOut.format)) out.output_audio_format = audioFormatToBeta(audioOut.format as RealtimeAudioFormat);
     put(out, 'voice', audioOut.voice);
   }
-  if (Array.isArray(output)) out.output = output.map(itemToBeta);
+  const items = rest[itemsKey];
+  if (Array.isArray(items)) out[itemsKey] = items.map((item) => (isDict(item) ? itemToBeta(item as RealtimeConversationItem) : item));
   return out;
+}
+
+/** The reverse of {@link responseShapeToBeta}; beta `temperature` is dropped. */
+function responseShapeFromBeta(value: Dict, itemsKey: 'output' | 'input'): Dict {
+  const { modalities, output_audio_format, voice, temperature: _t, ...rest } = value;
+  const out: Dict = { ...rest };
+  if (Array.isArray(modalities)) out.output_modalities = modalitiesFromBeta(modalities as string[]);
+  const audioOut: Dict = {};
+  if (typeof output_audio_format === 'string') audioOut.format = audioFormatFromBeta(output_audio_format);
+  put(audioOut, 'voice', voice);
+  if (Object.keys(audioOut).length > 0) out.audio = { output: audioOut };
+  const items = rest[itemsKey];
+  if (Array.isArray(items)) out[itemsKey] = items.map((item) => (isDict(item) ? itemFromBeta(item) : item));
+  return out;
+}
+
+/** GA response (of `response.created` / `response.done`) → beta. */
+export function responseToBeta(response: RealtimeResponse): Dict {
+  return responseShapeToBeta(response, 'output');
 }
 
 /** Beta response → GA. */
 export function responseFromBeta(response: Dict): RealtimeResponse {
-  const { modalities, output_audio_format, voice, temperature: _t, output, ...rest } = response;
-  const out: Dict = { ...rest };
-  if (Array.isArray(modalities)) out.output_modalities = modalitiesFromBeta(modalities as string[]);
-  const audioOut: Dict = {};
-  if (typeof output_audio_format === 'string') audioOut.format = audioFormatFromBeta(output_audio_format);
-  put(audioOut, 'voice', voice);
-  if (Object.keys(audioOut).length > 0) out.audio = { output: audioOut };
-  if (Array.isArray(output)) out.output = output.map((item) => (isDict(item) ? itemFromBeta(item) : item));
-  return out as RealtimeResponse;
+  return responseShapeFromBeta(response, 'output') as RealtimeResponse;
 }
 
 /** GA `response.create` parameters → beta. */
 export function responseParamsToBeta(params: RealtimeResponseCreateParams): Dict {
-  const { output_modalities, audio, reasoning: _r, parallel_tool_calls: _p, input, ...rest } = params;
-  const out: Dict = { ...rest };
-  if (Array.isArray(output_modalities)) out.modalities = modalitiesToBeta(output_modalities);
-  const audioOut = isDict(audio) && isDict(audio.output) ? audio.output : undefined;
-  if (audioOut) {
-    if (isDict(audioOut.format)) out.output_audio_format = audioFormatToBeta(audioOut.format as RealtimeAudioFormat);
-    put(out, 'voice', audioOut.voice);
-  }
-  if (Array.isArray(input)) out.input = input.map(itemToBeta);
-  return out;
+  return responseShapeToBeta(params, 'input');
 }
 
 /** Beta `response.create` parameters → GA. */
 export function responseParamsFromBeta(params: Dict): RealtimeResponseCreateParams {
-  const { modalities, output_audio_format, voice, temperature: _t, input, ...rest } = params;
-  const out: Dict = { ...rest };
-  if (Array.isArray(modalities)) out.output_modalities = modalitiesFromBeta(modalities as string[]);
-  const audioOut: Dict = {};
-  if (typeof output_audio_format === 'string') audioOut.format = audioFormatFromBeta(output_audio_format);
-  put(audioOut, 'voice', voice);
-  if (Object.keys(audioOut).length > 0) out.audio = { output: audioOut };
-  if (Array.isArray(input)) out.input = input.map((item) => (isDict(item) ? itemFromBeta(item) : item));
-  return out as RealtimeResponseCreateParams;
+  return responseShapeFromBeta(params, 'input') as RealtimeResponseCreateParams;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
