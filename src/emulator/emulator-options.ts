@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { RealtimeFault } from './realtime/realtime-fault.js';
+import type { RealtimeResponder } from './realtime/realtime-responder.js';
 
 /**
  * One injected fault. Faults come from `EmulatorOptions.faults` (matched by path, optionally only for the
@@ -65,14 +67,33 @@ export interface EmulatorOptions {
   rateLimitPerMinute?: number;
   /** Path to the ffmpeg executable for mp3/aac/flac (default: resolved like the codecs layer does). */
   ffmpegPath?: string;
+  /** The realtime WebSocket protocol on `/v1/realtime` (same port and keys as the HTTP routes). */
+  realtime?: EmulatorRealtimeOptions;
   /**
-   * Handles WebSocket upgrades on `/v1/realtime` once authenticated and validated (a `ws`
-   * `WebSocketServer({ noServer: true })`'s `handleUpgrade` fits). Without one, upgrades get a 400 error
-   * saying the emulator has no realtime protocol.
+   * Replaces the emulator's own realtime protocol: receives WebSocket upgrades on `/v1/realtime` once
+   * authenticated and validated (a `ws` `WebSocketServer({ noServer: true })`'s `handleUpgrade` fits).
    */
   onRealtimeUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, model: string) => void;
   /** Extra log line sink (one line per request); default none. */
   log?: (line: string) => void;
+}
+
+/** Options of the emulator's realtime sessions. Every field is optional. */
+export interface EmulatorRealtimeOptions {
+  /** Scripts replies (text, tool calls, first-audio delay, audio length); default: an honest description of what was heard. */
+  responder?: RealtimeResponder;
+  /** Delay from `response.created` to the first audio (or text) delta, ms (default 250). */
+  firstAudioDelayMs?: number;
+  /** Typical audio per output delta, ms (default 100; sizes vary from half to one and a half of it). */
+  audioDeltaMs?: number;
+  /** Output audio is sent this many times faster than real time (default 1.5; `Infinity`: as fast as the socket takes it). */
+  paceFactor?: number;
+  /** Longest session, ms (default 30 min): `expires_at` says when; at expiry an `error` event `session_expired`, then close. */
+  maxSessionMs?: number;
+  /** Token budget per minute reported by `rate_limits.updated` (default 40 000 000). */
+  tokensPerMinute?: number;
+  /** Faults for realtime sessions (each session takes at most `times` of each, in order). */
+  faults?: readonly RealtimeFault[];
 }
 
 /** One request as the emulator saw it, for tests (the API key is never recorded). */

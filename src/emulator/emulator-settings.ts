@@ -1,5 +1,7 @@
 import type { EmulatorOptions, EmulatorVoiceEngine } from './emulator-options.js';
 import { isEspeakAvailable } from './espeak-voice.js';
+import type { RealtimeFault } from './realtime/realtime-fault.js';
+import type { RealtimeResponder } from './realtime/realtime-responder.js';
 
 /** {@link EmulatorOptions} with defaults applied, as the route handlers use them. */
 export interface ResolvedEmulatorSettings {
@@ -14,6 +16,15 @@ export interface ResolvedEmulatorSettings {
   rateLimitPerMinute: number;
   speechDetector: 'vad' | 'energy' | 'none';
   maxLoggedRequests: number;
+  realtime: {
+    responder: RealtimeResponder | undefined;
+    firstAudioDelayMs: number;
+    audioDeltaMs: number;
+    paceFactor: number;
+    maxSessionMs: number;
+    tokensPerMinute: number;
+    faults: readonly RealtimeFault[];
+  };
   /** Resolves whether espeak-ng can be used (false when `voiceEngine` is `builtin`). */
   espeakAvailable(): Promise<boolean>;
 }
@@ -39,6 +50,15 @@ export function resolveEmulatorSettings(options: EmulatorOptions): ResolvedEmula
     rateLimitPerMinute: positive('rateLimitPerMinute', options.rateLimitPerMinute, 1_000_000),
     speechDetector: options.speechDetector ?? 'vad',
     maxLoggedRequests: positive('maxLoggedRequests', options.maxLoggedRequests, 10_000, 0),
+    realtime: {
+      responder: options.realtime?.responder,
+      firstAudioDelayMs: positive('realtime.firstAudioDelayMs', options.realtime?.firstAudioDelayMs, 250, 0),
+      audioDeltaMs: positive('realtime.audioDeltaMs', options.realtime?.audioDeltaMs, 100, 10),
+      paceFactor: options.realtime?.paceFactor === Infinity ? Infinity : positive('realtime.paceFactor', options.realtime?.paceFactor, 1.5, 0.1),
+      maxSessionMs: positive('realtime.maxSessionMs', options.realtime?.maxSessionMs, 30 * 60_000, 1),
+      tokensPerMinute: positive('realtime.tokensPerMinute', options.realtime?.tokensPerMinute, 40_000_000, 1),
+      faults: options.realtime?.faults ?? [],
+    },
     espeakAvailable: () => (voiceEngine === 'builtin' ? Promise.resolve(false) : isEspeakAvailable(espeakPath)),
   };
 }

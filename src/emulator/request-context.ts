@@ -44,21 +44,7 @@ export class RequestContext {
     }
     const status = this.plan.status;
     if (!status) return;
-    const retryAfter = status.retryAfterSeconds ?? (status.status === 429 || status.status === 503 ? 1 : undefined);
-    const headers: Record<string, string> = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {};
-    const kind = FAULT_ERRORS[status.status] ?? { type: status.status >= 500 ? 'server_error' : 'invalid_request_error', message: `Injected fault ${status.status}` };
-    if (status.status === 429) headers['x-ratelimit-remaining'] = '0';
-    throw new EmulatorHttpError(
-      status.status,
-      {
-        message: kind.message,
-        type: kind.type,
-        code: kind.code ?? kind.type,
-        retryable: status.status === 429 || status.status === 408 || status.status >= 500,
-        ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
-      },
-      { headers },
-    );
+    throw faultStatusError(status.status, status.retryAfterSeconds);
   }
 
   /** Sends the response head once (status, the standard headers plus `headers`). */
@@ -177,3 +163,22 @@ const FAULT_ERRORS: Record<number, { type: string; message: string; code?: strin
   401: { type: 'invalid_api_key', message: 'Invalid API key provided (injected by the emulator)' },
   403: { type: 'permission_error', message: 'Organization is not active (injected by the emulator)' },
 };
+
+/** The error an injected status fault answers with (TokenLab's body; `Retry-After` for 429/503). */
+export function faultStatusError(statusCode: number, retryAfterSeconds: number | undefined): EmulatorHttpError {
+  const retryAfter = retryAfterSeconds ?? (statusCode === 429 || statusCode === 503 ? 1 : undefined);
+  const headers: Record<string, string> = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {};
+  const kind = FAULT_ERRORS[statusCode] ?? { type: statusCode >= 500 ? 'server_error' : 'invalid_request_error', message: `Injected fault ${statusCode}` };
+  if (statusCode === 429) headers['x-ratelimit-remaining'] = '0';
+  return new EmulatorHttpError(
+    statusCode,
+    {
+      message: kind.message,
+      type: kind.type,
+      code: kind.code ?? kind.type,
+      retryable: statusCode === 429 || statusCode === 408 || statusCode >= 500,
+      ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
+    },
+    { headers },
+  );
+}

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EmulatorHttpError, validationFailure } from './emulator-http-error.js';
 import type { EmulatorHandle, EmulatorOptions, EmulatorRequestRecord } from './emulator-options.js';
 import { resolveEmulatorSettings, type ResolvedEmulatorSettings } from './emulator-settings.js';
 import { FaultBook, parseFaultSpec } from './fault-book.js';
-import { findModel, listModelsBody, modelDetailBody, modelPricingBody, pricingListBody, unknownModelError } from './model-catalog.js';
-import { RequestContext, ResponseAbandoned } from './request-context.js';
+import { findModel, listModelsBody, modelDetailBody, modelPricingBody, pricingListBody, unknownModelError, wrongOperationError } from './model-catalog.js';
+import { defaultVadEngine } from '../core/vad/vad-tracker.js';
+import { parseRealtimeFaultSpec } from './realtime/realtime-fault.js';
+import { RealtimeServer } from './realtime/realtime-server.js';
+import { faultStatusError, RequestContext, ResponseAbandoned } from './request-context.js';
 import { handleSpeech } from './speech-route.js';
 import { handleTranscription } from './transcription-route.js';
 
@@ -36,7 +39,10 @@ function newRequestId(): string {
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return m?.[1];
+  if (m) return m[1];
+  // Browser realtime clients cannot set headers: they send the key as a subprotocol.
+  const protocol = /(?:^|,)\s*openai-insecure-api-key\.([^,\s]+)/i.exec(String(req.headers['sec-websocket-protocol'] ?? ''));
+  return header === undefined ? protocol?.[1] : undefined;
 }
 
 function authError(present: boolean): EmulatorHttpError {
@@ -229,39 +235,66 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
 
+  const realtime = options.onRealtimeUpgrade
+    ? undefined
+    : new RealtimeServer({
+        config: { ...settings.realtime, rateLimitPerMinute: settings.rateLimitPerMinute, createVadEngine: defaultVadEngine },
+        faults: settings.realtime.faults,
+        useEspeak: settings.espeakAvailable,
+        espeakPath: settings.espeakPath,
+        log: options.log,
+      });
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const requestId = newRequestId();
     const url = new URL(req.url ?? '/', 'http://emulator');
     const path = url.pathname.replace(/\/+$/, '');
     const refuse = (error: EmulatorHttpError): void => {
       const body = JSON.stringify(error.body(requestId));
+      const extra = Object.entries(error.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
       socket.end(
-        `HTTP/1.1 ${error.status} ${error.status === 401 ? 'Unauthorized' : error.status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
-          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n${extra}connection: close\r\n\r\n${body}`,
       );
     };
-    log({ requestId, method: 'GET', path, query: redactQuery(url.searchParams), headers: redactHeaders(req), faults: [] });
+    const specs = [req.headers['x-emulator-fault'], url.searchParams.get('emulator_fault') ?? undefined].flat().filter((s): s is string => typeof s === 'string');
+    const httpFaults = specs.map((spec) => parseFaultSpec(spec));
+    const sessionFaults = parseRealtimeFaultSpec(httpFaults.flatMap((p) => p.unknown)).faults;
+    const plan = faults.planFor(path, httpFaults.flatMap((p) => p.faults));
+    const record: EmulatorRequestRecord = { requestId, method: 'GET', path, query: redactQuery(url.searchParams), headers: redactHeaders(req), faults: [...plan.names, ...sessionFaults.map((f) => f.kind)] };
+    log(record);
     try {
       if (path !== '/v1/realtime') throw notFound('GET (upgrade)', path);
-      authorize(req);
+      const key = authorize(req);
+      const window = rate.take(key, Date.now());
+      if (window.exceeded) {
+        const retryAfter = Math.max(1, Math.ceil(window.resetUnix - Date.now() / 1000));
+        throw new EmulatorHttpError(
+          429,
+          { message: 'Rate limit exceeded. Please slow down.', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', retryable: true, retry_after: retryAfter },
+          { headers: { 'retry-after': String(retryAfter) } },
+        );
+      }
+      if (plan.status) throw faultStatusError(plan.status.status, plan.status.retryAfterSeconds);
       const modelId = url.searchParams.get('model');
       if (!modelId) throw validationFailure([{ field: 'model', message: 'model is required to open a realtime session (?model=gpt-realtime)', code: 'required' }]);
       const model = findModel(modelId);
       if (!model) throw unknownModelError(modelId, 400, 'realtime');
-      if (!model.operations.includes('realtime')) {
-        throw validationFailure([{ field: 'model', message: `${model.id} is not a realtime model`, code: 'unsupported_value' }]);
+      if (!model.operations.includes('realtime')) throw wrongOperationError(model, 'realtime');
+      record.status = 101;
+      if (options.onRealtimeUpgrade) {
+        options.onRealtimeUpgrade(req, socket, head, model.id);
+        return;
       }
-      if (!options.onRealtimeUpgrade) {
-        throw new EmulatorHttpError(400, {
-          message: 'This emulator has no realtime WebSocket protocol yet; only the plain GET /v1/realtime descriptor is available.',
-          type: 'invalid_request_error',
-          code: 'realtime_unavailable',
-          model: model.id,
-        });
-      }
-      options.onRealtimeUpgrade(req, socket, head, model.id);
+      const protocols = String(req.headers['sec-websocket-protocol'] ?? '');
+      const beta = /\brealtime=v1\b/i.test(String(req.headers['openai-beta'] ?? '')) || /openai-beta\.realtime-v1/i.test(protocols);
+      realtime!.accept({ req, socket, head, model, requestId, dialect: beta ? 'beta' : 'ga', faults: sessionFaults });
     } catch (error) {
-      refuse(error instanceof EmulatorHttpError ? error : new EmulatorHttpError(500, { message: String(error), type: 'server_error' }));
+      const refused = error instanceof EmulatorHttpError ? error : new EmulatorHttpError(500, { message: String(error), type: 'server_error' });
+      record.status = refused.status;
+      refuse(refused);
+    } finally {
+      options.log?.(`GET (upgrade) ${redactedTarget(url)} -> ${record.status ?? '-'} ${requestId}${record.faults.length ? ` faults=${record.faults.join(',')}` : ''}`);
     }
   });
 
@@ -284,6 +317,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         for (const ctx of live) ctx.abort.abort(new ResponseAbandoned('emulator closing'));
+        realtime?.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
