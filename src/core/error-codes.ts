@@ -102,6 +102,18 @@ export const ERROR_CODES = {
   TLA_ERR_REALTIME_PROTOCOL: 'A realtime frame was not JSON, malformed, or of an unknown type.',
   TLA_ERR_REALTIME_CLOSED: 'The realtime session is closed.',
   TLA_ERR_REALTIME_OVERFLOW: 'A bounded realtime queue is full.',
+  // Jobs: long files, batches, cost, the queue
+  TLA_ERR_LONG_PIECE: 'A piece of a long-file job could not be made or transcribed (over the size limit, work lost).',
+  TLA_ERR_LONG_INCOMPLETE: 'A long-file job ended with pieces unfinished; rerun it to do only those.',
+  TLA_ERR_NO_SPEECH: 'The input holds no speech to transcribe.',
+  TLA_ERR_BATCH_INPUT: 'A batch input (directory, glob, text/CSV/JSONL list) is unusable.',
+  TLA_ERR_BATCH_OUTPUT: 'A batch could not write an output or its manifest; finished items are kept.',
+  TLA_ERR_BATCH_STOPPED: 'A batch item was not started because the batch stopped (balance, budget, abort).',
+  TLA_ERR_BUDGET_EXCEEDED: 'The next billable call would pass the cost cap; nothing over it was sent.',
+  TLA_ERR_BUDGET_UNPRICED: 'A cost cap cannot be kept because a price or usage is unknown.',
+  TLA_ERR_QUEUE_DEPENDENCY: 'The queue needs the optional bullmq package: npm install bullmq.',
+  TLA_ERR_QUEUE_CONNECTION: 'Redis could not be reached or failed.',
+  TLA_ERR_QUEUE_JOB_FAILED: 'The queue gave a job up after its attempts.',
 } as const satisfies Record<string, string>;
 
 /** Every error code of the toolkit (see {@link ERROR_CODES} for what each means). */
