@@ -1,0 +1,210 @@
+/**
+ * A BullMQ worker that runs batch jobs from the queue with {@link runBatchJob}: exactly one recorded result per
+ * job (a `done` is never redone, even when BullMQ hands a job out again after a worker died), a rate limit that
+ * pauses the queue instead of failing the job, a stop flag that every worker honours after a 402, and a record
+ * of billable requests in flight so a takeover names a possible double charge.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Job, Worker } from 'bullmq';
+import { TokenLab, type TokenLabOptions } from '../api/client.js';
+import { ApiError, ConnectionError, TimeoutError } from '../transports/http-errors.js';
+import { BatchOutputError } from '../jobs/batch/batch-errors.js';
+import type { BatchJob } from '../jobs/batch/batch-job.js';
+import type { BatchRecord } from '../jobs/batch/batch-manifest.js';
+import { runBatchJob } from '../jobs/batch/run-batch-job.js';
+import { batchItemError } from '../jobs/batch/run-batch.js';
+import { loadBullmq } from './load-bullmq.js';
+import { QueueConnectionError } from './queue-errors.js';
+import { DEFAULT_QUEUE_NAME, batchKeys, defineQueueScripts, parseRedisUrl, recordResult, type BatchKeys, type QueueRecord, type QueueRedis } from './queue-store.js';
+
+/** The data of one queue job (what {@link BatchQueue.submit} adds). */
+export interface QueueJobData {
+  readonly batchId: string;
+  readonly jobId: string;
+  /** The job's content + options key ({@link batchJobKey}). */
+  readonly key: string;
+  readonly job: BatchJob;
+}
+
+/** A billable request that was in flight when its worker went away (or its connection failed): it may have been charged twice. */
+export interface PossibleDoubleCharge {
+  readonly jobId: string;
+  /** The item's name. */
+  readonly name: string;
+  /** The worker that was making the request. */
+  readonly worker: string;
+  /** ISO time the request was sent. */
+  readonly since: string;
+  /** Ids of responses that had arrived (empty when the worker died before the answer). */
+  readonly requestIds: readonly string[];
+  /** The worker that found it and ran the job again. */
+  readonly detectedBy: string;
+  /** `worker-lost`: another worker took the job over; `connection-failed`: the same worker retried after a network failure. */
+  readonly reason: 'worker-lost' | 'connection-failed';
+}
+
+interface InflightEntry {
+  worker: string;
+  name: string;
+  since: string;
+  requestIds: string[];
+}
+
+/** Options of {@link startBatchWorker}. */
+export interface BatchWorkerOptions {
+  /** `redis://host:port[/db]` (or `rediss://` for TLS). */
+  readonly redis: string;
+  /** BullMQ queue name. Default `tokenlab-audio`. */
+  readonly queueName?: string | undefined;
+  /** The client the jobs run with, or options to make one (closed with the worker). Default: from the environment. */
+  readonly client?: TokenLab | TokenLabOptions | undefined;
+  /** Jobs in flight at once in this worker. Default 4. */
+  readonly concurrency?: number | undefined;
+  /** Names this worker in records and reports. Default `host:pid:random`. */
+  readonly workerId?: string | undefined;
+  /** How long a job's lock lasts without renewal: a dead worker's jobs go back to the queue after this, ms. Default 30 000. */
+  readonly lockDurationMs?: number | undefined;
+  /** How often stalled jobs (of dead workers) are looked for, ms. Default 30 000. */
+  readonly stalledIntervalMs?: number | undefined;
+  /** Called with each record this worker writes. */
+  readonly onItem?: ((record: QueueRecord, detail: { possibleDoubleCharge: PossibleDoubleCharge | undefined }) => void) | undefined;
+  /** Connecting to Redis longer than this fails with a QueueConnectionError, ms. Default 10 000. */
+  readonly connectTimeoutMs?: number | undefined;
+}
+
+/** A running worker. */
+export interface BatchWorker {
+  readonly workerId: string;
+  /** Stops taking jobs, lets running ones finish, and closes the connections (and the client it made). */
+  close(): Promise<void>;
+}
+
+/** Network failures retried through BullMQ before the item is recorded as failed. */
+export const QUEUE_JOB_ATTEMPTS = 3;
+
+/**
+ * Starts a worker on the queue. Run as many as you like, on as many machines as share the inputs and outputs
+ * (the jobs carry file paths).
+ * @throws QueueDependencyError without bullmq; QueueConnectionError when Redis cannot be reached.
+ */
+export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
+  const { Worker } = await loadBullmq();
+  const { options: connection, safeUrl } = parseRedisUrl(options.redis);
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
+  const ownClient = !(options.client instanceof TokenLab);
+  const client = options.client instanceof TokenLab ? options.client : new TokenLab(options.client ?? {});
+  let redis: QueueRedis | undefined;
+  const keysOf = new Map<string, BatchKeys>();
+  const keys = (batchId: string): BatchKeys => {
+    let k = keysOf.get(batchId);
+    if (!k) keysOf.set(batchId, (k = batchKeys(queueName, batchId)));
+    return k;
+  };
+
+  const record = async (data: QueueJobData, status: QueueRecord['status'], fields: Partial<BatchRecord>, t0: number, attempts: number, suspect?: PossibleDoubleCharge): Promise<void> => {
+    const line = {
+      type: 'item',
+      key: data.key,
+      name: data.job.name,
+      kind: data.job.kind,
+      output: data.job.output,
+      status,
+      requestIds: [],
+      error: null,
+      warning: null,
+      fromCache: false,
+      attempts,
+      durationMs: Math.round(performance.now() - t0),
+      costUsd: null,
+      worker: workerId,
+      at: new Date().toISOString(),
+      ...fields,
+    } as QueueRecord;
+    if (await recordResult(redis!, keys(data.batchId), data.jobId, line)) options.onItem?.(line, { possibleDoubleCharge: suspect });
+  };
+
+  const processJob = async (job: Job<QueueJobData>): Promise<void> => {
+    const data = job.data;
+    const k = keys(data.batchId);
+    const t0 = performance.now();
+    const attempts = job.attemptsMade + 1;
+    if ((await redis!.hget(k.status, data.jobId)) === 'done') return;
+    const stop = await redis!.get(k.stop);
+    if (stop) {
+      await record(data, 'not-started', { error: { code: 'TLA_ERR_BATCH_STOPPED', message: `Not started: the batch stopped (${stop}).`, status: null, requestId: null } }, t0, attempts);
+      return;
+    }
+    let suspect: PossibleDoubleCharge | undefined;
+    const previous = await redis!.hget(k.inflight, data.jobId);
+    if (previous) {
+      const p = JSON.parse(previous) as InflightEntry;
+      suspect = { jobId: data.jobId, name: p.name, worker: p.worker, since: p.since, requestIds: p.requestIds, detectedBy: workerId, reason: p.worker === workerId ? 'connection-failed' : 'worker-lost' };
+      await redis!.hset(k.suspect, { [data.jobId]: JSON.stringify(suspect) });
+    }
+    const inflight: InflightEntry = { worker: workerId, name: data.job.name, since: '', requestIds: [] };
+    try {
+      const result = await runBatchJob(client, data.job, {
+        beforeBillable: async () => {
+          inflight.since = new Date().toISOString();
+          await redis!.hset(k.inflight, { [data.jobId]: JSON.stringify(inflight) });
+        },
+        // Kept until the result is recorded: a worker that dies between the answer and the record still leaves a trace.
+        afterBillable: async (requestIds) => {
+          inflight.requestIds = [...requestIds];
+          await redis!.hset(k.inflight, { [data.jobId]: JSON.stringify(inflight) });
+        },
+      });
+      await record(data, 'done', { requestIds: result.requestIds, warning: result.warning ?? null, fromCache: result.fromCache }, t0, attempts, suspect);
+    } catch (error) {
+      const requestIds = (error as { requestIds?: readonly string[] }).requestIds ?? ((error as { requestId?: string }).requestId ? [(error as { requestId: string }).requestId] : []);
+      if (error instanceof ApiError && error.status === 429) {
+        // Answered with a 429: nothing was billed. Pause the whole queue (every worker) as long as asked; the job goes back without using an attempt.
+        await redis!.hdel(k.inflight, data.jobId);
+        await worker.rateLimit(error.retryAfterMs ?? 1000);
+        throw Worker.RateLimitError();
+      }
+      const network = error instanceof TimeoutError || error instanceof ConnectionError || (error instanceof ApiError && error.status === 0);
+      if (network && attempts < QUEUE_JOB_ATTEMPTS) throw error;
+      await record(data, 'failed', { error: batchItemError(error), requestIds }, t0, attempts, suspect);
+      const stopReason =
+        error instanceof ApiError && error.status === 402 ? 'insufficient-balance' : error instanceof ApiError && error.status === 401 ? 'authentication' : error instanceof BatchOutputError ? 'output' : undefined;
+      if (stopReason) await redis!.set(k.stop, `${stopReason} at ${data.job.name}: ${(error as Error).message}`);
+    }
+  };
+
+  const worker: Worker<QueueJobData> = new Worker<QueueJobData>(queueName, processJob, {
+    connection,
+    concurrency: options.concurrency ?? 4,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 3,
+    autorun: false,
+  });
+  worker.on('error', () => {
+    // Connection errors are retried by ioredis; they surface through waitUntilReady or the jobs.
+  });
+  try {
+    const ready = worker.waitUntilReady();
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const client0 = await Promise.race([ready, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]).finally(() => clearTimeout(timer));
+    redis = client0 as unknown as QueueRedis;
+    defineQueueScripts(redis);
+  } catch (error) {
+    await worker.close(true).catch(() => {});
+    if (ownClient) await client.close();
+    throw new QueueConnectionError(`Cannot connect to Redis at ${safeUrl}: ${(error as Error).message}`, error);
+  }
+  worker.run().catch(() => {
+    // run() rejects only when the worker is closed while starting; close() reports the rest.
+  });
+  return {
+    workerId,
+    async close() {
+      await worker.close();
+      if (ownClient) await client.close();
+    },
+  };
+}
