@@ -167,11 +167,12 @@ export class ResampleStream extends Transform {
     const bytes = frames * inFrame;
     this.#ensureInput(bytes);
     const inBytes = this.#inBytes;
-    this.#carry.copy(inBytes, 0, 0, this.#carryBytes);
+    // (Empty copies skipped: each Buffer#copy call costs about as much as copying a 20 ms chunk.)
+    if (this.#carryBytes > 0) this.#carry.copy(inBytes, 0, 0, this.#carryBytes);
     const fromChunk = bytes - this.#carryBytes;
     chunk.copy(inBytes, this.#carryBytes, 0, fromChunk);
     const rest = chunk.length - fromChunk;
-    chunk.copy(this.#carry, 0, fromChunk, chunk.length);
+    if (rest > 0) chunk.copy(this.#carry, 0, fromChunk, chunk.length);
     this.#carryBytes = rest;
 
     if (this.#s16Path) {
