@@ -51,3 +51,72 @@ describe('emulator realtime session (GA)', () => {
     await c.close();
   });
 });
+
+describe('emulator realtime errors keep the socket open', () => {
+  it('answers bad client events with error events shaped like the API', async () => {
+    const c = await connectClient(emulator.url);
+    await c.next('session.created');
+    const errorFor = async (event: Record<string, unknown> | string): Promise<Record<string, any>> => {
+      c.ws.send(typeof event === 'string' ? event : JSON.stringify(event));
+      return (await c.next('error')).error;
+    };
+    expect(await errorFor('{not json')).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
+    expect(await errorFor({ type: 'no.such.event', event_id: 'evt_1' })).toMatchObject({ code: 'invalid_value', param: 'type', event_id: 'evt_1' });
+    expect(await errorFor({ type: 'input_audio_buffer.commit' })).toMatchObject({ code: 'input_audio_buffer_commit_empty' });
+    c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(2400).toString('base64') }); // 50 ms
+    expect((await errorFor({ type: 'input_audio_buffer.commit' })).message).toContain('buffer only has 50.00ms of audio');
+    expect(await errorFor({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } } })).toMatchObject({ code: 'invalid_value', param: 'session.audio.input.format.rate' });
+    expect(await errorFor({ type: 'session.update', session: { type: 'realtime', audio: { output: { voice: 'nobody' } } } })).toMatchObject({ code: 'invalid_value', param: 'session.audio.output.voice' });
+    expect(await errorFor({ type: 'session.update', session: { type: 'realtime', bogus: 1 } })).toMatchObject({ code: 'unknown_parameter', param: 'session.bogus' });
+    expect(await errorFor({ type: 'response.cancel' })).toMatchObject({ code: 'response_cancel_not_active' });
+    expect(await errorFor({ type: 'conversation.item.delete', item_id: 'item_none' })).toMatchObject({ code: 'item_not_found' });
+    c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } });
+    const user = (await c.next('conversation.item.added')).item;
+    expect(await errorFor({ type: 'conversation.item.truncate', item_id: user.id, content_index: 0, audio_end_ms: 0 })).toMatchObject({ code: 'unsupported_content_type' });
+    c.send({ type: 'response.create' });
+    expect(await errorFor({ type: 'response.create' })).toMatchObject({ code: 'conversation_already_has_active_response' });
+    const done = await c.next('response.done');
+    const reply = done.response.output[0];
+    const audioMs = Math.round(c.events.filter((e) => e.type === 'response.output_audio.delta').reduce((n, e) => n + Buffer.from(e.delta, 'base64').length, 0) / 48);
+    expect((await errorFor({ type: 'conversation.item.truncate', item_id: reply.id, content_index: 0, audio_end_ms: audioMs + 10 })).message).toBe(`Audio content of ${audioMs}ms is already shorter than ${audioMs + 10}ms`);
+    expect(await errorFor({ type: 'conversation.item.truncate', item_id: reply.id, content_index: 0, audio_end_ms: -1 })).toMatchObject({ code: 'integer_below_min_value' });
+    c.send({ type: 'conversation.item.truncate', item_id: reply.id, content_index: 0, audio_end_ms: audioMs });
+    expect((await c.next('conversation.item.truncated')).audio_end_ms).toBe(audioMs);
+    expect(await errorFor({ type: 'session.update', session: { type: 'realtime', audio: { output: { voice: 'cedar' } } } })).toMatchObject({ code: 'cannot_update_voice' });
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    await c.close();
+  });
+
+  it('server VAD with interrupt_response cancels a reply when the user speaks (turn_detected)', async () => {
+    const slow = await startEmulator({ voiceEngine: 'builtin', realtime: { firstAudioDelayMs: 0, paceFactor: 1, responder: () => ({ text: 'long reply', audioMs: 8000 }) } });
+    try {
+      const c = await connectClient(slow.url);
+      await c.next('session.created');
+      c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'talk' }] } });
+      c.send({ type: 'response.create' });
+      await c.next('response.output_audio.delta');
+      appendPcm(c, speechPcm('wait, stop please', 0));
+      await c.next('input_audio_buffer.speech_started');
+      const done = await c.next('response.done');
+      expect(done.response.status).toBe('cancelled');
+      expect(done.response.status_details).toEqual({ type: 'cancelled', reason: 'turn_detected' });
+      expect(done.response.output[0].status).toBe('incomplete');
+      await c.close();
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('output in G.711 µ-law is 8 kHz bytes (8 per ms)', async () => {
+    const c = await connectClient(emulator.url);
+    await c.next('session.created');
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null }, output: { format: { type: 'audio/pcmu' } } } } });
+    await c.next('session.updated');
+    c.send({ type: 'response.create' });
+    const done = await c.next('response.done');
+    const bytes = c.events.filter((e) => e.type === 'response.output_audio.delta').reduce((n, e) => n + Buffer.from(e.delta, 'base64').length, 0);
+    expect(done.response.usage.output_token_details.audio_tokens).toBe(Math.ceil(bytes / 8 / 50));
+    expect(done.response.audio.output.format).toEqual({ type: 'audio/pcmu' });
+    await c.close();
+  });
+});
