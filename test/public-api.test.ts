@@ -112,6 +112,7 @@ const MAIN = [
 
 const EMULATOR = [
   'value startEmulator', 'type EmulatorOptions', 'type EmulatorHandle', 'type EmulatorFault', 'type EmulatorRequestRecord', 'type EmulatorVoiceEngine',
+  'type EmulatorRealtimeOptions', 'type RealtimeResponder', 'type RealtimeReply', 'type RealtimeTurn', 'type RealtimeFault',
 ];
 
 const DISCORD = [
