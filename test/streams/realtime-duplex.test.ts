@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { TokenLab } from '../../src/api/client.js';
+import { vadGate } from '../../src/streams/vad-gate.js';
+import { bursts, loudnessEngine } from '../core/vad/fake-engine.js';
+import { chunked, toS16 } from '../core/vad/synth-speech.js';
 import { realtimeDuplex, type RealtimeDuplex, type RealtimeInterruption } from '../../src/streams/realtime-duplex.js';
 import { pcm24kBase64, startScriptedServer, type ScriptedConnection, type ScriptedServer } from '../api/realtime/scripted-realtime-server.js';
 
@@ -169,6 +173,50 @@ describe('realtimeDuplex', () => {
     expect(duplex.commitTurn()).toBe(true);
     await conn.next('input_audio_buffer.commit');
     await conn.next('response.create');
+    duplex.destroy();
+  });
+
+  it('local turns with a piped vadGate: its speech start barges in, its speech end commits (with the pre-roll) and asks for a response', async () => {
+    const { duplex, conn } = await open({ turnDetection: 'local', cushionMs: 20 });
+    reader(duplex);
+    startResponse(conn, 'resp_l');
+    delta(conn, 'resp_l', 'item_l', 2000);
+    await duplex.session!.waitFor('response.output_audio.delta');
+    const interrupted = new Promise<RealtimeInterruption>((r) => duplex.once('interrupted', r));
+    const mic = toS16(bursts(16000, 2500, [[600, 1500]]));
+    const gate = vadGate({ format: { sampleRate: 16000, channels: 1, encoding: 's16le' }, engine: () => loudnessEngine() });
+    Readable.from(chunked(mic, [320, 1000, 77, 4000])).pipe(gate).pipe(duplex);
+    const info = await interrupted;
+    expect(info.cause).toBe('local-vad');
+    expect(['truncate', 'delete']).toContain(info.action);
+    await conn.next('response.cancel');
+    conn.send({ type: 'response.done', response: { id: 'resp_l', object: 'realtime.response', status: 'cancelled', output: [] } } as any);
+    await conn.next('input_audio_buffer.commit');
+    await conn.next('response.create'); // sequenced after the cancelled response's response.done
+    const appended = conn.received.filter((e) => e.type === 'input_audio_buffer.append').reduce((n, e) => n + Buffer.from(e.audio, 'base64').length, 0);
+    expect((appended / 48000) * 1000).toBeGreaterThanOrEqual(900); // the speech (900 ms) and its pre-roll, at 24 kHz
+    duplex.destroy();
+  });
+
+  it('minInterruptionMs: a short blip pauses the output and resumes it (false interruption), nothing is sent', async () => {
+    const { duplex, conn } = await open({ cushionMs: 20, minInterruptionMs: 200, turnDetection: { type: 'server_vad', interrupt_response: false } });
+    reader(duplex);
+    conn.send({ type: 'session.updated', session: { type: 'realtime', id: 's', object: 'realtime.session', audio: { input: { turn_detection: { type: 'server_vad', interrupt_response: false } } } } } as any);
+    startResponse(conn, 'resp_b');
+    delta(conn, 'resp_b', 'item_b', 1000);
+    await duplex.session!.waitFor('response.output_audio.delta');
+    await new Promise((r) => setTimeout(r, 100));
+    const falseOne = new Promise<void>((r) => duplex.once('false-interruption', () => r()));
+    conn.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: 'u' } as any);
+    await duplex.session!.waitFor('input_audio_buffer.speech_started');
+    const playedAtPause = duplex.pacedOutput.playedMs;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(duplex.pacedOutput.playedMs - playedAtPause).toBeLessThanOrEqual(20);
+    conn.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 80, item_id: 'u' } as any);
+    await falseOne;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(duplex.pacedOutput.playedMs).toBeGreaterThan(playedAtPause + 40);
+    expect(conn.received.some((e) => e.type === 'conversation.item.truncate' || e.type === 'response.cancel')).toBe(false);
     duplex.destroy();
   });
 

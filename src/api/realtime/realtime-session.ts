@@ -171,6 +171,7 @@ export class RealtimeSession {
   #cancelWanted = false;
   readonly #pendingCreates: Array<{ params: RealtimeResponseCreateParams | undefined; eventId: string | undefined }> = [];
   #createEventId: string | undefined;
+  #lastCreate: { eventId: string; params: RealtimeResponseCreateParams | undefined } | undefined;
   #eventCounter = 0;
 
   #lastEventAt = performance.now();
@@ -413,6 +414,7 @@ export class RealtimeSession {
   #sendCreate(params: RealtimeResponseCreateParams | undefined, eventId: string | undefined): void {
     const id = eventId ?? `tla_create_${++this.#eventCounter}`;
     this.#createEventId = id;
+    this.#lastCreate = { eventId: id, params };
     this.#responseState = 'creating';
     this.#cancelWanted = false;
     this.#sendChecked(params ? { type: 'response.create', event_id: id, response: params } : { type: 'response.create', event_id: id });
@@ -578,9 +580,12 @@ export class RealtimeSession {
         const details = event.error;
         if (details && BENIGN_ERROR_CODES.has(details.code ?? '')) {
           // A race with the server (its VAD started or ended a response as we asked): recover quietly.
-          if (details.code === 'conversation_already_has_active_response' && this.#responseState === 'creating') {
-            this.#pendingCreates.unshift({ params: undefined, eventId: undefined });
-            this.#responseState = 'active';
+          const ours = details.event_id != null && details.event_id === this.#lastCreate?.eventId;
+          if (details.code === 'conversation_already_has_active_response' && ours) {
+            // Our create met a response the server started itself: ask again once that one is done.
+            this.#pendingCreates.unshift({ params: this.#lastCreate!.params, eventId: undefined });
+            if (this.#responseState === 'creating') this.#responseState = 'active';
+            else if (this.#responseState === 'idle') this.#flushCreates();
           }
           this.#debug?.(`realtime: benign ${details.code} absorbed`);
           return;

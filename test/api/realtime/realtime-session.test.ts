@@ -193,6 +193,22 @@ describe('RealtimeSession', () => {
     await session.close();
   });
 
+  it('a create that meets a response the server started itself is asked again after it, without an error for the app', async () => {
+    const session = await client.realtime.connect({ model: 'gpt-realtime', skipModelCheck: true });
+    const conn = await server.connection();
+    const errors: unknown[] = [];
+    session.on('server-error', (e) => errors.push(e));
+    session.createResponse({ instructions: 'mine' });
+    const mine = await conn.next('response.create');
+    conn.send({ type: 'response.created', response: response('resp_vad', 'in_progress') } as any);
+    conn.send({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy', param: null, event_id: mine.event_id } } as any);
+    conn.send({ type: 'response.done', response: response('resp_vad') } as any);
+    const again = await conn.next('response.create');
+    expect(again.response).toEqual({ instructions: 'mine' });
+    expect(errors).toEqual([]);
+    await session.close();
+  });
+
   it('malformed frames and unknown types are warnings; the session goes on', async () => {
     const session = await client.realtime.connect({ model: 'gpt-realtime', skipModelCheck: true });
     const conn = await server.connection();
