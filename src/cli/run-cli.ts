@@ -13,6 +13,7 @@ import { speakCommand, speakHelp } from './commands/speak-command.js';
 import { splitCommand, splitHelp } from './commands/split-command.js';
 import { transcribeCommand, transcribeHelp, translateHelp } from './commands/transcribe-command.js';
 import { voicesCommand, voicesHelp } from './commands/voices-command.js';
+import { workerCommand, workerHelp } from './commands/worker-command.js';
 
 /** The package version (from package.json, two levels up from both src/cli and dist/cjs). */
 export function cliVersion(): string {
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, CliCommand> = {
   transcribe: { run: (args, io) => transcribeCommand('transcribe', args, io), help: transcribeHelp },
   translate: { run: (args, io) => transcribeCommand('translate', args, io), help: translateHelp },
   split: { run: splitCommand, help: splitHelp },
+  worker: { run: workerCommand, help: workerHelp },
   emulate: { run: emulateCommand, help: emulateHelp },
   demo: { run: demoCommand, help: demoHelp },
 };
