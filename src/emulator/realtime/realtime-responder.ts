@@ -59,10 +59,10 @@ export function honestReplyText(turn: Omit<RealtimeTurn, 'defaultText'>): string
   if (user.transcript && !user.transcript.startsWith('[')) return `You said: ${clip(user.transcript, 300)}`;
   if (user.text !== undefined) return `You wrote: ${clip(user.text, 300)}`;
   const seconds = ((user.audioMs ?? 0) / 1000).toFixed(1);
-  if (user.speech.length === 0) return `I heard ${seconds} seconds of audio with no speech in it.`;
+  if (user.speech.length === 0) return `I heard ${seconds} seconds of audio, no speech.`;
   const speechMs = user.speech.reduce((sum, s) => sum + (s.endMs - s.startMs), 0);
-  const first = user.speech[0]!;
-  return `I heard ${(speechMs / 1000).toFixed(1)} seconds of speech in ${seconds} seconds of audio, starting at ${(first.startMs / 1000).toFixed(1)} seconds.`;
+  // Short on purpose: it is spoken back, and every response renders it.
+  return `I heard ${(speechMs / 1000).toFixed(1)} seconds of speech.`;
 }
 
 function clip(text: string, max: number): string {

@@ -30,7 +30,7 @@ describe('emulator realtime session (GA)', () => {
     const bytes = deltas.reduce((n, e) => n + Buffer.from(e.delta, 'base64').length, 0);
     expect(bytes % 2).toBe(0);
     const transcript = (await c.next('response.output_audio_transcript.done')).transcript as string;
-    expect(transcript).toMatch(/I heard \d+\.\d seconds of speech/);
+    expect(transcript).toMatch(/^I heard \d+\.\d seconds of speech\.$/);
     expect(done.response.usage.output_token_details.audio_tokens).toBe(Math.ceil(bytes / 48 / 50));
     expect(committed.item_id).toMatch(/^item_/);
     await c.close();
