@@ -1,4 +1,7 @@
 import type { TimedSpan } from './energy-segmenter.js';
+import { toSrt, toVtt } from '../api/subtitle-format.js';
+
+export { toSrt, toVtt };
 
 /** One transcript segment the emulator produced, times in ms of the input audio. */
 export interface TranscriptSegment extends TimedSpan {
@@ -33,30 +36,23 @@ export function transcriptText(result: TranscriptResult): string {
   return result.segments.map((s) => s.text).join(' ');
 }
 
-function timestamp(ms: number, separator: ',' | '.'): string {
-  const total = Math.max(0, Math.round(ms));
-  const h = Math.floor(total / 3_600_000);
-  const m = Math.floor((total % 3_600_000) / 60_000);
-  const s = Math.floor((total % 60_000) / 1000);
-  const milli = total % 1000;
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(milli, 3)}`;
-}
-
-/** SRT cues, numbered from 1, `HH:MM:SS,mmm --> HH:MM:SS,mmm`. */
-export function toSrt(segments: readonly TranscriptSegment[]): string {
-  return segments.map((s, i) => `${i + 1}\n${timestamp(s.startMs, ',')} --> ${timestamp(s.endMs, ',')}\n${s.text}\n`).join('\n');
-}
-
-/** WebVTT with a `WEBVTT` header and `HH:MM:SS.mmm` cues. */
-export function toVtt(segments: readonly TranscriptSegment[]): string {
-  return `WEBVTT\n\n${segments.map((s) => `${timestamp(s.startMs, '.')} --> ${timestamp(s.endMs, '.')}\n${s.text}\n`).join('\n')}`;
-}
-
 /** Options that shape the JSON formats. */
 export interface TranscriptFormatOptions {
   /** `timestamp_granularities[]` (default `['segment']`). */
   granularities?: readonly ('word' | 'segment')[];
+  /** The `usage` object to report (default: `{ type: 'duration', seconds }`, rounded up). */
+  usage?: Record<string, unknown>;
+}
+
+/**
+ * The usage a transcription reports, in the unit the model is priced in: tokens for token-priced models (audio
+ * input at 10 tokens a second, text output at 4 characters a token), else whole seconds of audio.
+ */
+export function transcriptUsage(result: TranscriptResult, pricingUnit: string): Record<string, unknown> {
+  if (pricingUnit !== 'per_1m_tokens') return { type: 'duration', seconds: Math.ceil(result.durationMs / 1000) };
+  const audio = Math.ceil(result.durationMs / 100);
+  const output = Math.max(1, Math.ceil(transcriptText(result).length / 4));
+  return { type: 'tokens', input_tokens: audio, input_token_details: { audio_tokens: audio, text_tokens: 0 }, output_tokens: output, total_tokens: audio + output };
 }
 
 /**
@@ -70,6 +66,7 @@ export function formatTranscript(
 ): { contentType: string; body: string } {
   const text = transcriptText(result);
   const duration = seconds(result.durationMs);
+  const usage = options.usage ?? { type: 'duration', seconds: Math.ceil(duration) };
   switch (format) {
     case 'text':
       return { contentType: 'text/plain; charset=utf-8', body: `${text}\n` };
@@ -78,7 +75,7 @@ export function formatTranscript(
     case 'vtt':
       return { contentType: 'text/vtt; charset=utf-8', body: toVtt(result.segments) };
     case 'json':
-      return json({ text, usage: { type: 'duration', seconds: Math.ceil(duration) } });
+      return json({ text, usage });
     case 'diarized_json':
       return json({
         task: result.task,
@@ -93,7 +90,7 @@ export function formatTranscript(
           text: s.text,
           speaker: 'A',
         })),
-        usage: { type: 'duration', seconds: Math.ceil(duration) },
+        usage,
       });
     case 'verbose_json': {
       const granularities = options.granularities && options.granularities.length > 0 ? options.granularities : ['segment'];
@@ -115,7 +112,7 @@ export function formatTranscript(
       if (granularities.includes('word')) {
         body['words'] = result.segments.flatMap((s) => s.words.map((w) => ({ word: w.word, start: seconds(w.startMs), end: seconds(w.endMs) })));
       }
-      body['usage'] = { type: 'duration', seconds: Math.ceil(duration) };
+      body['usage'] = usage;
       return json(body);
     }
   }

@@ -11,7 +11,7 @@ import { EnergySegmenter, type TimedSpan } from './energy-segmenter.js';
 import { findModel, unknownModelError, wrongOperationError } from './model-catalog.js';
 import { MultipartParser, multipartBoundary, type MultipartPartInfo } from './multipart-parser.js';
 import { ResponseAbandoned, type RequestContext } from './request-context.js';
-import { describeSpeech, formatTranscript, seconds, transcriptText, type TranscriptFormat, type TranscriptResult, type TranscriptSegment } from './transcript-format.js';
+import { describeSpeech, formatTranscript, seconds, transcriptText, transcriptUsage, type TranscriptFormat, type TranscriptResult, type TranscriptSegment } from './transcript-format.js';
 import { decodeUploadToPcm, STT_SAMPLE_RATE } from './upload-decoder.js';
 import { VadChunker, type VadUtterance } from '../streams/vad-chunker.js';
 import type { PcmFormat } from '../core/pcm-format.js';
@@ -289,10 +289,10 @@ async function answer(ctx: RequestContext, task: 'transcribe' | 'translate', sta
   const result: TranscriptResult = { task, language: task === 'translate' ? 'english' : languageName(language), durationMs: state.durationMs, segments };
   const stream = fieldString(state, 'stream') === 'true' && model.streaming && task === 'transcribe';
   if (stream) {
-    await streamTranscript(ctx, result, format!, settings);
+    await streamTranscript(ctx, result, format!, settings, model.pricingUnit);
     return;
   }
-  const { contentType, body } = formatTranscript(result, format!, { granularities: granularities as ('word' | 'segment')[] });
+  const { contentType, body } = formatTranscript(result, format!, { granularities: granularities as ('word' | 'segment')[], usage: transcriptUsage(result, model.pricingUnit) });
   await ctx.sendText(200, contentType, body);
 }
 
@@ -310,7 +310,7 @@ function languageName(code: string | undefined): string {
   return code ? (LANGUAGES[code.slice(0, 2)] ?? code) : 'english';
 }
 
-async function streamTranscript(ctx: RequestContext, result: TranscriptResult, format: TranscriptFormat, settings: ResolvedEmulatorSettings): Promise<void> {
+async function streamTranscript(ctx: RequestContext, result: TranscriptResult, format: TranscriptFormat, settings: ResolvedEmulatorSettings, pricingUnit: string): Promise<void> {
   ctx.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   let first = true;
   for (const [i, s] of result.segments.entries()) {
@@ -324,8 +324,7 @@ async function streamTranscript(ctx: RequestContext, result: TranscriptResult, f
     if (settings.speechPaceMs > 0) await delay(settings.speechPaceMs, undefined, { signal: ctx.signal });
   }
   const text = transcriptText(result);
-  const usage = { type: 'tokens', input_tokens: Math.ceil(result.durationMs / 100), output_tokens: Math.max(1, Math.ceil(text.length / 4)), total_tokens: 0 };
-  usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  const usage = transcriptUsage(result, pricingUnit);
   await ctx.end(`data: ${JSON.stringify({ type: 'transcript.text.done', text, usage })}\n\n`);
 }
 

@@ -13,8 +13,8 @@ import { FrameAligner } from '../codecs/frame-aligner.js';
 import { openInputSource, type AudioInput } from './input-source.js';
 import { ResampleStream } from './resample-stream.js';
 
-/** Output formats of {@link encode}. `'opus'` is Ogg/Opus too (what OpenAI-style APIs call `opus`). */
-export type EncodeFormat = 'wav' | 'pcm' | 'mulaw' | 'alaw' | 'ogg-opus' | 'opus' | 'mp3' | 'flac' | 'aac';
+/** Output formats of {@link encode}. `'opus'` is Ogg/Opus too (what OpenAI-style APIs call `opus`); `'webm'` is WebM/Opus. */
+export type EncodeFormat = 'wav' | 'pcm' | 'mulaw' | 'alaw' | 'ogg-opus' | 'opus' | 'webm' | 'mp3' | 'flac' | 'aac';
 
 /** How {@link encode} produced the bytes: in-process, or `ffmpeg:<format>`. */
 export type EncodePath = 'wav' | 'pcm' | 'g711' | 'ogg-opus' | `ffmpeg:${string}`;
@@ -55,6 +55,7 @@ const TARGETS: Record<EncodeFormat, Target> = {
   alaw: { container: 'alaw', contentType: 'audio/x-alaw-basic', extension: 'alaw' },
   'ogg-opus': { container: 'ogg-opus', contentType: 'audio/ogg; codecs=opus', extension: 'ogg' },
   opus: { container: 'opus', contentType: 'audio/ogg; codecs=opus', extension: 'opus' },
+  webm: { container: 'webm', contentType: 'audio/webm; codecs=opus', extension: 'webm' },
   mp3: { container: 'mp3', contentType: 'audio/mpeg', extension: 'mp3' },
   flac: { container: 'flac', contentType: 'audio/flac', extension: 'flac' },
   aac: { container: 'aac', contentType: 'audio/aac', extension: 'aac' },
@@ -197,7 +198,8 @@ function outputFormat(format: EncodeFormat, from: PcmFormat, options: EncodeOpti
       if (options.encoding !== undefined && options.encoding !== 's16le') throw new InputError('encode: G.711 encodes 16-bit samples; omit { encoding }.');
       return { sampleRate: options.sampleRate ?? 8_000, channels: options.channels ?? 1, encoding: 's16le' };
     case 'ogg-opus':
-    case 'opus': {
+    case 'opus':
+    case 'webm': {
       const sampleRate = options.sampleRate ?? nearestAtOrAbove(OPUS_RATES, from.sampleRate);
       if (!OPUS_RATES.includes(sampleRate)) throw new InputError(`encode: Opus runs at ${OPUS_RATES.join(', ')} Hz, not ${sampleRate}.`);
       const channels = options.channels ?? Math.min(from.channels, 2);
@@ -245,6 +247,9 @@ export function ffmpegEncodeArgs(format: EncodeFormat, from: PcmFormat, out: Pcm
     case 'ogg-opus':
     case 'opus':
       spec = { format: 'ogg', codec: 'libopus', ...withBitrate };
+      break;
+    case 'webm':
+      spec = { format: 'webm', codec: 'libopus', ...withBitrate };
       break;
     case 'wav':
       spec = { format: 'wav', codec: out.encoding === 's16le' ? 'pcm_s16le' : 'pcm_f32le' };
