@@ -3,14 +3,15 @@
 //   node --expose-gc --import tsx bench/pipeline.bench.ts      (or: npm run bench -- pipeline)
 //
 // Uplink (mic -> API), per frame of 48 kHz stereo s16 (3840 bytes):
-//   ours: ResampleStream s16le 48k/2 -> 24k/1 (written, its 'data' chunk taken synchronously) -> VadTracker
-//         (Silero v5, WebAssembly, fed the 24 kHz chunk: its own low-latency resampler to 16 kHz) -> the
-//         realtime `input_audio_buffer.append` message (base64 JSON text).
+//   ours: as src/streams/realtime-duplex.ts does it: Resampler s16 48k/2 -> 24k/1 -> VadTracker (Silero v5,
+//         WebAssembly, fed the 24 kHz wire audio: its own low-latency resampler to 16 kHz) -> the
+//         `input_audio_buffer.append` text as RealtimeSession.appendAudio builds it.
 //   peer: JS s16 stereo -> mono, speex (SIMD wasm, q7, s16 API) 48k -> 24k, speex 24k -> 16k for the VAD,
 //         onnxruntime-node Silero v5 through its public async `session.run` per 512-sample window (the
 //         usual way, with the 64-sample context kept by the wrapper), JSON.stringify of the message.
 // Downlink (API -> speaker), per `response.output_audio.delta` of 20 ms of 24 kHz mono s16:
-//   ours: JSON.parse -> base64 decode -> ResampleStream 24k/1 -> 48k/2 -> PacedOutput.write.
+//   ours: as the duplex's delta handler: JSON.parse -> base64 decoded into a reused buffer -> Resampler s16
+//         24k/1 -> 48k/2 -> a new Buffer -> PacedOutput.write.
 //   peer: JSON.parse -> base64 decode -> speex 24k -> 48k + JS mono -> stereo -> a Buffer.concat queue
 //         (prism-media's habit) that a 20 ms timer slices frames from.
 // Per-frame time: wall time of each frame's work, synchronous for ours, until the awaited ORT call
@@ -24,7 +25,7 @@ import os from 'node:os';
 import { VadTracker } from '../src/core/vad/vad-tracker.js';
 import { createSileroVad } from '../src/core/vad/silero-vad.js';
 import { PacedOutput } from '../src/streams/paced-output.js';
-import { ResampleStream } from '../src/streams/resample-stream.js';
+import { Resampler } from '../src/core/resampler/resampler.js';
 import { loadText, table, writeSection } from './report.js';
 import type { SpeexS16Module } from './resampler-s16.js';
 
@@ -76,28 +77,46 @@ function deltaMessages(frames: number): string[] {
 
 let sink = 0;
 
+/**
+ * Ours, the way src/streams/realtime-duplex.ts runs its hot path: the frame copied into an s16 scratch,
+ * `Resampler.process(Int16Array)` to the wire format, the VAD fed the same wire bytes, and the append text built
+ * as RealtimeSession.appendAudio builds it (type + base64 by concatenation). The duplex batches 40 ms per
+ * append by default; here every 20 ms frame makes one append, the issue's unit.
+ */
 function oursUplink(): (frame: Buffer) => string {
-  const resample = new ResampleStream({ from: { sampleRate: 48000, channels: 2, encoding: 's16le' }, to: { sampleRate: 24000, channels: 1, encoding: 's16le' } });
-  let last: Buffer | null = null;
-  resample.on('data', (chunk: Buffer) => (last = chunk));
+  const resampler = new Resampler({ inputRate: 48000, outputRate: 24000, channels: 2, outputChannels: 1 });
+  const scratch = new Int16Array(1920);
+  const scratchBytes = new Uint8Array(scratch.buffer);
+  let memory: Buffer | null = null;
   const vad = new VadTracker({ format: { sampleRate: 24000, channels: 1, encoding: 's16le' }, engine: () => createSileroVad({ backend: 'wasm' }) }, () => sink++);
   return (frame) => {
-    resample.write(frame);
-    const chunk = last!;
-    vad.write(chunk);
-    // What the realtime API takes: one JSON text frame per chunk (the duplex's documented message).
-    return `{"type":"input_audio_buffer.append","audio":"${chunk.toString('base64')}"}`;
+    scratchBytes.set(frame);
+    const wire = resampler.process(scratch);
+    if (memory === null || memory.buffer !== wire.buffer) memory = Buffer.from(wire.buffer);
+    const start = wire.byteOffset;
+    const end = start + wire.length * 2;
+    vad.write(memory.subarray(start, end));
+    return '{"type":"input_audio_buffer.append","audio":"' + memory.toString('base64', start, end) + '"}';
   };
 }
 
+/** Ours, as the duplex's delta handler: base64 decoded into a reused buffer, Resampler 24k/1 -> 48k/2 on Int16Array, a new Buffer to PacedOutput. */
 function oursDownlink(): { run: (message: string) => void; paced: PacedOutput } {
-  const resample = new ResampleStream({ from: { sampleRate: 24000, channels: 1, encoding: 's16le' }, to: { sampleRate: 48000, channels: 2, encoding: 's16le' } });
+  const resampler = new Resampler({ inputRate: 24000, outputRate: 48000, channels: 1, outputChannels: 2 });
   const paced = new PacedOutput({ format: { sampleRate: 48000, channels: 2, encoding: 's16le' }, maxQueuedMs: 120_000 });
-  resample.on('data', (chunk: Buffer) => paced.write(chunk));
+  let deltaScratch = Buffer.from(new ArrayBuffer(8192));
+  let memory: Buffer | null = null;
   return {
     run: (message) => {
       const event = JSON.parse(message) as { delta: string };
-      resample.write(Buffer.from(event.delta, 'base64'));
+      const maxBytes = (event.delta.length >> 2) * 3;
+      if (deltaScratch.length < maxBytes) deltaScratch = Buffer.from(new ArrayBuffer(maxBytes * 2));
+      const n = deltaScratch.write(event.delta, 'base64') & ~1;
+      const out = resampler.process(new Int16Array(deltaScratch.buffer, deltaScratch.byteOffset, n >> 1));
+      if (memory === null || memory.buffer !== out.buffer) memory = Buffer.from(out.buffer);
+      const bytes = Buffer.allocUnsafe(out.length * 2);
+      memory.copy(bytes, 0, out.byteOffset, out.byteOffset + out.length * 2);
+      paced.write(bytes);
     },
     paced,
   };
@@ -366,9 +385,10 @@ async function main(): Promise<void> {
     `${FRAMES} frames of 20 ms per pass, ${PASSES} passes, ours and the peers interleaved pass by pass; ms per frame (wall time of the frame's work in this process).`,
     'Uplink: 48 kHz stereo s16 -> 24 kHz mono -> VAD (Silero v5) -> `input_audio_buffer.append` JSON. Downlink: `response.output_audio.delta` JSON -> ' +
       'base64 decode -> 24 kHz mono -> 48 kHz stereo -> paced output queue.',
-    'Ours: ResampleStream + VadTracker (Silero v5 WebAssembly, its own low-latency 24k -> 16k resampler) + the append text built around the base64; ' +
-      'ResampleStream + PacedOutput on the way back. The realtime duplex (src/streams/realtime-duplex.ts) did not exist when this bench was written: ' +
-      'the append message is built as the realtime API documents it (type + base64 audio, one JSON text frame).',
+    "Ours: the hot path of src/streams/realtime-duplex.ts without its socket: Resampler on Int16Array (s16 in the kernel) + VadTracker (Silero v5 " +
+      'WebAssembly, its own low-latency 24k -> 16k resampler) + the append text concatenated as RealtimeSession.appendAudio does; on the way back the ' +
+      "duplex's delta handling (base64 decoded into a reused buffer, Resampler, one new Buffer per delta) + PacedOutput. The duplex's encoder and " +
+      'decoder are private to it, so the bench repeats their steps (one append per 20 ms frame; the duplex batches 40 ms by default).',
     'Peers: speexdsp (SIMD wasm, q7, s16 API) for both rate changes (48k -> 24k; 24k -> 16k for the VAD; 24k -> 48k) with JS channel mixing, ' +
       "onnxruntime-node Silero v5 through the public async session.run per 512-sample window, JSON.stringify/JSON.parse, and prism-media's " +
       'Buffer.concat queue sliced by a 20 ms setInterval for playback.',
