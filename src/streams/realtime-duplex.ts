@@ -239,7 +239,11 @@ export class RealtimeDuplex extends Duplex {
 
   /** @throws InputError / FormatError for bad options. */
   constructor(target: TokenLab | RealtimeSession, options: RealtimeDuplexOptions = {}) {
-    super({ allowHalfOpen: true, readableHighWaterMark: 1, writableHighWaterMark: 16 * 1024 });
+    // One output frame of room on the readable side: a frame pushed and not yet taken does not stop the pacer's
+    // clock at once, and at most one frame counted as played is still waiting for the reader.
+    const out = pcmFormat(options.outputFormat ?? REALTIME_PCM);
+    const frameBytes = Math.max(1, Math.round(((options.frameMs ?? 20) * out.sampleRate) / 1000)) * bytesPerFrame(out);
+    super({ allowHalfOpen: true, readableHighWaterMark: frameBytes, writableHighWaterMark: 16 * 1024 });
     this.#options = options;
     this.outputFormat = pcmFormat(options.outputFormat ?? REALTIME_PCM);
     if (options.inputFormat) this.#inputFormat = pcmFormat(options.inputFormat);
