@@ -10,6 +10,8 @@ import { makeClient } from '../make-client.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandHelp } from '../command-help.js';
+import { BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
+import { speakBatch } from './speak-batch.js';
 
 const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
 type Format = (typeof FORMATS)[number];
@@ -69,11 +71,15 @@ export const speakHelp: CommandHelp = {
     ['--speed X', 'speaking rate from 0.25 to 4 (default 1)'],
     ['--instructions TEXT', 'how to speak (tone, pace); models that take it'],
     ['--allow-secrets', 'send text that looks like it holds a key, token, private URL or card number (default: refused)'],
+    ['--batch LIST', 'batch: one clip per line of a .txt, .csv (header with text; optional id, voice, model, instructions, speed) or .jsonl file, into -o DIR'],
+    ['--speech-cache DIR', 'batch: the speech cache, so no clip is paid for twice (default: DIR/.speech-cache)'],
+    ...BATCH_FLAG_HELP,
   ],
   examples: [
     'tokenlab-audio speak "Hello there" -o hello.mp3',
     'tokenlab-audio speak --input-file story.txt --voice nova -o story.opus',
     'echo "Build finished" | tokenlab-audio speak - -o - --format wav | ffplay -nodisp -autoexit -',
+    'tokenlab-audio speak --batch prompts.csv -o clips/ --format wav --concurrency 4',
   ],
 };
 
@@ -88,7 +94,14 @@ export async function speakCommand(args: string[], io: CliIo): Promise<ExitCode>
     speed: { type: 'string' },
     instructions: { type: 'string' },
     'allow-secrets': { type: 'boolean' },
+    batch: { type: 'string' },
+    'speech-cache': { type: 'string' },
+    ...BATCH_OPTIONS,
   }, 1);
+  if (typeof values['batch'] === 'string') {
+    if (positionals.length > 0 || values['input-file'] !== undefined) throw new UsageError('--batch reads the texts from its list: give no text argument or --input-file', 'speak');
+    return speakBatch(values['batch'], values, common, io);
+  }
   const output = values['output'] as string | undefined;
   if (!output) throw new UsageError('speak needs an output file: -o out.mp3 (or -o - for stdout)', 'speak');
   const inputFile = values['input-file'] as string | undefined;

@@ -12,6 +12,8 @@ import { UsageError } from '../usage-error.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 import { assertOutputDir } from '../assert-output-dir.js';
 import type { CommandHelp } from '../command-help.js';
+import { BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
+import { isTranscribeBatch, transcribeBatch } from './transcribe-batch.js';
 
 const FORMATS = ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const;
 
@@ -31,7 +33,10 @@ export const transcribeHelp: CommandHelp = {
   name: 'transcribe',
   summary: 'speech to text; text, SRT, VTT or JSON on stdout or into -o',
   usage: 'transcribe FILE|- [options]',
-  description: ['Reads an audio or video file (- reads it from stdin) and uploads it with a progress bar.'],
+  description: [
+    'Reads an audio or video file (- reads it from stdin) and uploads it with a progress bar.',
+    'Batch: several files, a directory or a quoted glob ("calls/**/*.mp3") with -o DIR writes one transcript per file, a manifest (JSONL: request ids, errors) and a summary; a bad file is reported and skipped; rerunning skips what is done. Exit 7 when some items failed.',
+  ],
   options: [
     ['-o, --output FILE', 'write the transcript to FILE (default: stdout)'],
     ['--format F', 'text, srt, vtt, json or verbose_json (default: text)'],
@@ -40,11 +45,13 @@ export const transcribeHelp: CommandHelp = {
     ['--prompt TEXT', 'words and spellings to expect'],
     ['--temperature X', 'sampling temperature from 0 to 1 (default: the server\'s)'],
     ['--upload-limit-bytes N', 'refuse uploads larger than N bytes (default 26214400, the API\'s limit)'],
+    ...BATCH_FLAG_HELP,
   ],
   examples: [
     'tokenlab-audio transcribe talk.mp3',
     'tokenlab-audio transcribe interview.m4a --format srt -o interview.srt',
     'ffmpeg -i talk.mkv -f wav - | tokenlab-audio transcribe - --language de',
+    'tokenlab-audio transcribe recordings/ -o transcripts/ --format srt --concurrency 8',
   ],
 };
 
@@ -68,7 +75,9 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
     prompt: { type: 'string' },
     temperature: { type: 'string' },
     'upload-limit-bytes': { type: 'string' },
-  }, 1);
+    ...BATCH_OPTIONS,
+  }, Number.MAX_SAFE_INTEGER);
+  if (await isTranscribeBatch(positionals, io.cwd)) return transcribeBatch(task, positionals, values, common, io);
   const file = positionals[0];
   if (!file) throw new UsageError(`${task} needs an audio file, e.g. ${task} talk.mp3`, task);
   if (task === 'translate' && values['language'] !== undefined) throw new UsageError('translate always produces English; --language is for transcribe', task);
