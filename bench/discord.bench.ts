@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { seededRandom } from '../scripts/seeded-random.js';
+import { pcmCorrelation, speechLikeSignal } from '../scripts/speech-like-signal.js';
 import { resolveFfmpeg } from '../src/codecs/ffmpeg-resolve.js';
 import { OpusDecoder, OpusEncoder, opusBackendName, opusPacketSamples } from '../src/codecs/opus.js';
 import { DISCORD_PCM, REALTIME_PCM, msToBytes, type PcmFormat } from '../src/core/pcm-format.js';
@@ -32,21 +33,7 @@ const COST_STREAMS = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
-/** Speech-like signal (harmonics of a wandering pitch under a syllable envelope). */
-function speechLike(format: PcmFormat, ms: number, seed: number): Buffer {
-  const frames = Math.round((ms * format.sampleRate) / 1000);
-  const out = Buffer.alloc(frames * format.channels * 2);
-  let phase = 0;
-  for (let i = 0; i < frames; i++) {
-    const t = i / format.sampleRate;
-    phase += (2 * Math.PI * (140 + 40 * Math.sin(2 * Math.PI * 0.7 * t + seed))) / format.sampleRate;
-    let v = 0;
-    for (let h = 1; h <= 6; h++) v += Math.sin(h * phase) / h;
-    const s = Math.round((0.35 + 0.3 * Math.sin(2 * Math.PI * 4 * t + seed)) * v * 0.5 * 32767);
-    for (let c = 0; c < format.channels; c++) out.writeInt16LE(Math.max(-32768, Math.min(32767, s)), (i * format.channels + c) * 2);
-  }
-  return out;
-}
+const speechLike = speechLikeSignal;
 
 /** Children's CPU (reaped child processes such as ffmpeg), ms, from /proc/self/stat. */
 function childCpuMs(): number {
@@ -187,26 +174,6 @@ function receiveTimeline(seconds: number): { slots: Slot[]; segments: Array<[num
   return { slots, segments, pause1s };
 }
 
-function correlation(a: Buffer, b: Buffer, maxLag: number): { r: number; lag: number } {
-  const n = Math.min(a.length, b.length) >> 1;
-  let best = { r: -1, lag: 0 };
-  for (let lag = -maxLag; lag <= maxLag; lag += 8) {
-    let sab = 0;
-    let saa = 0;
-    let sbb = 0;
-    for (let i = Math.max(0, -lag); i < n && i + lag < n; i++) {
-      const x = a.readInt16LE(i * 2);
-      const y = b.readInt16LE((i + lag) * 2);
-      sab += x * y;
-      saa += x * x;
-      sbb += y * y;
-    }
-    const r = saa && sbb ? sab / Math.sqrt(saa * sbb) : 0;
-    if (r > best.r) best = { r, lag };
-  }
-  return best;
-}
-
 async function receiveRun(seconds: number) {
   const { slots, segments, pause1s } = receiveTimeline(seconds);
   const oursIn = new AudioReceiveStream({ end: { behavior: EndBehaviorType.Manual } });
@@ -252,7 +219,7 @@ async function receiveRun(seconds: number) {
   let worstLag = 0;
   for (const [a, b] of segments) {
     const seg = (x: Buffer) => x.subarray(a * 20 * bytesPerMs, b * 20 * bytesPerMs);
-    const { r, lag } = correlation(seg(pcm), seg(ref), 48);
+    const { r, lag } = pcmCorrelation(seg(pcm), seg(ref), 48, 8);
     if (r < minR) minR = r;
     if (Math.abs(lag) > Math.abs(worstLag)) worstLag = lag;
   }
@@ -336,7 +303,8 @@ async function sendCost(name: string, seconds: number, ours: boolean, sourceForm
   }
   await sleep(seconds * 1000 + 300);
   for (const p of players) p.stop(true);
-  await Promise.all(children.map((ff) => new Promise((r) => (ff.process.exitCode !== null ? r(null) : (ff.process.once('exit', r), ff.destroy())))));
+  // prism's FFmpeg does not end its child when the pipeline is torn down: stop it (its CPU is counted once reaped).
+  await Promise.all(children.map((ff) => new Promise((r) => (ff.process.exitCode !== null || ff.process.signalCode !== null ? r(null) : (ff.process.once('exit', r), ff.process.kill('SIGKILL'))))));
   await sleep(200);
   const cpu = selfCpuMs() - s0 + (childCpuMs() - c0);
   const perStreamSecond = cpu / (COST_STREAMS * seconds);
@@ -365,9 +333,11 @@ for (const [label, plan] of scenarios) {
   console.log(`send: ${label}`);
   const [a, b] = await Promise.all([sendScenario(label, plan, true), sendScenario(label, plan, false)]);
   sendResults.push(a, b);
+  console.log(a, b);
 }
 console.log('receive: waiting for the real-time feed…');
 const rx = await receivePromise;
+console.log(rx);
 console.log('cost: receive');
 const rxCost = await receiveCost(COST_SECONDS * 6);
 console.log('cost: send');

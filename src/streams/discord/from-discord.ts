@@ -24,7 +24,9 @@ export interface FromDiscordOptions {
   /**
    * `true` (default): during a pause the silence is emitted as time passes (a realtime session or VAD
    * downstream sees the pause when it happens). `false`: a pause becomes silence only when the next packet
-   * arrives (nothing is emitted while the user is quiet; no timer runs then).
+   * arrives (nothing is emitted while the user is quiet; no timer runs then). Live, a network stall longer than
+   * `jitterMs` cannot be told from a pause while it lasts: its packets are then placed after the silence already
+   * emitted (the timeline grows by the stall). Raise `jitterMs` on a jittery link, or turn this off for recording.
    */
   livePauses?: boolean;
   /** Silence that ends a speech segment, in ms (default 100). Discord's silence packets end it at once. */
@@ -57,6 +59,9 @@ export interface FromDiscordStats {
   /** Output so far, in ms. */
   readonly outputMs: number;
 }
+
+/** Packets held at most before the oldest is placed regardless (2 s at 20 ms). */
+const MAX_HELD_PACKETS = 100;
 
 interface PendingPacket {
   packet: Buffer;
@@ -108,6 +113,9 @@ export class FromDiscordStream extends Readable {
   readonly #maxBufferedBytes: number;
   readonly #pending: PendingPacket[] = [];
   #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  /** When the timer was meant to fire (performance.now()). */
+  #dueAtMs = 0;
   #t0 = -1;
   /** Earliest (arrival − position) seen, in ms: the path delay of the fastest packet. */
   #baseMs = 0;
@@ -212,7 +220,10 @@ export class FromDiscordStream extends Readable {
     }
     if (this.#t0 < 0) this.#t0 = now;
     this.#pending.push({ packet: Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), arrivalMs: now });
-    this.#commit(now, false);
+    // Placed by the timer, never while a clump is still being delivered (its later packets tell where it belongs);
+    // only a hold far beyond any clump is placed at once, to bound memory.
+    if (this.#pending.length > MAX_HELD_PACKETS) this.#commit(now, false);
+    else if (this.#pending.length === 1) this.#arm(now);
   };
 
   /**
@@ -221,8 +232,7 @@ export class FromDiscordStream extends Readable {
    */
   #commit(now: number, all: boolean): void {
     const pending = this.#pending;
-    const lookaheadFrames = Math.ceil(this.jitterMs / 20) + 1;
-    while (pending.length > 0 && (all || now - pending[0]!.arrivalMs >= this.jitterMs || pending.length > lookaheadFrames)) {
+    while (pending.length > 0 && (all || now - pending[0]!.arrivalMs >= this.jitterMs || pending.length > MAX_HELD_PACKETS)) {
       // The gap before the head is the smallest lateness among the held packets taken back to back: a packet
       // delayed by jitter is followed by punctual ones, a real gap delays all of them.
       let gapMs = Infinity;
@@ -253,13 +263,28 @@ export class FromDiscordStream extends Readable {
     if (this.#pending.length > 0) dueAt = this.#pending[0]!.arrivalMs + this.jitterMs;
     else if (this.livePauses && !this.#inputDone) dueAt = this.#t0 + this.#baseMs + this.jitterMs + (this.#outFrames + 1) * 20;
     else return;
+    this.#dueAtMs = dueAt;
     this.#timer = setTimeout(this.#onTimer, Math.max(0, dueAt - now));
   }
 
   readonly #onTimer = (): void => {
     this.#timer = null;
     if (this.destroyed || this.#finished) return;
-    this.#commit(performance.now(), false);
+    const now = performance.now();
+    if (now - this.#dueAtMs > this.jitterMs && this.#immediate === null) {
+      // The event loop stalled: packets that arrived meanwhile may still be waiting to be read. Let I/O run first,
+      // or the stall would be taken for a pause and the late packets placed after invented silence.
+      this.#immediate = setImmediate(this.#onImmediate);
+      return;
+    }
+    this.#commit(now, false);
+  };
+
+  readonly #onImmediate = (): void => {
+    this.#immediate = null;
+    if (this.destroyed || this.#finished) return;
+    this.#dueAtMs = performance.now();
+    this.#commit(this.#dueAtMs, false);
   };
 
   #decodeOne(packet: Buffer): void {
@@ -349,6 +374,10 @@ export class FromDiscordStream extends Readable {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
+    }
+    if (this.#immediate !== null) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
     }
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     this.#decoder?.off('corrupt', this.#onCorrupt);

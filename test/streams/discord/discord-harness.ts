@@ -4,9 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { vi } from 'vitest';
-import { seededRandom } from '../../../scripts/seeded-random.js';
+import { pcmCorrelation, speechLikeSignal } from '../../../scripts/speech-like-signal.js';
 import { OpusEncoder } from '../../../src/codecs/opus.js';
-import { msToFrames, type PcmFormat } from '../../../src/core/pcm-format.js';
+import type { PcmFormat } from '../../../src/core/pcm-format.js';
 
 /**
  * Fakes timers, Date and performance.now (the perf_hooks object is the one our modules hold, so its `now`
@@ -49,25 +49,8 @@ export function subscribe(player: object, connection: object): void {
   (player as { subscribe(c: object): unknown }).subscribe(connection);
 }
 
-/** Speech-like test audio: a few harmonics of a wandering pitch under a syllable-rate envelope, plus a little noise. */
-export function speechLike(format: PcmFormat, durationMs: number, seed = 1): Buffer {
-  const frames = msToFrames(format, durationMs);
-  const out = Buffer.alloc(frames * format.channels * 2);
-  const rand = seededRandom(seed);
-  let phase = 0;
-  for (let i = 0; i < frames; i++) {
-    const t = i / format.sampleRate;
-    const pitch = 140 + 40 * Math.sin(2 * Math.PI * 0.7 * t + seed);
-    phase += (2 * Math.PI * pitch) / format.sampleRate;
-    const env = 0.35 + 0.3 * Math.sin(2 * Math.PI * 4 * t + seed);
-    let v = 0;
-    for (let h = 1; h <= 6; h++) v += Math.sin(h * phase) / h;
-    v = env * v * 0.5 + (rand() - 0.5) * 0.01;
-    const s = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
-    for (let c = 0; c < format.channels; c++) out.writeInt16LE(s, (i * format.channels + c) * 2);
-  }
-  return out;
-}
+/** Speech-like test audio (see scripts/speech-like-signal.ts). */
+export const speechLike = speechLikeSignal;
 
 /** A PCM Readable with a `format`, fed by the test (push / end). */
 export function pcmSource(format: PcmFormat): Readable & { format: PcmFormat } {
@@ -91,23 +74,7 @@ export function opusPackets(pcm: Buffer): Buffer[] {
   return packets;
 }
 
-/** Pearson correlation of two s16le buffers over their common length, at the best lag within ±maxLag samples. */
+/** Pearson correlation at the best lag within ±maxLag samples. */
 export function correlation(a: Buffer, b: Buffer, maxLag = 0): number {
-  const n = Math.min(a.length, b.length) >> 1;
-  let best = -1;
-  for (let lag = -maxLag; lag <= maxLag; lag++) {
-    let sab = 0;
-    let saa = 0;
-    let sbb = 0;
-    for (let i = Math.max(0, -lag); i < n && i + lag < n; i++) {
-      const x = a.readInt16LE(i * 2);
-      const y = b.readInt16LE((i + lag) * 2);
-      sab += x * y;
-      saa += x * x;
-      sbb += y * y;
-    }
-    const r = saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
-    if (r > best) best = r;
-  }
-  return best;
+  return pcmCorrelation(a, b, maxLag).r;
 }

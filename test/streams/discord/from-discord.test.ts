@@ -119,6 +119,17 @@ describe('fromDiscord keeps the timeline', () => {
     expect(correlation(pcm, reference(PACKETS.slice(0, 40), STT_PCM))).toBeGreaterThan(0.95);
   });
 
+  it('a stall longer than the jitter allowance (10 packets at once) is still placed back to back', async () => {
+    const slots: Slot[] = [];
+    for (let i = 0; i < 40; i++) slots.push(i >= 10 && i < 20 ? { clumpAfter: 400, packet: PACKETS[i]! } : PACKETS[i]!);
+    const stream = receiveStream();
+    const out = fromDiscord(stream, { format: STT_PCM, livePauses: false });
+    feed(stream, slots);
+    const { pcm } = await collect(out, 3000);
+    expect(out.stats.insertedSilenceMs).toBe(0);
+    expect(pcm.length).toBe(msToByte(STT_PCM, 800));
+  });
+
   it('with livePauses, the silence of a pause flows while it happens (a realtime session hears it)', async () => {
     const stream = receiveStream();
     const out = fromDiscord(stream, { format: REALTIME_PCM });
