@@ -221,3 +221,66 @@ if (process.argv[1]?.endsWith('resampler-s16.ts')) {
     console.log(`${r.conversion} | ${r.level} | ${r.ours} ${Math.round(r.oursXrt)} | ${r.peer} ${Math.round(r.peerXrt)} | ratio ${r.ratio.toFixed(2)}`);
   }
 }
+
+/** Least-squares fit of a tone at `hz` over y[from, to): THD+N in dB (everything but the tone, relative to it). */
+function thdPlusNoiseDb(y: ArrayLike<number>, rate: number, hz: number, from: number, to: number): number {
+  let cc = 0;
+  let ss = 0;
+  let cs = 0;
+  let yc = 0;
+  let ys = 0;
+  const w = (2 * Math.PI * hz) / rate;
+  for (let i = from; i < to; i++) {
+    const c = Math.cos(w * i);
+    const s = Math.sin(w * i);
+    cc += c * c;
+    ss += s * s;
+    cs += c * s;
+    yc += y[i]! * c;
+    ys += y[i]! * s;
+  }
+  const det = cc * ss - cs * cs;
+  const a = (yc * ss - ys * cs) / det;
+  const b = (ys * cc - yc * cs) / det;
+  let res = 0;
+  for (let i = from; i < to; i++) {
+    const e = y[i]! - a * Math.cos(w * i) - b * Math.sin(w * i);
+    res += e * e;
+  }
+  return 10 * Math.log10(res / (to - from) / ((a * a + b * b) / 2));
+}
+
+export interface S16QualityRow {
+  conversion: string;
+  /** THD+N (dB) of a 997 Hz tone at -6 dBFS, s16 in and out (mono, first channel of the output). */
+  oursDb: number;
+  peerDb: number;
+  /** THD+N of the ideal output tone rounded to s16: the floor that s16 output sets for any resampler. */
+  floorDb: number;
+}
+
+/** THD+N with s16 in and out, default preset vs speex q7, against the floor of s16 output. */
+export function measureS16Quality(m: SpeexS16Module, conversions: S16Conversion[]): S16QualityRow[] {
+  const HZ = 997;
+  return conversions.map((c) => {
+    const frames = Math.round(c.inRate * 0.5);
+    const mono = new Int16Array(frames);
+    // 997 Hz (not 1 kHz): a tone commensurate with the rate makes the rounding error periodic, i.e. spurs, not a floor.
+    for (let i = 0; i < frames; i++) mono[i] = Math.round(16384 * Math.sin((2 * Math.PI * HZ * i) / c.inRate));
+    const x = new Int16Array(frames * c.inCh);
+    for (let i = 0; i < frames; i++) for (let ch = 0; ch < c.inCh; ch++) x[i * c.inCh + ch] = mono[i]!;
+    const r = new Resampler({ inputRate: c.inRate, outputRate: c.outRate, channels: c.inCh, outputChannels: c.outCh });
+    const ours = Int16Array.from([...r.process(x), ...r.flushS16()]);
+    const peer = speexS16(m, c, 7)(x);
+    const firstChannel = (y: Int16Array): number[] => Array.from({ length: Math.floor(y.length / c.outCh) }, (_, i) => y[i * c.outCh]!);
+    const skipOut = Math.round(c.outRate * 0.1);
+    const fit = (y: number[]) => thdPlusNoiseDb(y, c.outRate, HZ, skipOut, y.length - skipOut);
+    const ideal = Array.from({ length: Math.round((frames * c.outRate) / c.inRate) }, (_, i) => Math.round(16384 * Math.sin((2 * Math.PI * HZ * i) / c.outRate)));
+    return {
+      conversion: c.name,
+      oursDb: fit(firstChannel(ours)),
+      peerDb: fit(firstChannel(peer)),
+      floorDb: fit(ideal),
+    };
+  });
+}

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Resampler, type ResampleQuality } from '../src/core/resampler/resampler.js';
 import { ResampleStream } from '../src/streams/resample-stream.js';
 import { table, writeSection } from './report.js';
-import { measureS16, type SpeexS16Module } from './resampler-s16.js';
+import { measureS16, measureS16Quality, type SpeexS16Module } from './resampler-s16.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -660,12 +660,16 @@ async function main(): Promise<void> {
   // ---- s16 in and out (the headline: what streams carry), in its own interleaved rounds
   const s16Rows: (string | number)[][] = [];
   const s16Targets: (string | number)[][] = [];
+  const s16Quality: (string | number)[][] = [];
   if (speexSimd) {
     const rows = measureS16(speexSimd as unknown as SpeexS16Module, CONVERSIONS, Math.max(ROUNDS, 9), MIN_ROUND_MS);
     for (const r of rows) {
       s16Rows.push([r.conversion, r.level, r.ours, Math.round(r.oursXrt), r.peer, Math.round(r.peerXrt), r.ratio.toFixed(2)]);
       const bar = r.ours === 'tokenlab default' ? 2 : NaN;
       if (!Number.isNaN(bar)) s16Targets.push([r.conversion, r.level, r.ratio.toFixed(2), r.ratio >= bar ? 'yes' : 'no']);
+    }
+    for (const q of measureS16Quality(speexSimd as unknown as SpeexS16Module, CONVERSIONS)) {
+      s16Quality.push([q.conversion, `${q.oursDb.toFixed(1)} dB`, `${q.peerDb.toFixed(1)} dB`, `${q.floorDb.toFixed(1)} dB`, q.oursDb <= q.floorDb + 3.5 ? 'yes' : 'no']);
     }
   }
 
@@ -685,6 +689,11 @@ async function main(): Promise<void> {
     'Target: default preset >= 2x speex q7 with s16 in and out, every conversion, both levels:',
     '',
     table(['conversion', 'level', 'ratio', '>= 2x?'], s16Targets),
+    '',
+    'THD+N with s16 in and out (997 Hz at -6 dBFS, default preset vs speex q7). The 16-bit floor is the THD+N of the ideal output tone rounded ' +
+      'to s16; the input was rounded to s16 as well, so "at the floor" means within 3.5 dB of it (two equal quantizations add 3 dB).',
+    '',
+    table(['conversion', 'tokenlab default', 'speex SIMD q7', '16-bit floor (s16 output)', 'at the floor?'], s16Quality),
     '',
     '### float32 in and out (secondary)',
     '',
