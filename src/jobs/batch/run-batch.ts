@@ -3,6 +3,7 @@
  * (it is never an item failure), a 402 or an unwritable output stops it with what is done kept, and a rerun skips
  * what the manifest (or the outputs) say is done.
  */
+import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenLab } from '../../api/client.js';
@@ -172,6 +173,8 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
 
   const manifest = options.manifestPath ? await BatchManifest.open(options.manifestPath) : undefined;
   const controller = new AbortController();
+  // Every running item listens on it (upload, response body): one listener per item in flight is expected.
+  setMaxListeners(maxConcurrency * 4 + 10, controller.signal);
   const onAbort = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
