@@ -8,6 +8,7 @@ import { type CommandHelp, renderCommandHelp, usageLine } from './command-help.j
 import { UsageError } from './usage-error.js';
 import { demoCommand, demoHelp } from './commands/demo-command.js';
 import { emulateCommand, emulateHelp } from './commands/emulate-command.js';
+import { realtimeCommand, realtimeHelp } from './commands/realtime-command.js';
 import { modelsCommand, modelsHelp } from './commands/models-command.js';
 import { speakCommand, speakHelp } from './commands/speak-command.js';
 import { splitCommand, splitHelp } from './commands/split-command.js';
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, CliCommand> = {
   translate: { run: (args, io) => transcribeCommand('translate', args, io), help: translateHelp },
   split: { run: splitCommand, help: splitHelp },
   worker: { run: workerCommand, help: workerHelp },
+  realtime: { run: realtimeCommand, help: realtimeHelp },
   emulate: { run: emulateCommand, help: emulateHelp },
   demo: { run: demoCommand, help: demoHelp },
 };
