@@ -33,6 +33,7 @@ const ENTRY_POINTS: Record<string, string> = {
   index: 'src/index.ts',
   emulator: 'src/emulator/index.ts',
   discord: 'src/streams/discord/index.ts',
+  queue: 'src/queue/index.ts',
 };
 
 await Promise.all([

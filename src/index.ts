@@ -211,3 +211,13 @@ export {
   type TranscribeUtterance,
   type UtteranceTranscript,
 } from './streams/transcribe-stream.js';
+
+// jobs: batches (many files or texts, a manifest, resumable); spreading them over machines is tokenlab-audio/queue
+export { runBatch, type RunBatchOptions, type BatchReport, type BatchProgress, type BatchStop, type BatchStopReason } from './jobs/batch/run-batch.js';
+export { runBatchJob, type BatchJobResult, type BatchJobHooks, type RunBatchJobOptions } from './jobs/batch/run-batch-job.js';
+export { batchJobKey, type BatchJob, type TranscribeBatchJob, type SpeakBatchJob } from './jobs/batch/batch-job.js';
+export { BatchManifest, type BatchRecord, type BatchSummaryRecord, type BatchItemError } from './jobs/batch/batch-manifest.js';
+export { findAudioFiles, type FoundAudioFile } from './jobs/batch/find-audio-files.js';
+export { readSpeechList, type SpeechListEntry } from './jobs/batch/read-speech-list.js';
+export { planTranscribeJobs, planSpeakJobs, type TranscribePlanOptions, type SpeakPlanOptions } from './jobs/batch/plan-batch-jobs.js';
+export { BatchOutputError, BatchInputError } from './jobs/batch/batch-errors.js';

@@ -108,6 +108,14 @@ const MAIN = [
   'value vadChunker', 'value VadChunker', 'type VadChunkerOptions', 'type VadUtterance',
   'value ttsSource', 'type TtsSource', 'type TtsSourceParams',
   'value transcribeStream', 'value TranscribeStream', 'type TranscribeStreamOptions', 'type TranscribeUtterance', 'type UtteranceTranscript',
+  // jobs: batches
+  'value runBatch', 'type RunBatchOptions', 'type BatchReport', 'type BatchProgress', 'type BatchStop', 'type BatchStopReason',
+  'value runBatchJob', 'type BatchJobResult', 'type BatchJobHooks', 'type RunBatchJobOptions',
+  'value batchJobKey', 'type BatchJob', 'type TranscribeBatchJob', 'type SpeakBatchJob',
+  'value BatchManifest', 'type BatchRecord', 'type BatchSummaryRecord', 'type BatchItemError',
+  'value findAudioFiles', 'type FoundAudioFile', 'value readSpeechList', 'type SpeechListEntry',
+  'value planTranscribeJobs', 'value planSpeakJobs', 'type TranscribePlanOptions', 'type SpeakPlanOptions',
+  'value BatchOutputError', 'value BatchInputError',
 ];
 
 const EMULATOR = [
@@ -123,11 +131,19 @@ const DISCORD = [
   'value DISCORD_PCM', 'value REALTIME_PCM', 'value STT_PCM',
 ];
 
+const QUEUE = [
+  'value BatchQueue', 'type BatchQueueOptions', 'type InFlightRequest', 'type QueueBatchProgress', 'type QueueBatchReport', 'type QueueSubmitResult', 'type QueueWaitOptions',
+  'value startBatchWorker', 'value QUEUE_JOB_ATTEMPTS', 'type BatchWorker', 'type BatchWorkerOptions', 'type PossibleDoubleCharge', 'type QueueJobData',
+  'value QueueConnectionError', 'value QueueDependencyError', 'value DEFAULT_QUEUE_NAME', 'value parseRedisUrl', 'value queueJobId',
+  'type ParsedRedisUrl', 'type QueueJobStatus', 'type QueueRecord',
+];
+
 /** Entry file → pinned names. package.json's "exports" must name the same entry points. */
 const ENTRIES: Record<string, { file: string; names: string[] }> = {
   '.': { file: 'src/index.ts', names: MAIN },
   './emulator': { file: 'src/emulator/index.ts', names: EMULATOR },
   './discord': { file: 'src/streams/discord/index.ts', names: DISCORD },
+  './queue': { file: 'src/queue/index.ts', names: QUEUE },
 };
 
 describe('public API', () => {
