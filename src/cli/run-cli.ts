@@ -13,6 +13,7 @@ import { modelsCommand, modelsHelp } from './commands/models-command.js';
 import { speakCommand, speakHelp } from './commands/speak-command.js';
 import { splitCommand, splitHelp } from './commands/split-command.js';
 import { transcribeCommand, transcribeHelp, translateHelp } from './commands/transcribe-command.js';
+import { convertCommand, convertHelp } from './commands/convert-command.js';
 import { voicesCommand, voicesHelp } from './commands/voices-command.js';
 import { workerCommand, workerHelp } from './commands/worker-command.js';
 
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, CliCommand> = {
   transcribe: { run: (args, io) => transcribeCommand('transcribe', args, io), help: transcribeHelp },
   translate: { run: (args, io) => transcribeCommand('translate', args, io), help: translateHelp },
   split: { run: splitCommand, help: splitHelp },
+  convert: { run: convertCommand, help: convertHelp },
   worker: { run: workerCommand, help: workerHelp },
   realtime: { run: realtimeCommand, help: realtimeHelp },
   emulate: { run: emulateCommand, help: emulateHelp },
