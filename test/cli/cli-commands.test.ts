@@ -118,7 +118,13 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.mode).toBe('offline');
-    expect(doc.stages.map((s: { name: string }) => s.name)).toEqual(['emulator', 'models', 'speak', 'decode', 'resample', 'vad split', 'transcribe']);
+    expect(doc.stages.map((s: { name: string }) => s.name)).toEqual(['emulator', 'models', 'speak', 'decode', 'resample', 'vad split', 'transcribe', 'realtime']);
+    // The realtime turn with one barge-in: the truncation sent is what was played, never more than received.
+    expect(doc.realtime.interruption.action).toBe('truncate');
+    expect(doc.realtime.interruption.playedMs).toBeGreaterThan(0);
+    expect(doc.realtime.interruption.playedMs).toBeLessThanOrEqual(doc.realtime.interruption.receivedMs);
+    expect(doc.realtime.turns.length).toBe(2);
+    expect(doc.realtime.turns[0].interrupted).toBe(true);
     expect(doc.utterances.length).toBeGreaterThan(0);
     expect(doc.transcript.text).toMatch(/^\[speech \d+\.\d\d–\d+\.\d\d s\]/);
   });

@@ -8,6 +8,8 @@ import { TokenLab } from '../../api/client.js';
 import type { TranscriptionVerbose } from '../../api/transcriptions.js';
 import { encodeWav } from '../../codecs/wav-writer.js';
 import { startEmulator } from '../../emulator/start-emulator.js';
+import { demoRealtimeResponder, demoRealtimeTurn } from './demo-realtime-turn.js';
+import { describeTurn } from './realtime-command.js';
 import type { EmulatorHandle } from '../../emulator/emulator-options.js';
 import { decode } from '../../streams/decode.js';
 import { ResampleStream } from '../../streams/resample-stream.js';
@@ -40,7 +42,7 @@ async function collect(stream: Readable): Promise<Buffer> {
 /** `tokenlab-audio demo --help`. */
 export const demoHelp: CommandHelp = {
   name: 'demo',
-  summary: 'speak -> decode -> resample -> VAD split -> transcribe, each stage timed',
+  summary: 'speak -> decode -> resample -> VAD split -> transcribe -> a realtime conversation with one barge-in, each stage timed',
   usage: 'demo [options]',
   description: ['Offline by default: an API emulator in this process on 127.0.0.1, no key needed.'],
   options: [
@@ -82,7 +84,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<ExitCode> 
       say(`tokenlab-audio demo against ${client.baseURL}`);
     } else {
       say('tokenlab-audio demo (offline: an API emulator in this process on 127.0.0.1)');
-      emulator = await timed('emulator', () => startEmulator({ port: 0, host: '127.0.0.1' }), (e) => `listening on ${e.url}`);
+      emulator = await timed('emulator', () => startEmulator({ port: 0, host: '127.0.0.1', realtime: { responder: demoRealtimeResponder } }), (e) => `listening on ${e.url}`);
       client = new TokenLab({ apiKey: 'demo-key', baseURL: emulator.url });
     }
     const c = client;
@@ -155,6 +157,16 @@ export async function demoCommand(args: string[], io: CliIo): Promise<ExitCode> 
       (t) => `${t.segments?.length ?? 0} segment${t.segments?.length === 1 ? '' : 's'}`,
     );
 
+    const realtime = await timed(
+      'realtime',
+      () => demoRealtimeTurn(c, io.signal),
+      (r) =>
+        `${r.model}: ${r.turns.length} turn${r.turns.length === 1 ? '' : 's'}, barge-in ${
+          r.interruption ? (r.interruption.action === 'truncate' ? `sent conversation.item.truncate audio_end_ms=${r.interruption.playedMs} (${Math.round(r.interruption.receivedMs)} ms received)` : `sent ${r.interruption.action}`) : 'not detected'
+        }`,
+    );
+    for (const turn of realtime.turns) say(`              ${describeTurn(turn)}`);
+
     if (keepDir) {
       await mkdir(keepDir, { recursive: true });
       await writeFileAtomic(path.join(keepDir, 'speech.wav'), wav.bytes);
@@ -170,6 +182,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<ExitCode> 
         totalMs: Math.round(totalMs),
         utterances: utterances.map((u) => ({ startMs: u.speechStartMs, endMs: u.speechEndMs })),
         transcript: { text: transcript.text, segments: transcript.segments?.map((s) => ({ start: s.start, end: s.end, text: s.text })) ?? [] },
+        realtime: { model: realtime.model, interruption: realtime.interruption ?? null, turns: realtime.turns, transcripts: realtime.transcripts },
         keptIn: keepDir ?? null,
       });
     } else {
