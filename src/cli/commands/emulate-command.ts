@@ -1,6 +1,7 @@
 import { startEmulator } from '../../emulator/start-emulator.js';
 import { parseFaultSpec } from '../../emulator/fault-book.js';
 import type { EmulatorFault } from '../../emulator/emulator-options.js';
+import { parseRealtimeFaultSpec, type RealtimeFault } from '../../emulator/realtime/realtime-fault.js';
 import { printJson, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
@@ -12,7 +13,10 @@ export const emulateHelp: CommandHelp = {
   name: 'emulate',
   summary: 'run the offline API emulator on 127.0.0.1 (for tests and trying things without a key)',
   usage: 'emulate [options]',
-  description: ['Serves models, speech, transcriptions and translations until Ctrl-C. Faults per request: header "x-emulator-fault" or query "emulator_fault" with comma-separated items: 429[;retry-after=S], 500, 503 (any 4xx/5xx), latency=MS, reset, stall, malformed-sse.'],
+  description: [
+    'Serves models, speech, transcriptions, translations and realtime sessions (WebSocket on /v1/realtime, GA or beta with OpenAI-Beta: realtime=v1) until Ctrl-C. Faults per request: header "x-emulator-fault" or query "emulator_fault" with comma-separated items: 429[;retry-after=S], 500, 503 (any 4xx/5xx), latency=MS, reset, stall, malformed-sse.',
+    'Realtime faults (per session, same header or query on the upgrade, or --fault for all sessions): close-1011[=N deltas], malformed-frame, error-event, slow-first-delta=MS, silent, drop, expire=MS.',
+  ],
   options: [
     ['-p, --port N', 'port; 0 picks a free one (default 8787)'],
     ['--host H', 'address to listen on (default 127.0.0.1)'],
@@ -46,10 +50,15 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
   const port = numberOption('emulate', 'port', values['port'] ?? '8787', 0, 65535)!;
   if (!Number.isInteger(port)) throw new UsageError('--port must be a whole number', 'emulate');
   const faults: EmulatorFault[] = [];
+  const realtimeFaults: RealtimeFault[] = [];
   for (const spec of (values['fault'] as string[] | undefined) ?? []) {
     const parsed = parseFaultSpec(spec);
-    if (parsed.unknown.length > 0) throw new UsageError(`unknown fault ${parsed.unknown.join(', ')}; use 429[;retry-after=S], 500, 503, latency=MS, reset, stall, malformed-sse`, 'emulate');
+    const realtime = parseRealtimeFaultSpec(parsed.unknown);
+    if (realtime.unknown.length > 0) {
+      throw new UsageError(`unknown fault ${realtime.unknown.join(', ')}; use 429[;retry-after=S], 500, 503, latency=MS, reset, stall, malformed-sse, or for realtime close-1011, malformed-frame, error-event, slow-first-delta=MS, silent, drop, expire=MS`, 'emulate');
+    }
     faults.push(...parsed.faults);
+    realtimeFaults.push(...realtime.faults);
   }
   const uploadLimitBytes = numberOption('emulate', 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
   const speechPaceMs = numberOption('emulate', 'speech-pace-ms', values['speech-pace-ms'], 0, 10_000);
@@ -63,6 +72,7 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
     port,
     host: (values['host'] as string | undefined) ?? '127.0.0.1',
     faults,
+    ...(realtimeFaults.length > 0 ? { realtime: { faults: realtimeFaults } } : {}),
     ...(acceptKeys ? { apiKeys: acceptKeys } : {}),
     ...(uploadLimitBytes !== undefined ? { uploadLimitBytes } : {}),
     ...(speechPaceMs !== undefined ? { speechPaceMs } : {}),
