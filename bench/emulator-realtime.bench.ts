@@ -26,7 +26,7 @@ function micLoop(): string[] {
   return frames;
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/emulator-realtime-child.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env['EMULATOR_RT_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/rt/prof'] : []), '--import', 'tsx', 'bench/emulator-realtime-child.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const replies = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
 const nextLine = async (): Promise<string> => (await replies.next()).value as string;
 const url = (await nextLine()).replace(/^http/, 'ws');

@@ -120,3 +120,25 @@ describe('emulator realtime errors keep the socket open', () => {
     await c.close();
   });
 });
+
+describe('semantic_vad approximation', () => {
+  it('eagerness sets how long a pause ends the turn: high ends after 600 ms of silence, low does not', async () => {
+    const run = async (eagerness: string): Promise<boolean> => {
+      const c = await connectClient(emulator.url);
+      await c.next('session.created');
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'semantic_vad', eagerness, create_response: false } } } } });
+      await c.next('session.updated');
+      appendPcm(c, speechPcm('a sentence that trails off', 700));
+      await c.next('input_audio_buffer.speech_started');
+      // One more (silent) append and a round trip: everything the VAD decided has been sent by then.
+      c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(480).toString('base64') });
+      c.send({ type: 'conversation.item.retrieve', item_id: 'none' });
+      await c.next('error');
+      const stopped = c.events.some((e) => e.type === 'input_audio_buffer.speech_stopped');
+      await c.close();
+      return stopped;
+    };
+    expect(await run('high')).toBe(true);
+    expect(await run('low')).toBe(false);
+  });
+});
