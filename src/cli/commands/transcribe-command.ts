@@ -13,6 +13,8 @@ import { writeFileAtomic } from '../write-file-atomic.js';
 import { assertOutputDir } from '../assert-output-dir.js';
 import type { CommandHelp } from '../command-help.js';
 import { BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
+import { LONG_FLAG_HELP, LONG_OPTIONS, transcribeLongCommand } from './transcribe-long-command.js';
+import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../../api/audio-upload.js';
 import { isTranscribeBatch, transcribeBatch } from './transcribe-batch.js';
 
 const FORMATS = ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const;
@@ -46,6 +48,7 @@ export const transcribeHelp: CommandHelp = {
     ['--temperature X', 'sampling temperature from 0 to 1 (default: the server\'s)'],
     ['--upload-limit-bytes N', 'refuse uploads larger than N bytes (default 26214400, the API\'s limit)'],
     ...BATCH_FLAG_HELP,
+    ...LONG_FLAG_HELP,
   ],
   examples: [
     'tokenlab-audio transcribe talk.mp3',
@@ -76,6 +79,7 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
     temperature: { type: 'string' },
     'upload-limit-bytes': { type: 'string' },
     ...BATCH_OPTIONS,
+    ...LONG_OPTIONS,
   }, Number.MAX_SAFE_INTEGER);
   if (await isTranscribeBatch(positionals, io.cwd)) return transcribeBatch(task, positionals, values, common, io);
   const file = positionals[0];
@@ -92,6 +96,27 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
   if (output && output !== '-') await assertOutputDir(path.resolve(io.cwd, output));
 
   const client = makeClient(io, common, uploadLimitBytes !== undefined ? { uploadLimitBytes: Math.floor(uploadLimitBytes) } : {});
+  // Long files: asked for, or over the upload limit (said on a status line), go through the piece pipeline.
+  const limitBytes = uploadLimitBytes !== undefined ? Math.floor(uploadLimitBytes) : DEFAULT_UPLOAD_LIMIT_BYTES;
+  const wantsLong = values['long'] === true || values['dry-run'] === true || values['max-cost'] !== undefined;
+  if (filePath !== undefined && size !== undefined && (wantsLong || size > limitBytes)) {
+    try {
+      const concurrency = numberOption(task, 'concurrency', values['concurrency'], 1, 64);
+      return await transcribeLongCommand(client, {
+        task, file, filePath, size, automatic: !wantsLong, limitBytes, format, output,
+        model: typeof values['model'] === 'string' ? values['model'] : 'whisper-1',
+        language: typeof values['language'] === 'string' ? values['language'] : undefined,
+        prompt: typeof values['prompt'] === 'string' ? values['prompt'] : undefined,
+        temperature,
+        concurrency: concurrency !== undefined ? Math.floor(concurrency) : undefined,
+        workDir: typeof values['work-dir'] === 'string' ? path.resolve(io.cwd, values['work-dir']) : undefined,
+        maxCostUsd: numberOption(task, 'max-cost', values['max-cost'], 0, Number.MAX_SAFE_INTEGER),
+        dryRun: values['dry-run'] === true,
+      }, common, io);
+    } finally {
+      await client.close();
+    }
+  }
   const progress = new ProgressReporter(io, common, task === 'transcribe' ? 'Transcribing' : 'Translating');
   // Text formats (text, srt, vtt) come back as plain strings: the `done` event is where their request id is.
   let doneRequestId: string | undefined;
