@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { clientEventFromBeta, serverEventToBeta } from '../../api/realtime/dialect.js';
-import type { BetaWireEvent, RealtimeServerEvent } from '../../api/realtime/events.js';
+import { REALTIME_CLIENT_EVENT_TYPES, type BetaWireEvent, type RealtimeServerEvent } from '../../api/realtime/events.js';
 import type { VadEngine } from '../../core/vad/vad-engine.js';
 import { describeSpeech } from '../transcript-format.js';
 import type { CatalogModel } from '../model-catalog.js';
@@ -58,19 +58,6 @@ const MAX_ITEMS = 2000;
 const SEND_HIGH_WATER = 1024 * 1024;
 const MIN_COMMIT_MS = 100;
 
-const CLIENT_EVENT_TYPES = [
-  'session.update',
-  'input_audio_buffer.append',
-  'input_audio_buffer.commit',
-  'input_audio_buffer.clear',
-  'conversation.item.create',
-  'conversation.item.retrieve',
-  'conversation.item.delete',
-  'conversation.item.truncate',
-  'response.create',
-  'response.cancel',
-  'output_audio_buffer.clear',
-];
 
 let idCounter = 0;
 const idPrefix = Math.random().toString(36).slice(2, 8);
@@ -293,7 +280,7 @@ export class RealtimeEmulatorSession {
       case 'output_audio_buffer.clear':
         throw new RealtimeProtocolError('output_audio_buffer.clear is only available over WebRTC and SIP; over a WebSocket stop playback locally and send conversation.item.truncate.', 'invalid_value', 'type');
       default:
-        throw invalidValue('type', ev['type'], CLIENT_EVENT_TYPES);
+        throw invalidValue('type', ev['type'], REALTIME_CLIENT_EVENT_TYPES);
     }
   }
 
