@@ -185,6 +185,7 @@ export {
 // streams: decode/encode, resample, paced output, devices, VAD, speech and transcription
 export { decode, DecodeStream, type DecodeOptions, type DecodeFrom, type DecodePath, type G711Layout } from './streams/decode.js';
 export { encode, EncodeStream, type EncodeOptions, type EncodeFormat, type EncodePath } from './streams/encode.js';
+export { convert, convertFile, type ConvertOptions, type ConvertFileResult } from './streams/convert.js';
 export type { AudioInput } from './streams/input-source.js';
 export { ResampleStream, type ResampleStreamOptions } from './streams/resample-stream.js';
 export { PacedOutput, type PacedOutputOptions, type UnderrunPolicy } from './streams/paced-output.js';
@@ -221,3 +222,28 @@ export { findAudioFiles, type FoundAudioFile } from './jobs/batch/find-audio-fil
 export { readSpeechList, type SpeechListEntry } from './jobs/batch/read-speech-list.js';
 export { planTranscribeJobs, planSpeakJobs, type TranscribePlanOptions, type SpeakPlanOptions } from './jobs/batch/plan-batch-jobs.js';
 export { BatchOutputError, BatchInputError } from './jobs/batch/batch-errors.js';
+
+// cost: prices from the catalog, usage from answers, a meter with a budget cap
+export { CostMeter, summarizeCosts, type CostMeterOptions, type CostRecord, type CostSummary, type CostReservation, type PricingSource } from './api/cost/cost-meter.js';
+export { costOf, type CostEstimate } from './api/cost/cost-of.js';
+export { priceSheetOf, type PriceSheet, type PricingUnit } from './api/cost/price-sheet.js';
+export { billableUsageOf, addBillableUsage, type BillableUsage, type TokenUsage, type DurationUsage, type CharacterUsage, type RequestUsage } from './api/cost/billable-usage.js';
+export { expectedTranscriptionUsage, expectedSpeechUsage, AUDIO_INPUT_TOKENS_PER_SECOND, AUDIO_OUTPUT_TOKENS_PER_SECOND, type ExpectedUsage } from './api/cost/estimate-usage.js';
+export { BudgetExceededError, formatUsd } from './api/cost/budget-exceeded-error.js';
+export { toSrt, toVtt, type SubtitleCue } from './api/subtitle-format.js';
+
+// jobs: long files past the upload limit (resumable; pieces are units of work a queue can carry)
+export {
+  transcribeLong,
+  translateLong,
+  DEFAULT_PIECE_CODEC,
+  type LongTranscriptionOptions,
+  type LongTranscriptionResult,
+  type LongJobProgress,
+  type LongJobClient,
+} from './jobs/long-transcription/transcribe-long.js';
+export { transcribePiece, readPieceResult, type PieceClient, type TranscribePieceOptions, type TranscribePieceOutcome } from './jobs/long-transcription/transcribe-piece.js';
+export { pieceToSourceMs, type TranscriptionPieceUnit, type TranscriptionPieceResult, type PieceSpan, type PieceRequest, type TimedText } from './jobs/long-transcription/piece-unit.js';
+export { mergePieceResults, formatLongTranscript, type LongTranscript, type LongTranscriptFormat, type LongTranscriptPiece } from './jobs/long-transcription/merge-transcript.js';
+export { LongTranscriptionError } from './jobs/long-transcription/long-transcription-error.js';
+export type { PieceCodec } from './jobs/long-transcription/piece-cutter.js';

@@ -99,6 +99,7 @@ const MAIN = [
   // streams
   'value decode', 'value DecodeStream', 'type DecodeOptions', 'type DecodeFrom', 'type DecodePath', 'type G711Layout',
   'value encode', 'value EncodeStream', 'type EncodeOptions', 'type EncodeFormat', 'type EncodePath', 'type AudioInput',
+  'value convert', 'value convertFile', 'type ConvertOptions', 'type ConvertFileResult',
   'value ResampleStream', 'type ResampleStreamOptions', 'value PacedOutput', 'type PacedOutputOptions', 'type UnderrunPolicy',
   'value mic', 'value MicStream', 'type MicOptions', 'value speaker', 'value SpeakerStream', 'type SpeakerOptions',
   'value AudioDeviceError', 'type AudioBackend',
@@ -116,6 +117,18 @@ const MAIN = [
   'value findAudioFiles', 'type FoundAudioFile', 'value readSpeechList', 'type SpeechListEntry',
   'value planTranscribeJobs', 'value planSpeakJobs', 'type TranscribePlanOptions', 'type SpeakPlanOptions',
   'value BatchOutputError', 'value BatchInputError',
+  // cost
+  'value CostMeter', 'value summarizeCosts', 'type CostMeterOptions', 'type CostRecord', 'type CostSummary', 'type CostReservation', 'type PricingSource',
+  'value costOf', 'type CostEstimate', 'value priceSheetOf', 'type PriceSheet', 'type PricingUnit',
+  'value billableUsageOf', 'value addBillableUsage', 'type BillableUsage', 'type TokenUsage', 'type DurationUsage', 'type CharacterUsage', 'type RequestUsage',
+  'value expectedTranscriptionUsage', 'value expectedSpeechUsage', 'value AUDIO_INPUT_TOKENS_PER_SECOND', 'value AUDIO_OUTPUT_TOKENS_PER_SECOND', 'type ExpectedUsage',
+  'value BudgetExceededError', 'value formatUsd', 'value toSrt', 'value toVtt', 'type SubtitleCue',
+  // jobs: long files
+  'value transcribeLong', 'value translateLong', 'value DEFAULT_PIECE_CODEC', 'type LongTranscriptionOptions', 'type LongTranscriptionResult', 'type LongJobProgress', 'type LongJobClient',
+  'value transcribePiece', 'value readPieceResult', 'type PieceClient', 'type TranscribePieceOptions', 'type TranscribePieceOutcome',
+  'value pieceToSourceMs', 'type TranscriptionPieceUnit', 'type TranscriptionPieceResult', 'type PieceSpan', 'type PieceRequest', 'type TimedText',
+  'value mergePieceResults', 'value formatLongTranscript', 'type LongTranscript', 'type LongTranscriptFormat', 'type LongTranscriptPiece',
+  'value LongTranscriptionError', 'type PieceCodec',
 ];
 
 const EMULATOR = [
