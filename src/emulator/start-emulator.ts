@@ -238,7 +238,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const realtime = options.onRealtimeUpgrade
     ? undefined
     : new RealtimeServer({
-        config: { ...settings.realtime, rateLimitPerMinute: settings.rateLimitPerMinute, createVadEngine: defaultVadEngine },
+        config: { ...settings.realtime, rateLimitPerMinute: settings.rateLimitPerMinute, createVadEngine: defaultVadEngine, recognizerCommand: settings.recognizerCommand },
         faults: settings.realtime.faults,
         useEspeak: settings.espeakAvailable,
         espeakPath: settings.espeakPath,

@@ -24,6 +24,7 @@ import {
 import { RealtimeTurnTracker, type TurnEvent } from './realtime-turn-tracker.js';
 import { inputAudioTokens, outputAudioTokens, responseUsage, textTokens, type TokenCounts } from './realtime-usage.js';
 import type { ReplyVoice } from './reply-voice.js';
+import { runRecognizer } from './run-recognizer.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +38,8 @@ export interface RealtimeEmulatorConfig {
   rateLimitPerMinute: number;
   tokensPerMinute: number;
   createVadEngine: () => VadEngine;
+  /** The local recognizer (argv) for input transcripts; undefined: transcripts describe the detected speech. */
+  recognizerCommand: readonly string[] | undefined;
 }
 
 /** Everything one session needs from the server that accepted it. */
@@ -57,6 +60,8 @@ const MAX_ITEMS = 2000;
 /** Socket bytes queued for a slow client before the response waits for it to read. */
 const SEND_HIGH_WATER = 1024 * 1024;
 const MIN_COMMIT_MS = 100;
+/** Input audio kept for the local recognizer, at most (ms): a longer turn is transcribed from its last part. */
+const MAX_KEPT_MS = 120_000;
 
 
 let idCounter = 0;
@@ -72,6 +77,8 @@ interface ItemRecord {
   audioMs: number;
   /** Speech found in a user item's audio, ms from its start. */
   speech: { startMs: number; endMs: number }[];
+  /** Settles once the input transcript is known (local recognizer runs are asynchronous). */
+  transcriptReady?: Promise<void>;
 }
 
 interface ResponseParams {
@@ -140,6 +147,9 @@ export class RealtimeEmulatorSession {
   private responsesInWindow = 0;
   private tokensInWindow = 0;
   private deltaSeed: number;
+  /** Input audio since the buffer start, kept only when a local recognizer transcribes it. */
+  private kept: { startMs: number; chunks: Int16Array[]; samples: number } | undefined;
+  private readonly abort = new AbortController();
 
   constructor(private readonly ctx: RealtimeSessionContext) {
     const maxMs = ctx.faults.expireAfterMs ?? ctx.config.maxSessionMs;
@@ -170,6 +180,7 @@ export class RealtimeEmulatorSession {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.abort.abort();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.active) {
       this.active.ended = true;
@@ -345,7 +356,9 @@ export class RealtimeEmulatorSession {
       }
     }
     if (bytes.length === 0) return;
-    this.tracker.write(inputToS16(this.settings.inputFormat, bytes));
+    const samples = inputToS16(this.settings.inputFormat, bytes);
+    if (this.ctx.config.recognizerCommand && this.settings.transcription) this.keep(samples);
+    this.tracker.write(samples);
   }
 
   private onTurn(ev: TurnEvent): void {
@@ -387,7 +400,39 @@ export class RealtimeEmulatorSession {
     this.commitRange(this.bufferStartMs, end, itemId);
   }
 
+  /** Keeps input audio for the recognizer (bounded: the oldest goes first). */
+  private keep(samples: Int16Array): void {
+    const rate = formatSampleRate(this.settings.inputFormat);
+    this.kept ??= { startMs: this.tracker.positionMs, chunks: [], samples: 0 };
+    this.kept.chunks.push(samples.slice());
+    this.kept.samples += samples.length;
+    while (this.kept.samples > (MAX_KEPT_MS * rate) / 1000 && this.kept.chunks.length > 1) {
+      const dropped = this.kept.chunks.shift()!;
+      this.kept.samples -= dropped.length;
+      this.kept.startMs += (dropped.length * 1000) / rate;
+    }
+  }
+
+  /** The kept input in [fromMs, toMs) of the session timeline; forgets everything before `toMs`. */
+  private takeKept(fromMs: number, toMs: number): Int16Array | undefined {
+    const kept = this.kept;
+    this.kept = undefined;
+    if (!kept) return undefined;
+    const rate = formatSampleRate(this.settings.inputFormat);
+    const all = new Int16Array(kept.samples);
+    let at = 0;
+    for (const c of kept.chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    const from = Math.max(0, Math.round(((fromMs - kept.startMs) * rate) / 1000));
+    const to = Math.min(all.length, Math.round(((toMs - kept.startMs) * rate) / 1000));
+    if (to < all.length) this.kept = { startMs: toMs, chunks: [all.slice(to)], samples: all.length - to };
+    return to > from ? all.subarray(from, to) : undefined;
+  }
+
   private onClear(): void {
+    this.takeKept(this.bufferStartMs, this.tracker.positionMs);
     this.bufferStartMs = this.tracker.positionMs;
     this.pendingUserItemId = undefined;
     this.send({ type: 'input_audio_buffer.cleared' });
@@ -408,21 +453,39 @@ export class RealtimeEmulatorSession {
       audioMs: toMs - fromMs,
       speech: this.speechIn(fromMs, toMs),
     };
+    const audio = this.takeKept(fromMs, toMs);
     this.send({ type: 'input_audio_buffer.committed', previous_item_id: previous, item_id: itemId });
     this.addItem(record, previous);
-    this.transcribe(record);
+    this.transcribe(record, audio);
   }
 
   /** Input transcription events for a user audio item, when the session asked for them. */
-  private transcribe(record: ItemRecord): void {
+  private transcribe(record: ItemRecord, audio?: Int16Array): void {
     if (!this.settings.transcription) return;
-    const transcript = record.speech.length === 0 ? '' : record.speech.map((s) => describeSpeech(s)).join(' ');
     const content = (record.item['content'] as Json[])[0]!;
-    content['transcript'] = transcript;
     const itemId = record.item['id'] as string;
-    this.later(0, () => {
+    const deliver = (transcript: string): void => {
+      content['transcript'] = transcript;
       if (transcript !== '') this.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta: transcript });
       this.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: itemId, content_index: 0, transcript, usage: { type: 'duration', seconds: Math.round(record.audioMs) / 1000 } });
+    };
+    const command = this.ctx.config.recognizerCommand;
+    if (command && audio && record.speech.length > 0) {
+      record.transcriptReady = runRecognizer(command, audio, formatSampleRate(this.settings.inputFormat), this.abort.signal).then(deliver, (error: Error) => {
+        this.send({
+          type: 'conversation.item.input_audio_transcription.failed',
+          item_id: itemId,
+          content_index: 0,
+          error: { type: 'transcription_error', code: 'recognizer_failed', message: error.message, param: null },
+        });
+      });
+      return;
+    }
+    const transcript = record.speech.length === 0 ? '' : record.speech.map((s) => describeSpeech(s)).join(' ');
+    content['transcript'] = transcript;
+    this.later(0, () => {
+      content['transcript'] = transcript;
+      deliver(transcript);
     });
   }
 
@@ -800,6 +863,10 @@ export class RealtimeEmulatorSession {
   }
 
   private async runResponse(a: ActiveResponse, index: number): Promise<void> {
+    // A transcript from the local recognizer is part of what the reply may say: wait for it (bounded).
+    const pending = this.items[this.items.length - 1]?.transcriptReady;
+    if (pending) await Promise.race([pending, this.wait(a, 15_000)]);
+    if (a.ended) return;
     const turn = this.turnFor(a.params, index);
     let reply: RealtimeReply | undefined;
     try {

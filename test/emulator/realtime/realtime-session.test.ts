@@ -142,3 +142,27 @@ describe('semantic_vad approximation', () => {
     expect(await run('low')).toBe(false);
   });
 });
+
+describe('input transcription from the local recognizer', () => {
+  it('runs the recognizer on the committed audio (16 kHz WAV) and the reply says what it heard', async () => {
+    const recognizer = [process.execPath, '-e', "let n=0;process.stdin.on('data',d=>n+=d.length).on('end',()=>console.log('words of '+(n-44)+' bytes'))"];
+    const withRecognizer = await startEmulator({ voiceEngine: 'builtin', recognizerCommand: recognizer, realtime: { firstAudioDelayMs: 0, paceFactor: Infinity } });
+    try {
+      const c = await connectClient(withRecognizer.url);
+      await c.next('session.created');
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { transcription: { model: 'gpt-4o-transcribe' }, turn_detection: null } } } });
+      await c.next('session.updated');
+      appendPcm(c, speechPcm('please transcribe this', 200));
+      c.send({ type: 'input_audio_buffer.commit' });
+      c.send({ type: 'response.create' });
+      const completed = await c.next('conversation.item.input_audio_transcription.completed');
+      const bytes = Number(/words of (\d+) bytes/.exec(completed.transcript)?.[1]);
+      // All of the committed audio, to the ms (usage.seconds is rounded to ms).
+      expect(Math.abs(bytes - completed.usage.seconds * 32_000)).toBeLessThanOrEqual(32);
+      expect((await c.next('response.output_audio_transcript.done')).transcript).toBe(`You said: ${completed.transcript}`);
+      await c.close();
+    } finally {
+      await withRecognizer.close();
+    }
+  });
+});
