@@ -166,3 +166,24 @@ describe('input transcription from the local recognizer', () => {
     }
   });
 });
+
+describe('server VAD idle_timeout_ms', () => {
+  it('with no speech after the reply has played, the server takes the turn (timeout_triggered, then a response)', async () => {
+    const c = await connectClient(emulator.url);
+    await c.next('session.created');
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 5000 } } } } });
+    await c.next('session.updated');
+    c.send({ type: 'response.create', response: { output_modalities: ['text'] } });
+    await c.next('response.created');
+    const first = await c.next('response.done');
+    // The user stays silent: the mic keeps sending silence.
+    c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 1000).toString('base64') });
+    const t0 = performance.now();
+    const triggered = await c.next('input_audio_buffer.timeout_triggered', 9000);
+    expect(performance.now() - t0).toBeGreaterThan(4000);
+    expect(triggered.audio_end_ms).toBeGreaterThanOrEqual(triggered.audio_start_ms);
+    const next = await c.next('response.created');
+    expect(next.response.id).not.toBe(first.response.id);
+    await c.close();
+  }, 15_000);
+});
