@@ -48,3 +48,21 @@ describe('tokenlab-audio realtime', () => {
     expect(types.at(-1)).toBe('tokenlab.closed');
   }, 60_000);
 });
+
+describe('tokenlab-audio realtime and Ctrl-C', () => {
+  it('closes the session cleanly on SIGINT and says so (exit 130)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./run-cli-process.js');
+    const env: Record<string, string> = { TOKENLAB_AUDIO_CLI_SOURCE: '1', TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url };
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TOKENLAB_')) env[k] ??= v;
+    const child = spawn(process.execPath, [BIN, 'realtime', '--input', question, '--output', path.join(dir, 'cut.wav')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (d.includes('realtime session on')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(stderr).toMatch(/Interrupted: realtime session closed cleanly \(code 1000\)/);
+    expect(code).toBe(130);
+  }, 60_000);
+});

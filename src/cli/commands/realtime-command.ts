@@ -113,9 +113,11 @@ export async function realtimeCommand(args: string[], io: CliIo): Promise<ExitCo
     let responsesDone = 0;
     // When the replies received so far finish playing (output plays in real time from the first delta).
     let playEndsAt = 0;
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => d.once('session-close', (info: { code: number; reason: string }) => resolve(info)));
+    let resolveClosed: (info: { code: number; reason: string }) => void = () => undefined;
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => (resolveClosed = resolve));
     d.on('session', (s: RealtimeSession) => {
       session = s;
+      s.on('close', (info) => resolveClosed(info));
       say(`realtime session on ${model}${inputPath ? `, input ${path.basename(inputPath)}` : ', microphone'}${outputPath ? `, replies to ${path.basename(outputPath)}` : ', speaker'} (Ctrl-C to end)`);
       json({ type: 'session', model });
       s.on('response.created', () => responsesOpen++);
