@@ -6,7 +6,7 @@ import { describeSpeech } from '../transcript-format.js';
 import type { CatalogModel } from '../model-catalog.js';
 import { encodeReplyAudio, formatBytesPerMs, formatSampleRate, inputToS16, type RealtimeAudioFormat } from './realtime-audio-format.js';
 import type { RealtimeFaultPlan } from './realtime-fault.js';
-import { invalidType, invalidValue, missingParameter, RealtimeProtocolError, unknownParameter } from './realtime-protocol-error.js';
+import { invalidType, invalidValue, missingParameter, ClientEventRefused, unknownParameter } from './client-event-refused.js';
 import { honestReplyText, type RealtimeReply, type RealtimeResponder, type RealtimeTurn } from './realtime-responder.js';
 import {
   applyGaSessionUpdate,
@@ -215,7 +215,7 @@ export class RealtimeEmulatorSession {
     if (wire) this.ctx.socket.send(JSON.stringify(wire));
   }
 
-  private sendError(error: RealtimeProtocolError, clientEventId: unknown): void {
+  private sendError(error: ClientEventRefused, clientEventId: unknown): void {
     this.send({
       type: 'error',
       error: { type: error.errorType, code: error.code, message: error.message, param: error.param, event_id: typeof clientEventId === 'string' ? clientEventId : null },
@@ -228,40 +228,40 @@ export class RealtimeEmulatorSession {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     if (isBinary) {
-      this.sendError(new RealtimeProtocolError('Binary frames are not supported: send each event as a JSON text frame.', 'invalid_event'), null);
+      this.sendError(new ClientEventRefused('Binary frames are not supported: send each event as a JSON text frame.', 'invalid_event'), null);
       return;
     }
     let event: unknown;
     try {
       event = JSON.parse(data.toString('utf8'));
     } catch (error) {
-      this.sendError(new RealtimeProtocolError(`The server could not parse the event as JSON: ${(error as Error).message}`, 'invalid_json'), null);
+      this.sendError(new ClientEventRefused(`The server could not parse the event as JSON: ${(error as Error).message}`, 'invalid_json'), null);
       return;
     }
     const eventId = (event as Json | null)?.['event_id'];
     try {
       if (typeof event !== 'object' || event === null || Array.isArray(event)) throw invalidType('event', 'an object', event);
       if (eventId !== undefined && (typeof eventId !== 'string' || eventId.length > 512)) {
-        throw new RealtimeProtocolError("Invalid 'event_id': expected a string of at most 512 characters.", 'invalid_value', 'event_id');
+        throw new ClientEventRefused("Invalid 'event_id': expected a string of at most 512 characters.", 'invalid_value', 'event_id');
       }
       let ev = event as Json;
       if (typeof ev['type'] !== 'string') throw missingParameter('type');
       if (this.ctx.dialect === 'beta') {
         if (ev['type'] === 'transcription_session.update') {
-          throw new RealtimeProtocolError('transcription_session.update is for transcription sessions; this is a conversation session (use session.update).', 'invalid_value', 'type');
+          throw new ClientEventRefused('transcription_session.update is for transcription sessions; this is a conversation session (use session.update).', 'invalid_value', 'type');
         }
         try {
           ev = clientEventFromBeta(ev as unknown as BetaWireEvent) as unknown as Json;
         } catch (error) {
-          throw new RealtimeProtocolError((error as Error).message, 'invalid_value', 'session');
+          throw new ClientEventRefused((error as Error).message, 'invalid_value', 'session');
         }
       }
       this.dispatch(ev);
     } catch (error) {
-      if (error instanceof RealtimeProtocolError) this.sendError(error, eventId);
+      if (error instanceof ClientEventRefused) this.sendError(error, eventId);
       else {
         this.ctx.log?.(`realtime ${this.id}: ${(error as Error).stack ?? String(error)}`);
-        this.sendError(new RealtimeProtocolError(`The emulator failed on this event: ${(error as Error).message}`, 'server_error', null, 'server_error'), eventId);
+        this.sendError(new ClientEventRefused(`The emulator failed on this event: ${(error as Error).message}`, 'server_error', null, 'server_error'), eventId);
       }
     }
   }
@@ -289,7 +289,7 @@ export class RealtimeEmulatorSession {
       case 'response.cancel':
         return this.onResponseCancel(ev);
       case 'output_audio_buffer.clear':
-        throw new RealtimeProtocolError('output_audio_buffer.clear is only available over WebRTC and SIP; over a WebSocket stop playback locally and send conversation.item.truncate.', 'invalid_value', 'type');
+        throw new ClientEventRefused('output_audio_buffer.clear is only available over WebRTC and SIP; over a WebSocket stop playback locally and send conversation.item.truncate.', 'invalid_value', 'type');
       default:
         throw invalidValue('type', ev['type'], REALTIME_CLIENT_EVENT_TYPES);
     }
@@ -331,10 +331,10 @@ export class RealtimeEmulatorSession {
     if (audio === undefined) throw missingParameter('audio');
     if (typeof audio !== 'string') throw invalidType('audio', 'a base64 string', audio);
     if (audio.length % 4 === 1 || /[^A-Za-z0-9+/=\s]/.test(audio.slice(0, 64))) {
-      throw new RealtimeProtocolError("Invalid 'audio': expected base64-encoded audio bytes.", 'invalid_value', 'audio');
+      throw new ClientEventRefused("Invalid 'audio': expected base64-encoded audio bytes.", 'invalid_value', 'audio');
     }
     if (Math.floor((audio.length * 3) / 4) > MAX_APPEND_BYTES + 2) {
-      throw new RealtimeProtocolError(
+      throw new ClientEventRefused(
         `Invalid 'audio': string too long. One append may carry at most ${MAX_APPEND_BYTES} bytes of audio (15 MiB); send audio in small chunks (20-100 ms).`,
         'string_above_max_length',
         'audio',
@@ -390,7 +390,7 @@ export class RealtimeEmulatorSession {
     const end = this.tracker.positionMs;
     const ms = end - this.bufferStartMs;
     if (ms < MIN_COMMIT_MS) {
-      throw new RealtimeProtocolError(
+      throw new ClientEventRefused(
         `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${ms.toFixed(2)}ms of audio.`,
         'input_audio_buffer_commit_empty',
       );
@@ -519,7 +519,7 @@ export class RealtimeEmulatorSession {
       } else {
         if (typeof prev !== 'string') throw invalidType('previous_item_id', 'a string', prev);
         const index = this.items.findIndex((r) => r.item['id'] === prev);
-        if (index < 0) throw new RealtimeProtocolError(`Error adding item: the previous item with id '${prev}' does not exist.`, 'item_not_found', 'previous_item_id');
+        if (index < 0) throw new ClientEventRefused(`Error adding item: the previous item with id '${prev}' does not exist.`, 'item_not_found', 'previous_item_id');
         at = index + 1;
         previous = prev;
       }
@@ -532,8 +532,8 @@ export class RealtimeEmulatorSession {
     const type = raw['type'] ?? 'message';
     const id = raw['id'];
     if (id !== undefined) {
-      if (typeof id !== 'string' || id.length === 0 || id.length > 32) throw new RealtimeProtocolError("Invalid 'item.id': expected a string of 1 to 32 characters.", 'invalid_value', 'item.id');
-      if (this.byId.has(id)) throw new RealtimeProtocolError(`Item with id '${id}' already exists.`, 'item_already_exists', 'item.id');
+      if (typeof id !== 'string' || id.length === 0 || id.length > 32) throw new ClientEventRefused("Invalid 'item.id': expected a string of 1 to 32 characters.", 'invalid_value', 'item.id');
+      if (this.byId.has(id)) throw new ClientEventRefused(`Item with id '${id}' already exists.`, 'item_already_exists', 'item.id');
     }
     const base = { id: (id as string | undefined) ?? newId('item'), object: 'realtime.item', status: 'completed' };
     if (type === 'function_call_output') {
@@ -561,7 +561,7 @@ export class RealtimeEmulatorSession {
       const param = `item.content[${i}]`;
       if (typeof part !== 'object' || part === null) throw invalidType(param, 'an object', part);
       if (role === 'assistant' && part['type'] === 'output_audio') {
-        throw new RealtimeProtocolError('Assistant messages cannot carry audio: create them with output_text content.', 'invalid_value', `${param}.type`);
+        throw new ClientEventRefused('Assistant messages cannot carry audio: create them with output_text content.', 'invalid_value', `${param}.type`);
       }
       if (!allowed.includes(part['type'] as string)) throw invalidValue(`${param}.type`, part['type'], allowed);
       if ((part['type'] === 'input_text' || part['type'] === 'output_text') && typeof part['text'] !== 'string') throw invalidType(`${param}.text`, 'a string', part['text']);
@@ -596,7 +596,7 @@ export class RealtimeEmulatorSession {
     if (id === undefined) throw missingParameter('item_id');
     if (typeof id !== 'string') throw invalidType('item_id', 'a string', id);
     const record = this.byId.get(id);
-    if (!record) throw new RealtimeProtocolError(`Error ${verb} item: the item with id '${id}' does not exist.`, 'item_not_found', 'item_id');
+    if (!record) throw new ClientEventRefused(`Error ${verb} item: the item with id '${id}' does not exist.`, 'item_not_found', 'item_id');
     return record;
   }
 
@@ -623,17 +623,17 @@ export class RealtimeEmulatorSession {
     if (endMs === undefined) throw missingParameter('audio_end_ms');
     if (typeof endMs !== 'number' || !Number.isInteger(endMs)) throw invalidType('audio_end_ms', 'an integer', endMs);
     if (endMs < 0) {
-      throw new RealtimeProtocolError(`Invalid 'audio_end_ms': integer below minimum value. Expected a value >= 0, but got ${endMs} instead.`, 'integer_below_min_value', 'audio_end_ms');
+      throw new ClientEventRefused(`Invalid 'audio_end_ms': integer below minimum value. Expected a value >= 0, but got ${endMs} instead.`, 'integer_below_min_value', 'audio_end_ms');
     }
     const content = record.item['content'] as Json[] | undefined;
     const part = content?.[contentIndex];
     if (record.item['role'] !== 'assistant' || part?.['type'] !== 'output_audio' || record.audioMs <= 0) {
-      throw new RealtimeProtocolError('Only model output audio messages can be truncated', 'unsupported_content_type', 'item_id');
+      throw new ClientEventRefused('Only model output audio messages can be truncated', 'unsupported_content_type', 'item_id');
     }
     // Truncating the item being generated stops its response first (nothing more is said after the cut).
     if (this.active?.output.includes(record)) this.cancelActive('client_cancelled');
     if (endMs > Math.round(record.audioMs)) {
-      throw new RealtimeProtocolError(`Audio content of ${Math.round(record.audioMs)}ms is already shorter than ${endMs}ms`, 'invalid_value', 'audio_end_ms');
+      throw new ClientEventRefused(`Audio content of ${Math.round(record.audioMs)}ms is already shorter than ${endMs}ms`, 'invalid_value', 'audio_end_ms');
     }
     record.audioMs = endMs;
     // As the API does: the transcript goes, so the context holds no text the user did not hear.
@@ -670,7 +670,7 @@ export class RealtimeEmulatorSession {
     if (r['output_modalities'] !== undefined) {
       const m = r['output_modalities'];
       if (!Array.isArray(m) || m.length !== 1 || (m[0] !== 'audio' && m[0] !== 'text')) {
-        throw new RealtimeProtocolError(`Invalid value for 'response.output_modalities': use ["audio"] or ["text"].`, 'invalid_value', 'response.output_modalities');
+        throw new ClientEventRefused(`Invalid value for 'response.output_modalities': use ["audio"] or ["text"].`, 'invalid_value', 'response.output_modalities');
       }
       p.outputModalities = [m[0]] as ResponseParams['outputModalities'];
     }
@@ -683,7 +683,7 @@ export class RealtimeEmulatorSession {
     if (output?.['voice'] !== undefined) {
       p.voice = parseVoice('response.audio.output.voice', output['voice']);
       if (this.audioOutputSent && voiceName(p.voice) !== voiceName(this.settings.voice)) {
-        throw new RealtimeProtocolError("Cannot update a conversation's voice if assistant audio is present.", 'cannot_update_voice', 'response.audio.output.voice');
+        throw new ClientEventRefused("Cannot update a conversation's voice if assistant audio is present.", 'cannot_update_voice', 'response.audio.output.voice');
       }
     }
     if (r['tools'] !== undefined) p.tools = parseTools('response.tools', r['tools']);
@@ -707,7 +707,7 @@ export class RealtimeEmulatorSession {
   private onResponseCreate(ev: Json): void {
     const params = this.parseResponseParams(ev['response']);
     if (this.active) {
-      throw new RealtimeProtocolError(
+      throw new ClientEventRefused(
         `Conversation already has an active response in progress: ${this.active.id}. Wait until the response is finished before creating a new one.`,
         'conversation_already_has_active_response',
       );
@@ -718,7 +718,7 @@ export class RealtimeEmulatorSession {
   private onResponseCancel(ev: Json): void {
     const wanted = ev['response_id'];
     if (!this.active || (wanted !== undefined && wanted !== this.active.id)) {
-      throw new RealtimeProtocolError('Cancellation failed: no active response found', 'response_cancel_not_active');
+      throw new ClientEventRefused('Cancellation failed: no active response found', 'response_cancel_not_active');
     }
     this.cancelActive('client_cancelled');
   }

@@ -1,5 +1,5 @@
 import type { RealtimeAudioFormat } from './realtime-audio-format.js';
-import { invalidType, invalidValue, RealtimeProtocolError, unknownParameter } from './realtime-protocol-error.js';
+import { invalidType, invalidValue, ClientEventRefused, unknownParameter } from './client-event-refused.js';
 
 /** Server VAD settings (GA names; the API's defaults are filled in). */
 export interface ServerVadSettings {
@@ -136,18 +136,18 @@ function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], pre
 function integerIn(param: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidType(param, 'an integer', v);
   if (v < min) {
-    throw new RealtimeProtocolError(`Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${v} instead.`, 'integer_below_min_value', param);
+    throw new ClientEventRefused(`Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${v} instead.`, 'integer_below_min_value', param);
   }
   if (v > max) {
-    throw new RealtimeProtocolError(`Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${v} instead.`, 'integer_above_max_value', param);
+    throw new ClientEventRefused(`Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${v} instead.`, 'integer_above_max_value', param);
   }
   return v;
 }
 
 function numberIn(param: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidType(param, 'a number', v);
-  if (v < min) throw new RealtimeProtocolError(`Invalid '${param}': decimal below minimum value. Expected a value >= ${min}, but got ${v} instead.`, 'decimal_below_min_value', param);
-  if (v > max) throw new RealtimeProtocolError(`Invalid '${param}': decimal above maximum value. Expected a value <= ${max}, but got ${v} instead.`, 'decimal_above_max_value', param);
+  if (v < min) throw new ClientEventRefused(`Invalid '${param}': decimal below minimum value. Expected a value >= ${min}, but got ${v} instead.`, 'decimal_below_min_value', param);
+  if (v > max) throw new ClientEventRefused(`Invalid '${param}': decimal above maximum value. Expected a value <= ${max}, but got ${v} instead.`, 'decimal_above_max_value', param);
   return v;
 }
 
@@ -167,7 +167,7 @@ export function parseAudioFormat(param: string, v: unknown): RealtimeAudioFormat
   checkKeys(v, ['type', 'rate'], param);
   if (v['type'] === 'audio/pcm') {
     if (v['rate'] !== undefined && v['rate'] !== 24000) {
-      throw new RealtimeProtocolError(`Invalid value: ${JSON.stringify(v['rate'])}. Only 24000 Hz PCM is supported; resample to 24 kHz or use audio/pcmu or audio/pcma (8 kHz).`, 'invalid_value', `${param}.rate`);
+      throw new ClientEventRefused(`Invalid value: ${JSON.stringify(v['rate'])}. Only 24000 Hz PCM is supported; resample to 24 kHz or use audio/pcmu or audio/pcma (8 kHz).`, 'invalid_value', `${param}.rate`);
     }
     return { type: 'audio/pcm', rate: 24000 };
   }
@@ -274,7 +274,7 @@ export function parseMaxOutputTokens(param: string, v: unknown): number | 'inf' 
 
 /**
  * Applies a GA `session.update` payload to a copy of `current` and returns it; only present fields change.
- * @throws RealtimeProtocolError naming the first bad field (nothing is applied then).
+ * @throws ClientEventRefused naming the first bad field (nothing is applied then).
  */
 export function applyGaSessionUpdate(current: SessionSettings, session: unknown, audioOutputSent: boolean): SessionSettings {
   if (!isObject(session)) throw invalidType('session', 'an object', session);
@@ -282,17 +282,17 @@ export function applyGaSessionUpdate(current: SessionSettings, session: unknown,
   checkKeys(session, ['type', 'object', 'id', 'model', 'output_modalities', 'instructions', 'audio', 'include', 'tracing', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'max_output_tokens', 'truncation', 'prompt', 'expires_at'], 'session');
   if (session['type'] !== undefined && session['type'] !== 'realtime') {
     throw session['type'] === 'transcription'
-      ? new RealtimeProtocolError('This session is a realtime (conversation) session; open a transcription session with ?intent=transcription instead.', 'invalid_value', 'session.type')
+      ? new ClientEventRefused('This session is a realtime (conversation) session; open a transcription session with ?intent=transcription instead.', 'invalid_value', 'session.type')
       : invalidValue('session.type', session['type'], ['realtime']);
   }
-  if (session['type'] === undefined) throw new RealtimeProtocolError("Missing required parameter: 'session.type'.", 'missing_required_parameter', 'session.type');
+  if (session['type'] === undefined) throw new ClientEventRefused("Missing required parameter: 'session.type'.", 'missing_required_parameter', 'session.type');
   if (session['model'] !== undefined && session['model'] !== current.model) {
-    throw new RealtimeProtocolError(`The session's model is fixed when it opens (${current.model}); open a new session for ${String(session['model'])}.`, 'invalid_value', 'session.model');
+    throw new ClientEventRefused(`The session's model is fixed when it opens (${current.model}); open a new session for ${String(session['model'])}.`, 'invalid_value', 'session.model');
   }
   if (session['output_modalities'] !== undefined) {
     const m = session['output_modalities'];
     if (!Array.isArray(m) || m.length !== 1 || (m[0] !== 'audio' && m[0] !== 'text')) {
-      throw new RealtimeProtocolError(`Invalid value for 'session.output_modalities': use ["audio"] (audio with its transcript) or ["text"].`, 'invalid_value', 'session.output_modalities');
+      throw new ClientEventRefused(`Invalid value for 'session.output_modalities': use ["audio"] (audio with its transcript) or ["text"].`, 'invalid_value', 'session.output_modalities');
     }
     next.outputModalities = [m[0]] as SessionSettings['outputModalities'];
   }
@@ -335,6 +335,6 @@ export function applyGaSessionUpdate(current: SessionSettings, session: unknown,
 
 function checkVoiceChange(current: SessionSettings, next: SessionSettings, audioOutputSent: boolean): void {
   if (audioOutputSent && voiceName(current.voice) !== voiceName(next.voice)) {
-    throw new RealtimeProtocolError("Cannot update a conversation's voice if assistant audio is present.", 'cannot_update_voice', 'session.voice');
+    throw new ClientEventRefused("Cannot update a conversation's voice if assistant audio is present.", 'cannot_update_voice', 'session.voice');
   }
 }
