@@ -308,7 +308,11 @@ export class RealtimeEmulatorSession {
       this.pendingUserItemId = undefined;
       this.tracker = this.tracker.reconfigure(next.turnDetection, formatSampleRate(next.inputFormat));
     }
-    if (rateChanged) this.oddByte = undefined;
+    if (rateChanged) {
+      // Audio kept at the old rate cannot be joined to the new one.
+      this.oddByte = undefined;
+      this.kept = undefined;
+    }
     this.send({ type: 'session.updated', session: gaSessionView(next) });
   }
 
