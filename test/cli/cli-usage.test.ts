@@ -121,7 +121,9 @@ describe('tokenlab-audio usage and exit codes (in process)', () => {
     expect(directory.stderr).toMatch(/is a directory/);
     const big = await inProcess(['transcribe', 'package.json', '--upload-limit-bytes', '100'], { TOKENLAB_API_KEY: KEY, TOKENLAB_BASE_URL: emu.url });
     expect(big.code).toBe(3);
-    expect(big.stderr).toMatch(/tokenlab-audio split FILE -o parts\//);
+    // Over the upload limit the file goes the long-file way (said on a line); package.json is not audio: exit 3.
+    expect(big.stderr).toMatch(/over the 100 B upload limit: transcribing it in pieces/);
+    expect(big.stderr).toMatch(/not audio/);
     const missing = await inProcess(['transcribe', '/nonexistent/talk.wav'], { TOKENLAB_API_KEY: KEY });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/No such file/);
