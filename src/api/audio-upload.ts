@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
 import type { MultipartFile } from '../transports/multipart.js';
 import { AUDIO_EXTENSIONS, UPLOAD_SNIFF_BYTES, extensionOf, sniffUpload } from './upload-type.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 /** What `file` may be. A Readable can be sent once (never retried); the others are replayed on retry. */
 export type UploadInput = string | Uint8Array | Readable | Blob;
@@ -36,9 +37,6 @@ function isBlob(v: unknown): v is Blob {
   return typeof Blob !== 'undefined' && v instanceof Blob;
 }
 
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
-}
 
 function tooLarge(byteLength: number, limit: number, what: string): InputError {
   return new InputError(

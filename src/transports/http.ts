@@ -18,6 +18,7 @@ import {
 } from './http-errors.js';
 import { InputError, abortError } from '../core/errors.js';
 import { redact } from './redact.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 /** A request body. `stream` bodies are produced by `open()`, once per attempt when `replayable`. */
 export type HttpBody =
@@ -312,7 +313,7 @@ export class HttpTransport {
     const what = `The ${res.status} response to ${new URL(res.url).pathname} (${res.headers['content-type'] ?? 'no content-type'})`;
     const tooLarge = (receivedBytes: number): ResponseTooLargeError =>
       new ResponseTooLargeError(
-        `${what} is larger than the ${formatSize(maxBytes)} this client buffers: ${contentLength !== undefined ? `content-length ${formatSize(contentLength)}, ` : ''}${formatSize(receivedBytes)} had arrived. Not read further.`,
+        `${what} is larger than the ${formatBytes(maxBytes)} this client buffers: ${contentLength !== undefined ? `content-length ${formatBytes(contentLength)}, ` : ''}${formatBytes(receivedBytes)} had arrived. Not read further.`,
         { status: res.status, requestId: res.requestId, receivedBytes, limitBytes: maxBytes, contentLength },
       );
     if (contentLength !== undefined && contentLength > maxBytes) {
@@ -340,7 +341,7 @@ export class HttpTransport {
     } catch (e) {
       const lossy = bytes.toString('utf8');
       throw new ApiError(
-        { status: res.status, requestId: res.requestId, body: this.redact(lossy), message: `${what} is not valid UTF-8 text (${formatSize(total)}); the text with replacement characters is in the error's raw.`, cause: e },
+        { status: res.status, requestId: res.requestId, body: this.redact(lossy), message: `${what} is not valid UTF-8 text (${formatBytes(total)}); the text with replacement characters is in the error's raw.`, cause: e },
         'TLA_ERR_API_BAD_ENCODING',
       );
     }
@@ -524,7 +525,7 @@ export class HttpTransport {
         const partial = errorFieldsOfCutBody(text);
         if (partial.retryable === undefined) partial.retryable = false;
         body = { error: partial };
-        message = `HTTP ${res.status}: ${typeof partial.message === 'string' ? partial.message : 'error'} (the error body was cut after ${formatSize(Buffer.byteLength(text))}; ${
+        message = `HTTP ${res.status}: ${typeof partial.message === 'string' ? partial.message : 'error'} (the error body was cut after ${formatBytes(Buffer.byteLength(text))}; ${
           partial.retryable ? 'the server allows a retry' : 'not retried: whether to retry could not be read'
         })`;
       }
@@ -679,13 +680,6 @@ export function errorFieldsOfCutBody(text: string): { retryable?: boolean; retry
     }
   }
   return out;
-}
-
-/** `1.5 MiB`, `512 KiB`, `300 B`. */
-function formatSize(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} B`;
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
