@@ -314,7 +314,6 @@ async function sendCost(name: string, seconds: number, ours: boolean, sourceForm
 // ---------------------------------------------------------------- run
 console.log(`opus backend: ${opusBackendName()}; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const loadBefore = os.loadavg()[0]!;
-const receivePromise = receiveRun(RECEIVE_SECONDS);
 const steady = Array.from({ length: 250 }, (_, i) => ({ atMs: i * 20, ms: 20 }));
 const slow = Array.from({ length: 12 }, (_, i) => ({ atMs: i * 500, ms: 300 }));
 const bursty: Array<{ atMs: number; ms: number }> = [];
@@ -335,8 +334,8 @@ for (const [label, plan] of scenarios) {
   sendResults.push(a, b);
   console.log(a, b);
 }
-console.log('receive: waiting for the real-time feed…');
-const rx = await receivePromise;
+console.log('receive: real-time feed…');
+const rx = await receiveRun(RECEIVE_SECONDS);
 console.log(rx);
 console.log('cost: receive');
 const rxCost = await receiveCost(COST_SECONDS * 6);
