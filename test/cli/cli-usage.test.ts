@@ -113,12 +113,13 @@ describe('tokenlab-audio usage and exit codes (in process)', () => {
     noStack(run.stderr);
   });
 
-  it('exit 3 for input problems: missing files, directories, empty text', async () => {
+  it('exit 3 for input problems: missing files, empty text (a directory without -o is usage, exit 2)', async () => {
     expect((await inProcess(['speak', '--input-file', '/nonexistent/words.txt', '-o', 'x.mp3'], { TOKENLAB_API_KEY: KEY })).code).toBe(3);
     expect((await inProcess(['speak', '   ', '-o', 'x.mp3'], { TOKENLAB_API_KEY: KEY })).code).toBe(3);
+    // A directory is a batch input: without -o DIR that is a usage error that says what to add.
     const directory = await inProcess(['transcribe', process.cwd()], { TOKENLAB_API_KEY: KEY });
-    expect(directory.code).toBe(3);
-    expect(directory.stderr).toMatch(/is a directory/);
+    expect(directory.code).toBe(2);
+    expect(directory.stderr).toMatch(/a batch needs an output directory/);
     const big = await inProcess(['transcribe', 'package.json', '--upload-limit-bytes', '100'], { TOKENLAB_API_KEY: KEY, TOKENLAB_BASE_URL: emu.url });
     expect(big.code).toBe(3);
     // Over the upload limit the file goes the long-file way (said on a line); package.json is not audio: exit 3.
