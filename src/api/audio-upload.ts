@@ -40,9 +40,10 @@ function isBlob(v: unknown): v is Blob {
 
 function tooLarge(byteLength: number, limit: number, what: string): InputError {
   return new InputError(
-    `${what} is ${formatBytes(byteLength)}, over the upload limit of ${formatBytes(limit)}. Compress it first (mono Opus at 24-32 kbit/s ` +
-      'keeps speech intelligible: ffmpeg -i in.wav -ac 1 -c:a libopus -b:a 32k out.ogg), or split it into shorter files ' +
-      '(long-file transcription that splits at silences is coming). If your server allows more, raise uploadLimitBytes.',
+    `${what} is ${formatBytes(byteLength)}, over the upload limit of ${formatBytes(limit)}. Use transcribeLong() / ` +
+      'translateLong() (CLI: transcribe --long), which cut it at silences into pieces under the limit and merge the ' +
+      'results, or compress it first (mono Opus at 24-32 kbit/s keeps speech intelligible). If your server allows more, ' +
+      'raise uploadLimitBytes.',
     'TLA_ERR_INPUT_TOO_LARGE',
   );
 }
