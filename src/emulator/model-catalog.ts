@@ -20,7 +20,8 @@ export interface CatalogModel {
   /** Whether `stream_format: 'sse'` (speech) or `stream: true` (transcription) is honoured. */
   readonly streaming: boolean;
   readonly pricingUnit: string;
-  readonly pricing: { input_per_1m?: string; output_per_1m?: string; per_request?: string; per_minute?: string };
+  // The spec's compact pricing has only these keys; a per-minute price is `per_request` under `pricing_unit: per_minute`.
+  readonly pricing: { input_per_1m?: string; output_per_1m?: string; per_request?: string };
   readonly stage: 'active' | 'preview' | 'deprecated';
   readonly latest: boolean;
   readonly replacement?: string;
@@ -92,7 +93,7 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
     id: 'whisper-1', provider: 'openai', created: 1677532384, category: 'stt', aliases: ['whisper'],
     capabilities: ['stt', 'audio_input', 'translation', 'timestamps'], operations: ['transcription', 'translation'],
     supportedParameters: [...STT_PARAMS, 'timestamp_granularities'], outputFormats: ['json', 'text', 'srt', 'verbose_json', 'vtt'],
-    streaming: false, pricingUnit: 'per_minute', pricing: { per_minute: '0.006' },
+    streaming: false, pricingUnit: 'per_minute', pricing: { per_request: '0.006' },
     stage: 'active', latest: false, maxInputTokens: null, maxOutputTokens: null,
     recommendedFor: { stt: { rank: 2, successRate24h: 0.999, samples24h: 9100 }, translation: { rank: 1, successRate24h: 0.998, samples24h: 410 } },
   },
