@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Many suites wait on real time (sockets, ffmpeg children, paced audio) rather than CPU: three workers keep
+    // both cores busy on this 2-core machine (vitest's default here is one fewer than the cores, i.e. one).
+    maxWorkers: 3,
     coverage: {
       // `npm run coverage`: line coverage of src/, summarised per folder by scripts/coverage-by-folder.ts.
       provider: 'v8',
