@@ -222,8 +222,8 @@ if (process.argv[1]?.endsWith('resampler-s16.ts')) {
   }
 }
 
-/** Least-squares fit of a tone at `hz` over y[from, to): THD+N in dB (everything but the tone, relative to it). */
-function thdPlusNoiseDb(y: ArrayLike<number>, rate: number, hz: number, from: number, to: number): number {
+/** Least-squares fit of a·cos + b·sin at `hz` over y[from, to): amplitude and residual power (everything but the tone). */
+export function fitTone(y: ArrayLike<number>, rate: number, hz: number, from: number, to: number): { amplitude: number; residual: number } {
   let cc = 0;
   let ss = 0;
   let cs = 0;
@@ -247,7 +247,13 @@ function thdPlusNoiseDb(y: ArrayLike<number>, rate: number, hz: number, from: nu
     const e = y[i]! - a * Math.cos(w * i) - b * Math.sin(w * i);
     res += e * e;
   }
-  return 10 * Math.log10(res / (to - from) / ((a * a + b * b) / 2));
+  return { amplitude: Math.hypot(a, b), residual: res / (to - from) };
+}
+
+/** THD+N of a tone at `hz` over y[from, to), in dB: everything but the tone, relative to the tone's power. */
+function thdPlusNoiseDb(y: ArrayLike<number>, rate: number, hz: number, from: number, to: number): number {
+  const { amplitude, residual } = fitTone(y, rate, hz, from, to);
+  return 10 * Math.log10(residual / ((amplitude * amplitude) / 2));
 }
 
 export interface S16QualityRow {

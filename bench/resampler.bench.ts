@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Resampler, type ResampleQuality } from '../src/core/resampler/resampler.js';
 import { ResampleStream } from '../src/streams/resample-stream.js';
 import { table, writeSection } from './report.js';
-import { measureS16, measureS16Quality, type SpeexS16Module } from './resampler-s16.js';
+import { fitTone, measureS16, measureS16Quality, type SpeexS16Module } from './resampler-s16.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -177,34 +177,6 @@ function noise(samples: number, seed: number): Float32Array {
     x[i] = (s / 2 ** 32 - 0.5) * 0.8;
   }
   return x;
-}
-
-/** Least-squares fit of a·cos + b·sin at `hz` over [from, to): amplitude and residual power. */
-function fitTone(y: Float32Array, rate: number, hz: number, from: number, to: number): { amplitude: number; residual: number } {
-  let cc = 0;
-  let ss = 0;
-  let cs = 0;
-  let yc = 0;
-  let ys = 0;
-  const w = (2 * Math.PI * hz) / rate;
-  for (let i = from; i < to; i++) {
-    const c = Math.cos(w * i);
-    const s = Math.sin(w * i);
-    cc += c * c;
-    ss += s * s;
-    cs += c * s;
-    yc += y[i]! * c;
-    ys += y[i]! * s;
-  }
-  const det = cc * ss - cs * cs;
-  const a = (yc * ss - ys * cs) / det;
-  const b = (ys * cc - yc * cs) / det;
-  let res = 0;
-  for (let i = from; i < to; i++) {
-    const e = y[i]! - a * Math.cos(w * i) - b * Math.sin(w * i);
-    res += e * e;
-  }
-  return { amplitude: Math.hypot(a, b), residual: res / (to - from) };
 }
 
 function rms(y: Float32Array, from: number, to: number): number {
