@@ -11,7 +11,7 @@ import { TokenLab, type TokenLabOptions } from '../api/client.js';
 import { ApiError, ConnectionError, TimeoutError } from '../transports/http-errors.js';
 import { BatchOutputError } from '../jobs/batch/batch-errors.js';
 import type { BatchJob } from '../jobs/batch/batch-job.js';
-import type { BatchRecord } from '../jobs/batch/batch-manifest.js';
+import { batchRecord, type BatchRecord } from '../jobs/batch/batch-manifest.js';
 import { runBatchJob } from '../jobs/batch/run-batch-job.js';
 import { batchItemError } from '../jobs/batch/run-batch.js';
 import { loadBullmq } from './load-bullmq.js';
@@ -104,24 +104,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   };
 
   const record = async (data: QueueJobData, status: QueueRecord['status'], fields: Partial<BatchRecord>, t0: number, attempts: number, suspect?: PossibleDoubleCharge): Promise<void> => {
-    const line = {
-      type: 'item',
-      key: data.key,
-      name: data.job.name,
-      kind: data.job.kind,
-      output: data.job.output,
-      status,
-      requestIds: [],
-      error: null,
-      warning: null,
-      fromCache: false,
-      attempts,
-      durationMs: Math.round(performance.now() - t0),
-      costUsd: null,
-      worker: workerId,
-      at: new Date().toISOString(),
-      ...fields,
-    } as QueueRecord;
+    const line: QueueRecord = batchRecord({ key: data.key, job: data.job, status, attempts, startedAt: t0, worker: workerId }, fields);
     if (await recordResult(redis!, keys(data.batchId), data.jobId, line)) options.onItem?.(line, { possibleDoubleCharge: suspect });
   };
 

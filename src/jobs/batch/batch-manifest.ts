@@ -8,6 +8,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { BatchOutputError } from './batch-errors.js';
+import type { BatchJob } from './batch-job.js';
 
 /** Why an item failed, as written to the manifest. */
 export interface BatchItemError {
@@ -42,6 +43,34 @@ export interface BatchRecord {
   readonly worker: string;
   /** ISO time the item finished. */
   readonly at: string;
+}
+
+/**
+ * The manifest line of a finished item, with the defaults every runner starts from (no request ids, no error,
+ * not cached, cost unknown); `fields` fills in what the run learned. One builder for the local batch and the queue.
+ */
+export function batchRecord<S extends string>(
+  item: { key: string; job: Pick<BatchJob, 'name' | 'kind' | 'output'>; status: S; attempts: number; startedAt: number; worker: string },
+  fields: Partial<BatchRecord>,
+): Omit<BatchRecord, 'status'> & { readonly status: S } {
+  return {
+    type: 'item',
+    key: item.key,
+    name: item.job.name,
+    kind: item.job.kind,
+    output: item.job.output,
+    requestIds: [],
+    error: null,
+    warning: null,
+    fromCache: false,
+    attempts: item.attempts,
+    durationMs: Math.round(performance.now() - item.startedAt),
+    costUsd: null,
+    worker: item.worker,
+    at: new Date().toISOString(),
+    ...fields,
+    status: item.status,
+  };
 }
 
 /** The line appended at the end of each run. */

@@ -11,7 +11,7 @@ import { InputError } from '../../core/errors.js';
 import { ApiError, ConnectionError, TimeoutError } from '../../transports/http-errors.js';
 import { BatchOutputError } from './batch-errors.js';
 import { batchJobKey, type BatchJob } from './batch-job.js';
-import { BatchManifest, type BatchItemError, type BatchRecord } from './batch-manifest.js';
+import { BatchManifest, batchRecord, type BatchItemError, type BatchRecord } from './batch-manifest.js';
 import { runBatchJob, type BatchJobResult } from './run-batch-job.js';
 
 /** Why a batch stopped before its end. */
@@ -214,24 +214,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
   };
 
   const record = async (job: BatchJob, key: string, status: 'done' | 'failed', fields: Partial<BatchRecord>, t0: number, attempts: number): Promise<void> => {
-    const line: BatchRecord = {
-      type: 'item',
-      key,
-      name: job.name,
-      kind: job.kind,
-      output: job.output,
-      status,
-      requestIds: [],
-      error: null,
-      warning: null,
-      fromCache: false,
-      attempts,
-      durationMs: Math.round(performance.now() - t0),
-      costUsd: null,
-      worker: workerId,
-      at: new Date().toISOString(),
-      ...fields,
-    };
+    const line: BatchRecord = batchRecord({ key, job, status, attempts, startedAt: t0, worker: workerId }, fields);
     if (status === 'failed' && failures.length < MAX_KEPT_FAILURES) failures.push(line);
     options.onItem?.(line);
     if (manifest) {
