@@ -11,7 +11,7 @@ import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
 import OpenAI from 'openai';
 import { TokenLab } from '../src/api/client.js';
 import { ttsSource } from '../src/streams/tts-source.js';
-import { parseWavHeader } from '../src/codecs/wav-header.js';
+import { parseWavHeader } from '../src/codecs/wav/wav-header.js';
 import { startEmulator } from '../src/emulator/start-emulator.js';
 import { table, writeSection } from './report.js';
 

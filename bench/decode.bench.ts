@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { resolveFfmpeg } from '../src/codecs/ffmpeg-resolve.js';
-import { runFfmpeg } from '../src/codecs/ffmpeg-process.js';
+import { resolveFfmpeg } from '../src/codecs/ffmpeg/ffmpeg-resolve.js';
+import { runFfmpeg } from '../src/codecs/ffmpeg/ffmpeg-process.js';
 import { decode } from '../src/streams/decode.js';
 import { table, writeSection } from './report.js';
 

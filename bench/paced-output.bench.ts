@@ -3,7 +3,7 @@
 // the same process at the same time (so both suffer the same load). Plus a short unloaded baseline.
 // Run alone: node --expose-gc --import tsx bench/paced-output.bench.ts   (PACED_BENCH_SECONDS=15 for a quick run)
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { DISCORD_PCM } from '../src/core/pcm-format.js';
+import { DISCORD_PCM } from '../src/core/pcm/pcm-format.js';
 import { PacedOutput } from '../src/streams/paced-output.js';
 import { table, writeSection } from './report.js';
 

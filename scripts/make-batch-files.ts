@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeWav } from '../src/codecs/wav-writer.js';
+import { encodeWav } from '../src/codecs/wav/wav-writer.js';
 import { seededRandom } from './seeded-random.js';
 
 const RATE = 16_000;

@@ -8,7 +8,7 @@ import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
-import { FfmpegProcess, runFfmpeg } from '../src/codecs/ffmpeg-process.js';
+import { FfmpegProcess, runFfmpeg } from '../src/codecs/ffmpeg/ffmpeg-process.js';
 
 export const FIXTURE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', '.fixtures');
 

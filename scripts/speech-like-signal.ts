@@ -1,4 +1,4 @@
-import type { PcmFormat } from '../src/core/pcm-format.js';
+import type { PcmFormat } from '../src/core/pcm/pcm-format.js';
 import { seededRandom } from './seeded-random.js';
 
 /**

@@ -26,8 +26,8 @@ export {
   msToBytes,
   framesToMs,
   msToFrames,
-} from './core/pcm-format.js';
-export { s16ToF32, f32ToS16, interleave, deinterleave, downmixToMono, upmixFromMono, remixChannels } from './core/pcm-convert.js';
+} from './core/pcm/pcm-format.js';
+export { s16ToF32, f32ToS16, interleave, deinterleave, downmixToMono, upmixFromMono, remixChannels } from './core/pcm/pcm-convert.js';
 export { RingBuffer, type RingBufferOptions, type OverflowPolicy } from './core/ring-buffer/ring-buffer.js';
 export { Resampler, resample, type ResamplerOptions, type ResampleQuality } from './core/resampler/resampler.js';
 export type { VadEngine } from './core/vad/vad-engine.js';
@@ -49,11 +49,11 @@ export {
 export { VadTracker, type VadTrackerOptions, type VadEngineOption, type VadEventFrames } from './core/vad/vad-tracker.js';
 
 // codecs: WAV, G.711, Ogg/WebM Opus, sniffing, ffmpeg
-export { WavReader, type WavReaderOptions, type WavTruncation } from './codecs/wav-reader.js';
-export { WavWriter, encodeWav, writeWavFile, type WavWriterOptions, type WavFileResult } from './codecs/wav-writer.js';
-export { parseWavHeader, type WavHeader, type WavCodec } from './codecs/wav-header.js';
-export { G711Encoder, G711Decoder, type G711TransformOptions } from './codecs/g711-transform.js';
-export { type G711Law, g711Encode, g711Decode, mulawEncode, mulawDecode, alawEncode, alawDecode } from './codecs/g711.js';
+export { WavReader, type WavReaderOptions, type WavTruncation } from './codecs/wav/wav-reader.js';
+export { WavWriter, encodeWav, writeWavFile, type WavWriterOptions, type WavFileResult } from './codecs/wav/wav-writer.js';
+export { parseWavHeader, type WavHeader, type WavCodec } from './codecs/wav/wav-header.js';
+export { G711Encoder, G711Decoder, type G711TransformOptions } from './codecs/g711/g711-transform.js';
+export { type G711Law, g711Encode, g711Decode, mulawEncode, mulawDecode, alawEncode, alawDecode } from './codecs/g711/g711.js';
 export {
   OpusEncoder,
   OpusDecoder,
@@ -64,15 +64,15 @@ export {
   type OpusSampleRate,
   type OpusFrameDurationMs,
   type OpusHead,
-} from './codecs/opus.js';
-export { OggOpusDecoder, type OggOpusDecoderOptions } from './codecs/ogg-opus-decoder.js';
-export { OggOpusEncoder, type OggOpusEncoderOptions } from './codecs/ogg-opus-encoder.js';
-export { WebmOpusDecoder, type WebmOpusDecoderOptions } from './codecs/webm-opus-decoder.js';
+} from './codecs/opus/opus.js';
+export { OggOpusDecoder, type OggOpusDecoderOptions } from './codecs/ogg/ogg-opus-decoder.js';
+export { OggOpusEncoder, type OggOpusEncoderOptions } from './codecs/ogg/ogg-opus-encoder.js';
+export { WebmOpusDecoder, type WebmOpusDecoderOptions } from './codecs/opus/webm-opus-decoder.js';
 export { sniffAudio, type SniffResult, type AudioContainer, type AudioCodec } from './codecs/sniff.js';
-export { resolveFfmpeg, probeFfmpeg, type ResolvedFfmpeg, type FfmpegInfo, type FfmpegSource, type FfmpegLocateOptions } from './codecs/ffmpeg-resolve.js';
-export { FfmpegProcess, runFfmpeg, type FfmpegProcessOptions, type FfmpegRunResult } from './codecs/ffmpeg-process.js';
-export { ffmpegArgs, FfmpegArgs, type FfmpegInputOptions, type FfmpegOutputOptions, type FfmpegLogLevel } from './codecs/ffmpeg-args.js';
-export { FfmpegError, FfmpegNotFoundError, type FfmpegCandidate } from './codecs/ffmpeg-errors.js';
+export { resolveFfmpeg, probeFfmpeg, type ResolvedFfmpeg, type FfmpegInfo, type FfmpegSource, type FfmpegLocateOptions } from './codecs/ffmpeg/ffmpeg-resolve.js';
+export { FfmpegProcess, runFfmpeg, type FfmpegProcessOptions, type FfmpegRunResult } from './codecs/ffmpeg/ffmpeg-process.js';
+export { ffmpegArgs, FfmpegArgs, type FfmpegInputOptions, type FfmpegOutputOptions, type FfmpegLogLevel } from './codecs/ffmpeg/ffmpeg-args.js';
+export { FfmpegError, FfmpegNotFoundError, type FfmpegCandidate } from './codecs/ffmpeg/ffmpeg-errors.js';
 
 // transports: the API error family
 export {
@@ -160,9 +160,9 @@ export {
   type SpeechResponseFormat,
   type SpeechSaveResult,
   type SpeechUsage,
-} from './api/speech.js';
-export { splitSpeechInput, MAX_SPEECH_INPUT_CHARS } from './api/split-speech-input.js';
-export { findSecret, assertNoSecrets, type FoundSecret } from './api/secret-guard.js';
+} from './api/speech/speech.js';
+export { splitSpeechInput, MAX_SPEECH_INPUT_CHARS } from './api/speech/split-speech-input.js';
+export { findSecret, assertNoSecrets, type FoundSecret } from './api/speech/secret-guard.js';
 export { DEFAULT_UPLOAD_LIMIT_BYTES, type UploadInput } from './api/audio-upload.js';
 export {
   type Transcriptions,
@@ -189,10 +189,10 @@ export { convert, convertFile, type ConvertOptions, type ConvertFileResult } fro
 export type { AudioInput } from './streams/input-source.js';
 export { ResampleStream, type ResampleStreamOptions } from './streams/resample-stream.js';
 export { PacedOutput, type PacedOutputOptions, type UnderrunPolicy } from './streams/paced-output.js';
-export { mic, MicStream, type MicOptions } from './streams/mic.js';
-export { speaker, SpeakerStream, type SpeakerOptions } from './streams/speaker.js';
-export { AudioDeviceError } from './streams/audio-device-error.js';
-export type { AudioBackend } from './streams/device-args.js';
+export { mic, MicStream, type MicOptions } from './streams/devices/mic.js';
+export { speaker, SpeakerStream, type SpeakerOptions } from './streams/devices/speaker.js';
+export { AudioDeviceError } from './streams/devices/audio-device-error.js';
+export type { AudioBackend } from './streams/devices/device-args.js';
 export { vadGate, VadGate, type VadGateOptions, type VadGateEvent } from './streams/vad-gate.js';
 export {
   realtimeDuplex,

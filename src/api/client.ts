@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { HttpTransport } from '../transports/http.js';
 import { Models } from './models.js';
 import { Realtime } from './realtime/realtime.js';
-import { Speech } from './speech.js';
+import { Speech } from './speech/speech.js';
 import { Transcriptions, Translations, DEFAULT_UPLOAD_LIMIT_BYTES } from './transcriptions.js';
 
 /** Default API base URL (override with `baseURL` or `TOKENLAB_BASE_URL`). */

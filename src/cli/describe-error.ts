@@ -1,6 +1,6 @@
 import { TokenLabAudioError } from '../core/errors.js';
 import { ApiError, ConnectionError, TimeoutError } from '../transports/http-errors.js';
-import { FfmpegNotFoundError } from '../codecs/ffmpeg-errors.js';
+import { FfmpegNotFoundError } from '../codecs/ffmpeg/ffmpeg-errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 

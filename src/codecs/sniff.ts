@@ -1,4 +1,4 @@
-import { parseWavHeader } from './wav-header.js';
+import { parseWavHeader } from './wav/wav-header.js';
 
 /** Container families {@link sniffAudio} tells apart. */
 export type AudioContainer = 'wav' | 'ogg' | 'webm' | 'matroska' | 'mp3' | 'flac' | 'aac' | 'mp4' | 'pcm' | 'unknown';

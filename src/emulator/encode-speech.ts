@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { createWavHeader } from '../codecs/wav-writer.js';
-import type { PcmFormat } from '../core/pcm-format.js';
+import { createWavHeader } from '../codecs/wav/wav-writer.js';
+import type { PcmFormat } from '../core/pcm/pcm-format.js';
 import { encode } from '../streams/encode.js';
 import type { SpeechAudioFormat } from './speech-request.js';
 

@@ -14,7 +14,7 @@ import { ResponseAbandoned, type RequestContext } from './request-context.js';
 import { describeSpeech, formatTranscript, seconds, transcriptText, transcriptUsage, type TranscriptFormat, type TranscriptResult, type TranscriptSegment } from './transcript-format.js';
 import { decodeUploadToPcm, STT_SAMPLE_RATE } from './upload-decoder.js';
 import { VadChunker, type VadUtterance } from '../streams/vad-chunker.js';
-import type { PcmFormat } from '../core/pcm-format.js';
+import type { PcmFormat } from '../core/pcm/pcm-format.js';
 
 const STT_FORMAT: PcmFormat = { sampleRate: STT_SAMPLE_RATE, channels: 1, encoding: 's16le' };
 import { wavHeader } from './encode-speech.js';

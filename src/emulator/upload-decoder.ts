@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { PcmFormat } from '../core/pcm-format.js';
+import type { PcmFormat } from '../core/pcm/pcm-format.js';
 import { decode } from '../streams/decode.js';
 
 /** Rate the emulator analyses uploads at (mono s16le). */

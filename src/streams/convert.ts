@@ -3,7 +3,7 @@
  * way. Thin on purpose: decode() and encode() do the work; this only joins them and picks the output layout.
  */
 import { InputError } from '../core/errors.js';
-import type { PcmEncoding, PcmFormat } from '../core/pcm-format.js';
+import type { PcmEncoding, PcmFormat } from '../core/pcm/pcm-format.js';
 import type { ResampleQuality } from '../core/resampler/resampler.js';
 import { writeStreamAtomic } from '../api/write-file-atomic.js';
 import { decode, type DecodeFrom } from './decode.js';

@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { InputError, abortError } from '../core/errors.js';
 import { RingBuffer } from '../core/ring-buffer/ring-buffer.js';
-import { bytesPerFrame, framesToMs, msToFrames, pcmFormat, type PcmFormat } from '../core/pcm-format.js';
+import { bytesPerFrame, framesToMs, msToFrames, pcmFormat, type PcmFormat } from '../core/pcm/pcm-format.js';
 
 /** What a {@link PacedOutput} does when a frame is due and less than a full frame of audio is queued. */
 export type UnderrunPolicy = 'silence' | 'pause';

@@ -6,11 +6,11 @@
 import { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { InputError, abortError } from '../core/errors.js';
-import { bytesPerFrame, pcmFormat, REALTIME_PCM, type PcmFormat } from '../core/pcm-format.js';
-import { f32ToS16, s16ToF32 } from '../core/pcm-convert.js';
+import { bytesPerFrame, pcmFormat, REALTIME_PCM, type PcmFormat } from '../core/pcm/pcm-format.js';
+import { f32ToS16, s16ToF32 } from '../core/pcm/pcm-convert.js';
 import { Resampler } from '../core/resampler/resampler.js';
 import { RingBuffer } from '../core/ring-buffer/ring-buffer.js';
-import { g711Decode, g711Encode, type G711Law } from '../codecs/g711.js';
+import { g711Decode, g711Encode, type G711Law } from '../codecs/g711/g711.js';
 import { PacedOutput } from './paced-output.js';
 import { isVadEventSource, type VadGate, type VadGateEvent } from './vad-gate.js';
 import type { TokenLab } from '../api/client.js';

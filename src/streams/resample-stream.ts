@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { InputError, abortError } from '../core/errors.js';
-import { floatToS16 } from '../core/pcm-convert.js';
-import { bytesPerFrame, pcmFormat, samePcmFormat, type PcmFormat } from '../core/pcm-format.js';
+import { floatToS16 } from '../core/pcm/pcm-convert.js';
+import { bytesPerFrame, pcmFormat, samePcmFormat, type PcmFormat } from '../core/pcm/pcm-format.js';
 import { Resampler, type ResampleQuality } from '../core/resampler/resampler.js';
 
 /** Options of {@link ResampleStream}. */

@@ -7,8 +7,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { TokenLab } from '../api/client.js';
 import type { Transcription, TranscriptionVerbose } from '../api/transcriptions.js';
 import { InputError, abortError } from '../core/errors.js';
-import { type PcmFormat, assertPcmFormat, bytesPerFrame } from '../core/pcm-format.js';
-import { encodeWav } from '../codecs/wav-writer.js';
+import { type PcmFormat, assertPcmFormat, bytesPerFrame } from '../core/pcm/pcm-format.js';
+import { encodeWav } from '../codecs/wav/wav-writer.js';
 
 /** One utterance in (a `VadUtterance` from `VadChunker` fits). */
 export interface TranscribeUtterance {

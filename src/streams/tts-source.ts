@@ -5,8 +5,8 @@
  */
 import { PassThrough, pipeline } from 'node:stream';
 import type { TokenLab } from '../api/client.js';
-import { type PcmReadable, type SpeechCreateOptions, type SpeechCreateParams, SPEECH_PCM_FORMAT } from '../api/speech.js';
-import { type PcmFormat, assertPcmFormat } from '../core/pcm-format.js';
+import { type PcmReadable, type SpeechCreateOptions, type SpeechCreateParams, SPEECH_PCM_FORMAT } from '../api/speech/speech.js';
+import { type PcmFormat, assertPcmFormat } from '../core/pcm/pcm-format.js';
 
 /** `speech.create` params plus the PCM layout wanted out. */
 export type TtsSourceParams = SpeechCreateParams & {

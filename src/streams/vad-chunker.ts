@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { PcmFormat } from '../core/pcm-format.js';
+import type { PcmFormat } from '../core/pcm/pcm-format.js';
 import type { SegmenterEvent, SpeechEndReason } from '../core/vad/segmenter.js';
 import { VadTracker, type VadTrackerOptions } from '../core/vad/vad-tracker.js';
 

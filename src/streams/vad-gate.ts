@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { REALTIME_PCM, type PcmFormat } from '../core/pcm-format.js';
+import { REALTIME_PCM, type PcmFormat } from '../core/pcm/pcm-format.js';
 import type { SegmenterEvent, SpeechDiscardEvent, SpeechEndEvent, SpeechStartEvent } from '../core/vad/segmenter.js';
 import { VadTracker, type VadTrackerOptions } from '../core/vad/vad-tracker.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SNIFF_BYTES, containerFromContentType, sniffAudio, sniffMagicBytes } from '../../src/codecs/sniff.js';
-import { detectSpeechFormat } from '../../src/api/speech-format.js';
+import { detectSpeechFormat } from '../../src/api/speech/speech-format.js';
 import { sniffUpload } from '../../src/api/upload-type.js';
 import { FIXTURE_DIR, availableFixtures } from '../../scripts/make-fixtures.js';
 import { seededRandom } from './test-audio.js';

@@ -1,6 +1,6 @@
 // Shared by the codecs tests: run the real ffmpeg on a file or bytes, collect a stream, seeded chunking.
 import { Readable, type Duplex, type Transform } from 'node:stream';
-import { FfmpegProcess } from '../../src/codecs/ffmpeg-process.js';
+import { FfmpegProcess } from '../../src/codecs/ffmpeg/ffmpeg-process.js';
 export { seededRandom } from '../../scripts/seeded-random.js';
 import { seededRandom } from '../../scripts/seeded-random.js';
 

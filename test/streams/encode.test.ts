@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { buffer as collect } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import type { PcmFormat } from '../../src/core/pcm-format.js';
-import { FfmpegError, FfmpegNotFoundError } from '../../src/codecs/ffmpeg-errors.js';
-import { resolveFfmpeg } from '../../src/codecs/ffmpeg-resolve.js';
+import type { PcmFormat } from '../../src/core/pcm/pcm-format.js';
+import { FfmpegError, FfmpegNotFoundError } from '../../src/codecs/ffmpeg/ffmpeg-errors.js';
+import { resolveFfmpeg } from '../../src/codecs/ffmpeg/ffmpeg-resolve.js';
 import { encode } from '../../src/streams/encode.js';
 
 const FFMPEG = resolveFfmpeg().path;

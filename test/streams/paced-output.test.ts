@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { bytesPerFrame, msToBytes, type PcmFormat } from '../../src/core/pcm-format.js';
+import { bytesPerFrame, msToBytes, type PcmFormat } from '../../src/core/pcm/pcm-format.js';
 import { PacedOutput } from '../../src/streams/paced-output.js';
 
 const MONO: PcmFormat = { sampleRate: 16_000, channels: 1, encoding: 's16le' };

@@ -2,7 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FormatError, InputError } from '../../src/core/errors.js';
-import type { PcmFormat } from '../../src/core/pcm-format.js';
+import type { PcmFormat } from '../../src/core/pcm/pcm-format.js';
 import { createSpectralVad } from '../../src/core/vad/spectral-vad.js';
 import { VadChunker, vadChunker, type VadUtterance, type VadChunkerOptions } from '../../src/streams/vad-chunker.js';
 import { bursts, loudnessEngine } from '../core/vad/fake-engine.js';

@@ -1,7 +1,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import type { PcmFormat } from '../../src/core/pcm-format.js';
+import type { PcmFormat } from '../../src/core/pcm/pcm-format.js';
 import { VadGate, isVadEventSource, vadGate, type VadGateEvent, type VadGateOptions } from '../../src/streams/vad-gate.js';
 import { bursts, loudnessEngine } from '../core/vad/fake-engine.js';
 import { chunked, toS16 } from '../core/vad/synth-speech.js';

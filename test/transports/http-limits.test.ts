@@ -3,7 +3,7 @@ import { HttpTransport, errorFieldsOfCutBody } from '../../src/transports/http.j
 import { ApiError, RateLimitError, ResponseTooLargeError, ServerError, TimeoutError } from '../../src/transports/http-errors.js';
 import { SseParser } from '../../src/transports/sse-parser.js';
 import { TokenLab } from '../../src/api/client.js';
-import { encodeWav } from '../../src/codecs/wav-writer.js';
+import { encodeWav } from '../../src/codecs/wav/wav-writer.js';
 import { startLoopback, type LoopbackServer } from './loopback-server.js';
 
 const KEY = 'sk-live-LIMITS0123456789abcdefXYZ';

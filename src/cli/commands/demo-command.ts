@@ -3,10 +3,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../core/errors.js';
-import type { PcmFormat } from '../../core/pcm-format.js';
+import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 import { TokenLab } from '../../api/client.js';
 import type { TranscriptionVerbose } from '../../api/transcriptions.js';
-import { encodeWav } from '../../codecs/wav-writer.js';
+import { encodeWav } from '../../codecs/wav/wav-writer.js';
 import { startEmulator } from '../../emulator/start-emulator.js';
 import { demoRealtimeResponder, demoRealtimeTurn } from './demo-realtime-turn.js';
 import { describeTurn } from './realtime-command.js';
@@ -17,7 +17,7 @@ import { VadChunker, type VadUtterance } from '../../streams/vad-chunker.js';
 import { formatBytes, formatMs, printJson, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '../../api/write-file-atomic.js';
 import type { CommandHelp } from '../command-help.js';
 
 const DEMO_TEXT =

@@ -1,5 +1,5 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { runFfmpeg } from '../../codecs/ffmpeg-process.js';
+import { runFfmpeg } from '../../codecs/ffmpeg/ffmpeg-process.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../core/errors.js';

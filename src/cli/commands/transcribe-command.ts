@@ -9,7 +9,7 @@ import { makeClient } from '../make-client.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { UsageError } from '../usage-error.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '../../api/write-file-atomic.js';
 import { assertOutputDir } from '../assert-output-dir.js';
 import type { CommandHelp } from '../command-help.js';
 import { BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';

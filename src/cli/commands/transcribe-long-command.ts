@@ -7,7 +7,7 @@ import { transcribeLong, translateLong, type LongJobProgress } from '../../jobs/
 import type { LongTranscriptFormat } from '../../jobs/long-transcription/merge-transcript.js';
 import { formatBytes, formatMs, printJson, status, type CliIo, type CommonFlags } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '../../api/write-file-atomic.js';
 
 /** Flags of the long-file path of `transcribe` / `translate`. */
 export const LONG_OPTIONS = {

@@ -1,4 +1,4 @@
-import { floatToS16 } from '../pcm-convert.js';
+import { floatToS16 } from '../pcm/pcm-convert.js';
 import { RESAMPLER_KERNEL_WASM_BASE64 } from './resampler-kernel-wasm.js';
 
 /**

@@ -1,6 +1,6 @@
 import { FormatError, InputError } from '../errors.js';
-import { f32ToS16, remixChannels, s16ToF32 } from '../pcm-convert.js';
-import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../pcm-format.js';
+import { f32ToS16, remixChannels, s16ToF32 } from '../pcm/pcm-convert.js';
+import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../pcm/pcm-format.js';
 import { filterDesign } from './filter-design-cache.js';
 import { gcd } from './filter-design.js';
 import { QUALITY, type ResampleQuality } from './quality-presets.js';

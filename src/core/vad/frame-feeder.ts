@@ -1,5 +1,5 @@
-import { bytesToF32, downmixToMono } from '../pcm-convert.js';
-import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm-format.js';
+import { bytesToF32, downmixToMono } from '../pcm/pcm-convert.js';
+import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm/pcm-format.js';
 import { InputError } from '../errors.js';
 
 /** The part of a streaming resampler the feeder needs (mono in, mono out, state kept across calls). */

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm-format.js';
+import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm/pcm-format.js';
 import { AudioHistory } from './audio-history.js';
 import { FrameFeeder, type MonoResampler } from './frame-feeder.js';
 import { Segmenter, type SegmenterEvent, type SegmenterOptions } from './segmenter.js';

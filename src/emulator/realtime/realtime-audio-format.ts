@@ -1,5 +1,5 @@
-import { g711Decode, g711Encode } from '../../codecs/g711.js';
-import { s16ToF32, f32ToS16 } from '../../core/pcm-convert.js';
+import { g711Decode, g711Encode } from '../../codecs/g711/g711.js';
+import { s16ToF32, f32ToS16 } from '../../core/pcm/pcm-convert.js';
 import { resample } from '../../core/resampler/resampler.js';
 
 /** A realtime session's audio format, GA spelling (`audio/pcm` is 24 kHz PCM16 mono little-endian). */

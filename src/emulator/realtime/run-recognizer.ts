@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { f32ToS16, s16ToF32 } from '../../core/pcm-convert.js';
+import { f32ToS16, s16ToF32 } from '../../core/pcm/pcm-convert.js';
 import { resample } from '../../core/resampler/resampler.js';
 import { wavHeader } from '../encode-speech.js';
 

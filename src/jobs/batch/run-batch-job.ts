@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TokenLab } from '../../api/client.js';
 import type { UploadProgressEvent } from '../../api/transcriptions.js';
-import { writeFileAtomic } from '../../cli/write-file-atomic.js';
+import { writeFileAtomic } from '../../api/write-file-atomic.js';
 import { BatchOutputError } from './batch-errors.js';
 import type { BatchJob, SpeakBatchJob, TranscribeBatchJob } from './batch-job.js';
 

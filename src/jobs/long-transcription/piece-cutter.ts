@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform } from 'node:stream';
 import { once } from 'node:events';
 import { writeStreamAtomic } from '../../api/write-file-atomic.js';
-import type { PcmFormat } from '../../core/pcm-format.js';
+import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 import type { SegmenterOptions } from '../../core/vad/segmenter.js';
 import { VadTracker, type VadEngineOption } from '../../core/vad/vad-tracker.js';
 import { encode, type EncodeFormat } from '../../streams/encode.js';

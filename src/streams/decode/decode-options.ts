@@ -1,5 +1,5 @@
 import { InputError } from '../../core/errors.js';
-import { pcmFormat, type PcmFormat } from '../../core/pcm-format.js';
+import { pcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import type { ResampleQuality } from '../../core/resampler/resampler.js';
 import type { AudioContainer } from '../../codecs/sniff.js';
 

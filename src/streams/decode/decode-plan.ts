@@ -1,10 +1,10 @@
 import { FormatError } from '../../core/errors.js';
-import { pcmFormat, samePcmFormat, type PcmEncoding, type PcmFormat } from '../../core/pcm-format.js';
+import { pcmFormat, samePcmFormat, type PcmEncoding, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { readMp3Gapless } from '../../codecs/mp3-gapless.js';
 import { mp4IndexPosition } from '../../codecs/mp4-index-position.js';
-import { parseOpusHead, type OpusHead } from '../../codecs/opus.js';
+import { parseOpusHead, type OpusHead } from '../../codecs/opus/opus.js';
 import { sniffAudio, type SniffResult } from '../../codecs/sniff.js';
-import { parseWavHeader, type WavHeader } from '../../codecs/wav-header.js';
+import { parseWavHeader, type WavHeader } from '../../codecs/wav/wav-header.js';
 import { FFMPEG_DEMUXER, hintContentType, isG711, isPcmFormat, type DecodeOptions, type DecodePath } from './decode-options.js';
 import {
   ffmpegStep,

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { FormatError, InputError, TokenLabAudioError } from '../../core/errors.js';
-import type { PcmFormat } from '../../core/pcm-format.js';
-import { FfmpegError, FfmpegNotFoundError } from '../../codecs/ffmpeg-errors.js';
-import { resolveFfmpeg } from '../../codecs/ffmpeg-resolve.js';
+import type { PcmFormat } from '../../core/pcm/pcm-format.js';
+import { FfmpegError, FfmpegNotFoundError } from '../../codecs/ffmpeg/ffmpeg-errors.js';
+import { resolveFfmpeg } from '../../codecs/ffmpeg/ffmpeg-resolve.js';
 import { SNIFF_BYTES, type SniffResult } from '../../codecs/sniff.js';
-import { WavReader } from '../../codecs/wav-reader.js';
+import { WavReader } from '../../codecs/wav/wav-reader.js';
 import { ChainReadable, prematureCloseError } from '../chain-readable.js';
 import { openInputSource, type AudioInput } from '../input-source.js';
 import { checkDecodeOptions, DEFAULT_SPOOL_LIMIT_BYTES, type DecodeOptions, type DecodePath } from './decode-options.js';

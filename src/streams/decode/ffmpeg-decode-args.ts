@@ -1,6 +1,6 @@
-import type { PcmFormat } from '../../core/pcm-format.js';
-import { ffmpegArgs, type FfmpegInputOptions } from '../../codecs/ffmpeg-args.js';
-import { CENTER_MIX, SURROUND_MIX } from '../../core/pcm-convert.js';
+import type { PcmFormat } from '../../core/pcm/pcm-format.js';
+import { ffmpegArgs, type FfmpegInputOptions } from '../../codecs/ffmpeg/ffmpeg-args.js';
+import { CENTER_MIX, SURROUND_MIX } from '../../core/pcm/pcm-convert.js';
 
 /** What ffmpeg is told about its input. */
 export interface FfmpegDecodeInput {

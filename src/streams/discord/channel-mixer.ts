@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { InputError, abortError } from '../../core/errors.js';
-import { REALTIME_PCM, bytesPerFrame, describePcmFormat, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm-format.js';
+import { REALTIME_PCM, bytesPerFrame, describePcmFormat, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { FromDiscordStream, fromDiscord, type DiscordSpeechEvent, type FromDiscordOptions } from './from-discord.js';
 
 /**

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { OPUS_SAMPLE_RATES, OpusDecoder, type OpusSampleRate } from '../../codecs/opus.js';
+import { OPUS_SAMPLE_RATES, OpusDecoder, type OpusSampleRate } from '../../codecs/opus/opus.js';
 import { InputError, abortError } from '../../core/errors.js';
-import { REALTIME_PCM, framesToMs, type PcmFormat } from '../../core/pcm-format.js';
+import { REALTIME_PCM, framesToMs, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { isDiscordSilencePacket } from './discord-stream-type.js';
 
 /** Options of {@link fromDiscord}. */

@@ -4,4 +4,4 @@ export { toDiscord, ToDiscordStream, type ToDiscordOptions } from './to-discord.
 export { fromDiscord, FromDiscordStream, type FromDiscordOptions, type FromDiscordStats, type DiscordSpeechEvent } from './from-discord.js';
 export { ChannelMixer, type ChannelMixerOptions, type ChannelMixMode } from './channel-mixer.js';
 export { DISCORD_SILENCE_PACKET, DISCORD_STREAM_TYPES, isDiscordSilencePacket, type DiscordStreamType } from './discord-stream-type.js';
-export { DISCORD_PCM, REALTIME_PCM, STT_PCM } from '../../core/pcm-format.js';
+export { DISCORD_PCM, REALTIME_PCM, STT_PCM } from '../../core/pcm/pcm-format.js';

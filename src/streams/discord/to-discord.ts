@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { OggOpusMuxer } from '../../codecs/ogg-opus-muxer.js';
-import { OpusEncoder } from '../../codecs/opus.js';
+import { OggOpusMuxer } from '../../codecs/ogg/ogg-opus-muxer.js';
+import { OpusEncoder } from '../../codecs/opus/opus.js';
 import { InputError, abortError } from '../../core/errors.js';
-import { DISCORD_PCM, framesToMs, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm-format.js';
+import { DISCORD_PCM, framesToMs, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { PacedOutput } from '../paced-output.js';
 import { ResampleStream } from '../resample-stream.js';
 import { DISCORD_SILENCE_PACKET, DISCORD_STREAM_TYPES, type DiscordStreamType } from './discord-stream-type.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenLab } from '../../../src/api/client.js';
-import { resolveFfmpeg } from '../../../src/codecs/ffmpeg-resolve.js';
+import { resolveFfmpeg } from '../../../src/codecs/ffmpeg/ffmpeg-resolve.js';
 import { startEmulator } from '../../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../../src/emulator/emulator-options.js';
 import { findAudioFiles } from '../../../src/jobs/batch/find-audio-files.js';

@@ -3,7 +3,7 @@ import { AudioReceiveStream, EndBehaviorType } from '@discordjs/voice';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
-import { DISCORD_PCM, REALTIME_PCM, STT_PCM } from '../../../src/core/pcm-format.js';
+import { DISCORD_PCM, REALTIME_PCM, STT_PCM } from '../../../src/core/pcm/pcm-format.js';
 import { ChannelMixer } from '../../../src/streams/discord/channel-mixer.js';
 import { DISCORD_SILENCE_PACKET } from '../../../src/streams/discord/discord-stream-type.js';
 import { opusPackets, speechLike, useVirtualClock } from './discord-harness.js';

@@ -5,8 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import { pcmCorrelation, speechLikeSignal } from '../../../scripts/speech-like-signal.js';
-import { OpusEncoder } from '../../../src/codecs/opus.js';
-import type { PcmFormat } from '../../../src/core/pcm-format.js';
+import { OpusEncoder } from '../../../src/codecs/opus/opus.js';
+import type { PcmFormat } from '../../../src/core/pcm/pcm-format.js';
 
 /**
  * Fakes timers, Date and performance.now (the perf_hooks object is the one our modules hold, so its `now`

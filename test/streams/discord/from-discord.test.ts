@@ -4,9 +4,9 @@
 import { AudioReceiveStream, EndBehaviorType } from '@discordjs/voice';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OpusDecoder } from '../../../src/codecs/opus.js';
+import { OpusDecoder } from '../../../src/codecs/opus/opus.js';
 import { InputError } from '../../../src/core/errors.js';
-import { DISCORD_PCM, REALTIME_PCM, STT_PCM, type PcmFormat } from '../../../src/core/pcm-format.js';
+import { DISCORD_PCM, REALTIME_PCM, STT_PCM, type PcmFormat } from '../../../src/core/pcm/pcm-format.js';
 import { DISCORD_SILENCE_PACKET } from '../../../src/streams/discord/discord-stream-type.js';
 import { fromDiscord, type DiscordSpeechEvent, type FromDiscordStream } from '../../../src/streams/discord/from-discord.js';
 import { correlation, opusPackets, speechLike, useVirtualClock } from './discord-harness.js';

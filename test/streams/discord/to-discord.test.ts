@@ -4,9 +4,9 @@
 import { AudioPlayerStatus, createAudioPlayer, createAudioResource, type AudioPlayer, type StreamType } from '@discordjs/voice';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OpusDecoder, opusPacketSamples } from '../../../src/codecs/opus.js';
+import { OpusDecoder, opusPacketSamples } from '../../../src/codecs/opus/opus.js';
 import { InputError } from '../../../src/core/errors.js';
-import { DISCORD_PCM, REALTIME_PCM, msToBytes, type PcmFormat } from '../../../src/core/pcm-format.js';
+import { DISCORD_PCM, REALTIME_PCM, msToBytes, type PcmFormat } from '../../../src/core/pcm/pcm-format.js';
 import { isDiscordSilencePacket } from '../../../src/streams/discord/discord-stream-type.js';
 import { toDiscord, type ToDiscordStream } from '../../../src/streams/discord/to-discord.js';
 import { fakeConnection, pcmSource, schedule, speechLike, subscribe, useVirtualClock, type PreparedPacket } from './discord-harness.js';
