@@ -7,10 +7,11 @@ import { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { InputError, abortError } from '../core/errors.js';
 import { bytesPerFrame, pcmFormat, REALTIME_PCM, type PcmFormat } from '../core/pcm/pcm-format.js';
-import { f32ToS16, s16ToF32 } from '../core/pcm/pcm-convert.js';
-import { Resampler } from '../core/resampler/resampler.js';
 import { RingBuffer } from '../core/ring-buffer/ring-buffer.js';
-import { g711Decode, g711Encode, type G711Law } from '../codecs/g711/g711.js';
+import type { G711Law } from '../codecs/g711/g711.js';
+import { InputEncoder } from './realtime/input-encoder.js';
+import { DeltaDecoder } from './realtime/delta-decoder.js';
+import { realtimeWire, type RealtimeWire } from './realtime/realtime-wire.js';
 import { PacedOutput } from './paced-output.js';
 import { isVadEventSource, type VadGate, type VadGateEvent } from './vad-gate.js';
 import type { TokenLab } from '../api/client.js';
@@ -187,16 +188,13 @@ export class RealtimeDuplex extends Duplex {
   readonly #ownsSession: boolean;
   readonly #options: RealtimeDuplexOptions;
   #inputFormat: PcmFormat | undefined;
+  readonly #wire: RealtimeWire;
   readonly #wireRate: number;
   readonly #law: G711Law | undefined;
   readonly #wireBytesPerSample: number;
 
   // send path
-  #inResampler: Resampler | undefined;
-  #inCarry: Buffer | undefined;
-  #inCarryBytes = 0;
-  #inScratch = new Int16Array(0);
-  #inF32Scratch = new Float32Array(0);
+  #inputEncoder: InputEncoder | undefined;
   readonly #sendRing: RingBuffer;
   readonly #batch: Buffer;
   readonly #batchBytes: number;
@@ -212,9 +210,7 @@ export class RealtimeDuplex extends Duplex {
 
   // receive path
   readonly #paced: PacedOutput;
-  #outResampler: Resampler;
-  #deltaScratch = Buffer.from(new ArrayBuffer(8192));
-  #wireS16 = new Int16Array(0);
+  readonly #decoder: DeltaDecoder;
   #written = 0;
   #clearBase = { played: 0, written: 0 };
   readonly #items: ItemAudio[] = [];
@@ -254,9 +250,10 @@ export class RealtimeDuplex extends Duplex {
     }
     const wire = options.wireFormat ?? 'pcm';
     if (wire !== 'pcm' && wire !== 'pcmu' && wire !== 'pcma') throw new InputError(`realtimeDuplex: wireFormat must be 'pcm', 'pcmu' or 'pcma', got ${JSON.stringify(wire)}.`, 'TLA_ERR_INPUT_OPTION');
-    this.#law = wire === 'pcmu' ? 'mulaw' : wire === 'pcma' ? 'alaw' : undefined;
-    this.#wireRate = this.#law ? 8000 : 24000;
-    this.#wireBytesPerSample = this.#law ? 1 : 2;
+    this.#wire = realtimeWire(wire);
+    this.#law = this.#wire.law;
+    this.#wireRate = this.#wire.sampleRate;
+    this.#wireBytesPerSample = this.#wire.bytesPerSample;
     const batchMs = options.batchMs ?? 40;
     if (!(batchMs >= 20 && batchMs <= 100)) throw new InputError(`realtimeDuplex: batchMs must be 20..100, got ${String(batchMs)}.`, 'TLA_ERR_INPUT_OPTION');
     this.#batchBytes = Math.round((this.#wireRate * batchMs) / 1000) * this.#wireBytesPerSample;
@@ -278,7 +275,7 @@ export class RealtimeDuplex extends Duplex {
     this.#paced.on('data', this.#onFrame);
     this.#paced.on('error', (e) => this.destroy(e));
     this.#paced.pause();
-    this.#outResampler = this.#makeOutResampler();
+    this.#decoder = new DeltaDecoder(this.#wire, this.outputFormat);
 
     this.on('pipe', (src: unknown) => {
       const f = (src as { format?: PcmFormat } | null)?.format;
@@ -388,39 +385,19 @@ export class RealtimeDuplex extends Duplex {
 
   // ------------------------------------------------------------------------------------------ send path
 
-  #ensureInput(): PcmFormat {
+  #ensureInput(): InputEncoder {
     if (!this.#inputFormat) this.#inputFormat = REALTIME_PCM;
-    if (!this.#inResampler) {
-      const f = this.#inputFormat;
-      this.#inResampler = new Resampler({ inputRate: f.sampleRate, outputRate: this.#wireRate, channels: f.channels, outputChannels: 1 });
-      this.#inCarry = Buffer.alloc(bytesPerFrame(f));
-    }
-    return this.#inputFormat;
+    this.#inputEncoder ??= new InputEncoder(this.#inputFormat, this.#wire, this.#toSendRing);
+    return this.#inputEncoder;
   }
+
+  readonly #toSendRing = (wireBytes: Uint8Array): void => {
+    this.#sendRing.write(wireBytes);
+  };
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     try {
-      const format = this.#ensureInput();
-      const sfb = bytesPerFrame(format);
-      let offset = 0;
-      // Complete a sample frame split across writes.
-      if (this.#inCarryBytes > 0) {
-        const n = Math.min(sfb - this.#inCarryBytes, chunk.length);
-        chunk.copy(this.#inCarry!, this.#inCarryBytes, 0, n);
-        this.#inCarryBytes += n;
-        offset = n;
-        if (this.#inCarryBytes === sfb) {
-          this.#encode(this.#inCarry!, 0, sfb, format);
-          this.#inCarryBytes = 0;
-        }
-      }
-      const whole = chunk.length - offset - ((chunk.length - offset) % sfb);
-      if (whole > 0) this.#encode(chunk, offset, whole, format);
-      const rest = chunk.length - offset - whole;
-      if (rest > 0) {
-        chunk.copy(this.#inCarry!, 0, offset + whole);
-        this.#inCarryBytes = rest;
-      }
+      this.#ensureInput().write(chunk);
       this.#inputBytesSeen += chunk.length;
     } catch (e) {
       callback(e as Error);
@@ -435,33 +412,6 @@ export class RealtimeDuplex extends Duplex {
     else this.#heldCallback = callback;
   }
 
-  /** Input PCM (whole sample frames) → wire samples into the send ring. */
-  #encode(buf: Buffer, offset: number, length: number, format: PcmFormat): void {
-    const samples = length / (format.encoding === 's16le' ? 2 : 4);
-    let out: Int16Array;
-    if (format.encoding === 's16le') {
-      if (this.#inScratch.length < samples) this.#inScratch = new Int16Array(samples * 2);
-      const bytes = new Uint8Array(this.#inScratch.buffer, 0, length);
-      bytes.set(buf.subarray(offset, offset + length));
-      out = this.#inResampler!.process(this.#inScratch.subarray(0, samples));
-    } else {
-      if (this.#inF32Scratch.length < samples) this.#inF32Scratch = new Float32Array(samples * 2);
-      new Uint8Array(this.#inF32Scratch.buffer, 0, length).set(buf.subarray(offset, offset + length));
-      const f = this.#inResampler!.process(this.#inF32Scratch.subarray(0, samples));
-      if (this.#inScratch.length < f.length) this.#inScratch = new Int16Array(f.length * 2);
-      f32ToS16(f, this.#inScratch, f.length);
-      out = this.#inScratch.subarray(0, f.length);
-    }
-    if (out.length === 0) return;
-    if (this.#law) {
-      const bytes = Buffer.allocUnsafe(out.length);
-      g711Encode(this.#law, out, bytes, out.length);
-      this.#sendRing.write(bytes);
-    } else {
-      this.#sendRing.write(new Uint8Array(out.buffer, out.byteOffset, out.length * 2));
-    }
-  }
-
   /** Sends whole batches while the socket is not congested; `flush` also sends a last partial batch. */
   #pump(flush = false): void {
     const session = this.#session;
@@ -472,7 +422,7 @@ export class RealtimeDuplex extends Duplex {
         return;
       }
       const n = this.#sendRing.read(this.#batch, 0, Math.min(this.#batchBytes, this.#sendRing.availableRead));
-      session.appendAudio(this.#batch.toString('base64', 0, n));
+      session.appendAudioBytes(this.#batch, 0, n);
       this.#appendsSent++;
       this.#wireBytesSinceCommit += n;
     }
@@ -536,27 +486,12 @@ export class RealtimeDuplex extends Duplex {
 
   // ------------------------------------------------------------------------------------------ receive path
 
-  #makeOutResampler(): Resampler {
-    return new Resampler({ inputRate: this.#wireRate, outputRate: this.outputFormat.sampleRate, channels: 1, outputChannels: this.outputFormat.channels });
-  }
-
   readonly #onDelta = (e: RealtimeServerEventMap['response.output_audio.delta']): void => {
     if (this.#interruptedResponses.has(e.response_id) || this.destroyed) return;
     const turn = this.#turnOf(e.response_id);
     turn.firstDeltaAt ??= performance.now();
-    // Decode base64 into a reused buffer (no allocation for the bytes).
-    const maxBytes = (e.delta.length >> 2) * 3;
-    if (this.#deltaScratch.length < maxBytes) this.#deltaScratch = Buffer.from(new ArrayBuffer(maxBytes * 2));
-    let n = this.#deltaScratch.write(e.delta, 'base64');
-    let wire: Int16Array;
-    if (this.#law) {
-      if (this.#wireS16.length < n) this.#wireS16 = new Int16Array(n * 2);
-      g711Decode(this.#law, this.#deltaScratch.subarray(0, n), this.#wireS16, n);
-      wire = this.#wireS16.subarray(0, n);
-    } else {
-      n -= n & 1;
-      wire = new Int16Array(this.#deltaScratch.buffer, this.#deltaScratch.byteOffset, n >> 1);
-    }
+    const pcm = this.#decoder.decode(e.delta);
+    const n = this.#decoder.lastWireBytes;
     let item = this.#items[this.#items.length - 1];
     if (!item || item.itemId !== e.item_id || item.contentIndex !== e.content_index) {
       item = { itemId: e.item_id, responseId: e.response_id, contentIndex: e.content_index, start: this.#written, end: this.#written, receivedWireBytes: 0, interrupted: false };
@@ -564,21 +499,17 @@ export class RealtimeDuplex extends Duplex {
       if (this.#items.length > MAX_ITEMS) this.#items.shift();
     }
     item.receivedWireBytes += n;
-    const out = this.#outResampler.process(wire);
-    if (out.length === 0) return;
-    const frames = out.length / this.outputFormat.channels;
-    let bytes: Buffer;
-    if (this.outputFormat.encoding === 's16le') {
-      bytes = Buffer.allocUnsafe(out.length * 2);
-      bytes.set(new Uint8Array(out.buffer, out.byteOffset, out.length * 2));
-    } else {
-      const f = new Float32Array(out.length);
-      s16ToF32(out, f, out.length);
-      bytes = Buffer.from(f.buffer);
-    }
-    this.#written += frames;
+    if (pcm.length === 0) return;
+    this.#written += pcm.length / bytesPerFrame(this.outputFormat);
     item.end = this.#written;
-    this.#paced.write(bytes);
+    // The pacer copies into its ring within write() when nothing is queued before it and its ring has room;
+    // otherwise it keeps the chunk until the clock makes room, so that chunk must be memory nobody reuses.
+    if (this.#paced.writableLength === 0) {
+      this.#paced.write(pcm);
+      if (this.#paced.writableLength !== 0) this.#decoder.detach();
+    } else {
+      this.#paced.write(Buffer.from(pcm));
+    }
     const pendingMs = (this.#paced.writableLength / bytesPerFrame(this.outputFormat) / this.outputFormat.sampleRate) * 1000;
     if (pendingMs > (this.#options.maxPendingOutputMs ?? 600_000)) {
       this.destroy(new RealtimeOverflowError(`${Math.round(pendingMs)} ms of agent audio are waiting to be played beyond the output queue (maxPendingOutputMs); is the reader of the duplex reading?`));
@@ -661,7 +592,7 @@ export class RealtimeDuplex extends Duplex {
     if (turn) turn.interruptAt ??= now;
     this.#paced.clear();
     this.#clearBase = { played: this.#paced.playedFrames, written: this.#written };
-    this.#outResampler = this.#makeOutResampler();
+    this.#decoder.reset();
     this.#interruptAt = now;
     this.#paced.resume();
     this.emit('interrupted', result);

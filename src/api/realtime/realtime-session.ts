@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
+import { AppendEncoder } from './append-encoder.js';
 import { clientEventToBeta, serverEventFromBeta } from './dialect.js';
 import { clientEventProblems, isKnownServerEventType, MAX_APPEND_BASE64_CHARS, serverEventProblems } from './event-checks.js';
 import type {
@@ -130,6 +131,9 @@ export interface RealtimeSessionInit {
 
 type ResponseState = 'idle' | 'creating' | 'active';
 
+/** `ws` copies a Buffer into the masked frame it sends, so the encoder's buffer can be reused at once. */
+const TEXT_FRAME = { binary: false } as const;
+
 const BENIGN_ERROR_CODES = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
 
 /**
@@ -188,6 +192,7 @@ export class RealtimeSession {
   readonly #history: RealtimeHistoryEntry[] = [];
   readonly #unknownTypesReported = new Set<string>();
   #malformedFrames = 0;
+  readonly #appendEncoder = new AppendEncoder();
 
   /** @internal Use `client.realtime.connect()`. */
   constructor(init: RealtimeSessionInit) {
@@ -380,6 +385,17 @@ export class RealtimeSession {
       throw new RealtimeEventError('input_audio_buffer.append', [base64.length === 0 ? 'audio is empty' : 'audio is not base64 of at most 15 MiB']);
     }
     this.#socket.send('{"type":"input_audio_buffer.append","audio":"' + base64 + '"}');
+  }
+
+  /**
+   * Sends `input_audio_buffer.append` of raw audio bytes in the session's input format (`audio[offset..offset +
+   * byteLength)`), the message built as bytes in a reused buffer and sent as a text frame: no string per
+   * message (the send path of `realtimeDuplex`). The bytes are copied before this returns.
+   * @throws RealtimeEventError for empty audio or over 15 MiB; RealtimeClosedError when the session is closed.
+   */
+  appendAudioBytes(audio: Uint8Array, offset = 0, byteLength = audio.length - offset): void {
+    this.#assertOpen('input_audio_buffer.append');
+    this.#socket.send(this.#appendEncoder.encode(audio, offset, byteLength), TEXT_FRAME);
   }
 
   /** Updates the session (only present fields change; `type` defaults to `realtime`). */
