@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { InputError, abortError } from '../core/errors.js';
 import { RingBuffer } from '../core/ring-buffer/ring-buffer.js';
 import { bytesPerFrame, framesToMs, msToFrames, pcmFormat, type PcmFormat } from '../core/pcm/pcm-format.js';
+import { FrameCarry } from '../core/pcm/frame-carry.js';
 
 /** What a {@link PacedOutput} does when a frame is due and less than a full frame of audio is queued. */
 export type UnderrunPolicy = 'silence' | 'pause';
@@ -108,8 +109,7 @@ export class PacedOutput extends Duplex {
   readonly #ring: RingBuffer;
   readonly #sampleFrameBytes: number;
   /** Bytes of a sample frame split across writes. */
-  readonly #carry: Buffer;
-  #carryBytes = 0;
+  readonly #carry: FrameCarry;
   #pending: PendingWrite | null = null;
   /** Bytes written before a clear() that are still to arrive in _write and must be dropped. */
   #discardBytes = 0;
@@ -164,7 +164,7 @@ export class PacedOutput extends Duplex {
     this.underrunPolicy = underrun;
     this.maxCatchUpFrames = maxCatchUpFrames;
     this.#sampleFrameBytes = sampleFrameBytes;
-    this.#carry = Buffer.alloc(sampleFrameBytes);
+    this.#carry = new FrameCarry(sampleFrameBytes);
 
     const wantBytes = Math.max(msToFrames(format, maxQueuedMs) * sampleFrameBytes, this.#cushionBytes + 2 * frameBytes);
     let capacity = 1;
@@ -242,7 +242,7 @@ export class PacedOutput extends Duplex {
     this.#discardBytes += this.writableLength - (pending ? pending.chunk.length : 0);
     const droppedFrames = Math.floor(this.#queuedBytes() / this.#sampleFrameBytes);
     this.#ring.clear();
-    this.#carryBytes = 0;
+    this.#carry.clear();
     this.#clearedFrames += droppedFrames;
     this.#pending = null;
     if (!this.#writableDone) this.#state = 'buffering';
@@ -254,7 +254,7 @@ export class PacedOutput extends Duplex {
 
   #queuedBytes(): number {
     const pending = this.#pending;
-    return this.#ring.availableRead + this.#carryBytes + (pending ? pending.chunk.length - pending.offset : 0) + this.#discardBytes;
+    return this.#ring.availableRead + this.#carry.byteLength + (pending ? pending.chunk.length - pending.offset : 0) + this.#discardBytes;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -278,31 +278,25 @@ export class PacedOutput extends Duplex {
     const pending = this.#pending;
     if (!pending) return;
     const { chunk } = pending;
-    const sfb = this.#sampleFrameBytes;
+    const carry = this.#carry;
     // Complete a sample frame split across writes.
-    if (this.#carryBytes > 0) {
-      if (this.#ring.availableWrite < sfb) return;
-      const n = Math.min(sfb - this.#carryBytes, chunk.length - pending.offset);
-      chunk.copy(this.#carry, this.#carryBytes, pending.offset, pending.offset + n);
-      this.#carryBytes += n;
-      pending.offset += n;
-      if (this.#carryBytes === sfb) {
-        this.#ring.write(this.#carry, 0, sfb);
-        this.#carryBytes = 0;
+    if (!carry.isEmpty) {
+      if (this.#ring.availableWrite < carry.frameBytes) return;
+      pending.offset += carry.fill(chunk, pending.offset, chunk.length);
+      if (carry.isFull) {
+        this.#ring.write(carry.frame, 0, carry.frameBytes);
+        carry.clear();
       }
     }
-    const remaining = chunk.length - pending.offset;
-    const whole = remaining - (remaining % sfb);
-    const room = this.#ring.availableWrite - (this.#ring.availableWrite % sfb);
-    const n = Math.min(whole, room);
+    const whole = carry.wholeBytes(chunk.length - pending.offset);
+    const n = Math.min(whole, carry.wholeBytes(this.#ring.availableWrite));
     if (n > 0) {
       this.#ring.write(chunk, pending.offset, n);
       pending.offset += n;
     }
-    const left = chunk.length - pending.offset;
-    if (left > 0 && left < sfb && this.#carryBytes === 0) {
-      chunk.copy(this.#carry, 0, pending.offset, chunk.length);
-      this.#carryBytes = left;
+    // The tail of a write that is less than a frame waits in the carry; one that waits for room stays pending.
+    if (n === whole && carry.isEmpty) {
+      carry.hold(chunk, pending.offset, chunk.length);
       pending.offset = chunk.length;
     }
     if (pending.offset >= chunk.length) {
@@ -400,7 +394,7 @@ export class PacedOutput extends Duplex {
       // The last partial frame, padded with zeros (a dangling incomplete sample frame is dropped).
       const frame = Buffer.alloc(this.frameBytes);
       const n = this.#ring.read(frame, 0, queued);
-      this.#carryBytes = 0;
+      this.#carry.clear();
       const ok = this.#pushFrame(frame, n / this.#sampleFrameBytes);
       this.#maybeFinish();
       return ok && !this.#finished;
@@ -451,7 +445,7 @@ export class PacedOutput extends Duplex {
     if (this.#finished || !this.#writableDone || this.destroyed) return this.#finished;
     if (this.#ring.availableRead > 0 || this.#pending !== null) return false;
     this.#finished = true;
-    this.#carryBytes = 0;
+    this.#carry.clear();
     this.#stopClock();
     this.#releaseSignal();
     this.push(null);

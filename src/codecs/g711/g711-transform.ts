@@ -1,5 +1,6 @@
 import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../../core/errors.js';
+import { FrameCarry } from '../../core/pcm/frame-carry.js';
 import { g711DecodeToS16le, g711EncodeFromS16le, type G711Law } from './g711.js';
 
 /** Options of {@link G711Encoder} and {@link G711Decoder}. */
@@ -20,7 +21,7 @@ function checkLaw(what: string, law: unknown): G711Law {
  */
 export class G711Encoder extends Transform {
   readonly law: G711Law;
-  #carry = -1;
+  readonly #carry = new FrameCarry(2);
 
   constructor(options: G711TransformOptions) {
     super();
@@ -29,33 +30,32 @@ export class G711Encoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let at = 0;
-    let outAt = 0;
-    const samples = (chunk.length + (this.#carry >= 0 ? 1 : 0)) >> 1;
+    const carry = this.#carry;
+    const samples = (carry.byteLength + chunk.length) >> 1;
     if (samples === 0) {
-      if (chunk.length === 1) this.#carry = chunk[0]!;
+      carry.hold(chunk, 0, chunk.length);
       callback();
       return;
     }
     const out = Buffer.allocUnsafe(samples);
-    if (this.#carry >= 0) {
+    let at = 0;
+    let outAt = 0;
+    if (!carry.isEmpty) {
       // The low byte came in the previous chunk.
-      const pair = Uint8Array.of(this.#carry, chunk[0]!);
-      g711EncodeFromS16le(this.law, pair, out, 1);
-      this.#carry = -1;
-      at = 1;
+      at = carry.fill(chunk, 0, chunk.length);
+      g711EncodeFromS16le(this.law, carry.frame, out, 1);
+      carry.clear();
       outAt = 1;
     }
-    const whole = (chunk.length - at) >> 1;
-    g711EncodeFromS16le(this.law, chunk.subarray(at, at + whole * 2), out.subarray(outAt), whole);
-    at += whole * 2;
-    if (at < chunk.length) this.#carry = chunk[at]!;
+    const whole = carry.wholeBytes(chunk.length - at);
+    g711EncodeFromS16le(this.law, chunk.subarray(at, at + whole), out.subarray(outAt), whole >> 1);
+    carry.hold(chunk, at + whole, chunk.length);
     this.push(out);
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(this.#carry >= 0 ? new FormatError('G711Encoder input ended with half a 16-bit sample.', 'TLA_ERR_PCM_FORMAT') : null);
+    callback(this.#carry.isEmpty ? null : new FormatError('G711Encoder input ended with half a 16-bit sample.', 'TLA_ERR_PCM_FORMAT'));
   }
 }
 

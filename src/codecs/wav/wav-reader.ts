@@ -2,6 +2,7 @@ import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../../core/errors.js';
 import { floatToS16 } from '../../core/pcm/pcm-convert.js';
 import { assertPcmFormat, type PcmEncoding, type PcmFormat } from '../../core/pcm/pcm-format.js';
+import { FrameCarry } from '../../core/pcm/frame-carry.js';
 import { g711DecodeToF32, g711DecodeToS16le } from '../g711/g711.js';
 import { WavHeaderParser, type WavHeader } from './wav-header.js';
 
@@ -59,9 +60,8 @@ export class WavReader extends Transform {
   /** Data bytes left to read, or Infinity when streaming to the end. */
   #dataLeft = Infinity;
   #dataReceived = 0;
-  // Bytes of an incomplete frame carried to the next chunk (< blockAlign).
-  #carry = new Uint8Array(0);
-  #carryFill = 0;
+  // An incomplete frame carried to the next chunk; made with the header (blockAlign).
+  #carry: FrameCarry | undefined;
   #droppedBytes = 0;
   #truncated = false;
 
@@ -117,8 +117,7 @@ export class WavReader extends Transform {
   override _flush(callback: TransformCallback): void {
     try {
       if (!this.#header) this.#parser.end();
-      this.#droppedBytes += this.#carryFill;
-      this.#carryFill = 0;
+      this.#droppedBytes += this.#carry?.clear() ?? 0;
       if (this.#dataLeft !== Infinity && this.#dataLeft > 0) {
         this.#truncated = true;
         const info: WavTruncation = { expectedByteLength: this.#dataReceived + this.#dataLeft, receivedByteLength: this.#dataReceived };
@@ -146,7 +145,7 @@ export class WavReader extends Transform {
     this.#blockAlign = header.blockAlign;
     this.#outFrameBytes = header.channels * (encoding === 's16le' ? 2 : 4);
     this.#dataLeft = header.dataByteLength ?? Infinity;
-    this.#carry = new Uint8Array(header.blockAlign);
+    this.#carry = new FrameCarry(header.blockAlign);
     this.#convert = converterFor(header, encoding);
     this.emit('header', header);
     this.emit('format', format);
@@ -159,34 +158,29 @@ export class WavReader extends Transform {
     this.#dataReceived += taken;
     if (this.#dataLeft !== Infinity) this.#dataLeft -= taken;
     const block = this.#blockAlign;
+    const carry = this.#carry!;
     let pos = start;
     // Finish the frame carried over from the previous chunk.
-    if (this.#carryFill > 0) {
-      const n = Math.min(block - this.#carryFill, end - pos);
-      this.#carry.set(chunk.subarray(pos, pos + n), this.#carryFill);
-      this.#carryFill += n;
-      pos += n;
-      if (this.#carryFill < block) return;
+    if (!carry.isEmpty) {
+      pos += carry.fill(chunk, pos, end);
+      if (!carry.isFull) return;
     }
-    const frames = Math.floor((end - pos) / block);
-    const total = frames + (this.#carryFill === block ? 1 : 0);
+    const wholeBytes = carry.wholeBytes(end - pos);
+    const frames = wholeBytes / block;
+    const total = frames + (carry.isFull ? 1 : 0);
     if (total > 0) {
       const out = allocAligned(total * this.#outFrameBytes);
       const convert = this.#convert!;
       let outPos = 0;
-      if (this.#carryFill === block) {
-        convert(this.#carry, 1, out);
+      if (carry.isFull) {
+        convert(carry.frame, 1, out);
         outPos = this.#outFrameBytes;
-        this.#carryFill = 0;
+        carry.clear();
       }
-      if (frames > 0) convert(chunk.subarray(pos, pos + frames * block), frames, outPos === 0 ? out : out.subarray(outPos));
+      if (frames > 0) convert(chunk.subarray(pos, pos + wholeBytes), frames, outPos === 0 ? out : out.subarray(outPos));
       this.push(out);
     }
-    pos += frames * block;
-    if (pos < end) {
-      this.#carry.set(chunk.subarray(pos, end), 0);
-      this.#carryFill = end - pos;
-    }
+    carry.hold(chunk, pos + wholeBytes, end);
   }
 }
 
