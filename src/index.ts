@@ -150,17 +150,10 @@ export {
   type RealtimeSupport,
   type RecommendedFor,
 } from './api/models.js';
-export {
-  type Speech,
-  SpeechAudio,
-  SPEECH_PCM_FORMAT,
-  type PcmReadable,
-  type SpeechCreateParams,
-  type SpeechCreateOptions,
-  type SpeechResponseFormat,
-  type SpeechSaveResult,
-  type SpeechUsage,
-} from './api/speech/speech.js';
+export { type Speech } from './api/speech/speech.js';
+export { SpeechAudio, type PcmReadable, type SpeechSaveResult, type SpeechUsage } from './api/speech/speech-audio.js';
+export { SPEECH_PCM_FORMAT } from './api/speech/speech-format.js';
+export { type SpeechCreateParams, type SpeechCreateOptions, type SpeechResponseFormat } from './api/speech/speech-params.js';
 export { splitSpeechInput, MAX_SPEECH_INPUT_CHARS } from './api/speech/split-speech-input.js';
 export { findSecret, assertNoSecrets, type FoundSecret } from './api/speech/secret-guard.js';
 export { DEFAULT_UPLOAD_LIMIT_BYTES, type UploadInput } from './api/audio-upload.js';

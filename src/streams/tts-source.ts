@@ -5,7 +5,9 @@
  */
 import { PassThrough, pipeline } from 'node:stream';
 import type { TokenLab } from '../api/client.js';
-import { type PcmReadable, type SpeechCreateOptions, type SpeechCreateParams, SPEECH_PCM_FORMAT } from '../api/speech/speech.js';
+import type { PcmReadable } from '../api/speech/speech-audio.js';
+import { SPEECH_PCM_FORMAT } from '../api/speech/speech-format.js';
+import type { SpeechCreateOptions, SpeechCreateParams } from '../api/speech/speech-params.js';
 import { type PcmFormat, assertPcmFormat } from '../core/pcm/pcm-format.js';
 
 /** `speech.create` params plus the PCM layout wanted out. */

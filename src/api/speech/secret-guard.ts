@@ -194,3 +194,14 @@ export function assertNoSecrets(text: string, options: { field: string; ownKey?:
     'TLA_ERR_INPUT_SECRET',
   );
 }
+
+/** Checks every text field of a speech request that is read aloud or steers the voice (`input`, `instructions`, `prompt`). */
+export function assertSpeechTextHasNoSecrets(
+  body: { readonly input: string; readonly instructions?: string | undefined; readonly prompt?: string | undefined },
+  options: { ownKey?: string | undefined; allowSecrets: boolean },
+): void {
+  for (const field of ['input', 'instructions', 'prompt'] as const) {
+    const text = body[field];
+    if (typeof text === 'string') assertNoSecrets(text, { field, ownKey: options.ownKey, allowSecrets: options.allowSecrets });
+  }
+}

@@ -1,4 +1,5 @@
 import { sniffMagicBytes, type AudioContainer } from '../../codecs/sniff.js';
+import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 
 /**
  * Works out what a speech response really is, from its first bytes and its `Content-Type`, so that a WAV
@@ -90,3 +91,6 @@ export function pcmParamsOf(contentType: string | undefined): { sampleRate?: num
   }
   return out;
 }
+
+/** The raw PCM layout of `pcm` responses unless told otherwise: 24 kHz mono s16le (OpenAI's and TokenLab's). */
+export const SPEECH_PCM_FORMAT: PcmFormat = Object.freeze({ sampleRate: 24_000, channels: 1, encoding: 's16le' });

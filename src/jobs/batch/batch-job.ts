@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { SpeechResponseFormat } from '../../api/speech/speech.js';
+import type { SpeechResponseFormat } from '../../api/speech/speech-params.js';
 import type { TranscriptionResponseFormat } from '../../api/transcriptions.js';
 
 /** Transcribe (or translate to English) one audio file into a text, SRT, VTT or JSON file. */
