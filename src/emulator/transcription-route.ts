@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,17 +7,14 @@ import { Transform, type Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EmulatorHttpError, validationFailure, type ValidationIssue } from './emulator-http-error.js';
 import type { ResolvedEmulatorSettings } from './emulator-settings.js';
-import { EnergySegmenter, type TimedSpan } from './energy-segmenter.js';
+import type { TimedSpan } from './energy-segmenter.js';
 import { findModel, unknownModelError, wrongOperationError } from './model-catalog.js';
 import { MultipartParser, multipartBoundary, type MultipartPartInfo } from './multipart-parser.js';
 import { ResponseAbandoned, type RequestContext } from './request-context.js';
+import { runRecognizer } from './run-recognizer.js';
+import { SpeechSegmentFinder, type HeardSegment } from './speech-segment-finder.js';
 import { describeSpeech, formatTranscript, seconds, transcriptText, transcriptUsage, type TranscriptFormat, type TranscriptResult, type TranscriptSegment } from './transcript-format.js';
 import { decodeUploadToPcm, STT_SAMPLE_RATE } from './upload-decoder.js';
-import { VadChunker, type VadUtterance } from '../streams/vad-chunker.js';
-import type { PcmFormat } from '../core/pcm/pcm-format.js';
-
-const STT_FORMAT: PcmFormat = { sampleRate: STT_SAMPLE_RATE, channels: 1, encoding: 's16le' };
-import { wavHeader } from './encode-speech.js';
 
 const FORMATS: readonly TranscriptFormat[] = ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'];
 
@@ -34,7 +31,7 @@ function tooLarge(limit: number): EmulatorHttpError {
 interface UploadState {
   fields: Record<string, string | string[]>;
   file: { info: MultipartPartInfo; readonly byteLength: number } | undefined;
-  segments: { span: TimedSpan; words: TimedSpan[] }[];
+  segments: HeardSegment[];
   durationMs: number;
   decodeError: Error | undefined;
   pcmPath: string | undefined;
@@ -171,59 +168,20 @@ async function decodeAndSegment(
   tempDir: string | undefined,
   signal: AbortSignal,
 ): Promise<void> {
-  // Word-like bursts always come from the energy detector; segments from the VAD (default) or from it too.
-  const bursts: TimedSpan[] = [];
-  const energySegments: { span: TimedSpan; words: TimedSpan[] }[] = [];
-  const energy = new EnergySegmenter({
-    sampleRate: STT_SAMPLE_RATE,
-    onSegment: (span, words) => {
-      energySegments.push({ span, words });
-      bursts.push(...words);
-    },
-  });
-  const vad = settings.speechDetector === 'vad' ? new VadChunker({ format: STT_FORMAT, signal }) : undefined;
-  const vadSpans: TimedSpan[] = [];
-  const vadDone = vad
-    ? (async () => {
-        for await (const utterance of vad as AsyncIterable<VadUtterance>) vadSpans.push({ startMs: utterance.speechStartMs, endMs: utterance.speechEndMs });
-      })()
-    : Promise.resolve();
-  // When decoding fails the chunker is destroyed below and this rejects: that is expected, not unhandled.
-  vadDone.catch(() => undefined);
+  const finder = new SpeechSegmentFinder({ sampleRate: STT_SAMPLE_RATE, detector: settings.speechDetector === 'energy' ? 'energy' : 'vad' });
   let pcmFile: WriteStream | undefined;
   if (tempDir) {
     state.pcmPath = path.join(tempDir, 'audio.pcm');
     pcmFile = createWriteStream(state.pcmPath);
   }
   const pcm = decodeUploadToPcm(file, { signal, ffmpegPath: settings.ffmpegPath, contentType: state.file?.info.contentType });
-  let bytes = 0;
-  try {
-    for await (const chunk of pcm as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      energy.write(chunk);
-      const waits: Promise<void>[] = [];
-      if (vad && !vad.write(chunk)) waits.push(new Promise<void>((r) => vad.once('drain', () => r())));
-      if (pcmFile && !pcmFile.write(chunk)) waits.push(new Promise<void>((r) => pcmFile!.once('drain', () => r())));
-      if (waits.length > 0) await Promise.all(waits);
-    }
-    energy.end();
-    vad?.end();
-    await vadDone;
-  } finally {
-    vad?.destroy();
+  for await (const chunk of pcm as AsyncIterable<Buffer>) {
+    finder.write(chunk);
+    if (pcmFile && !pcmFile.write(chunk)) await once(pcmFile, 'drain');
   }
   if (pcmFile) await new Promise<void>((resolve, reject) => pcmFile!.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  state.durationMs = (Math.floor(bytes / 2) / STT_SAMPLE_RATE) * 1000;
-  if (!vad) {
-    state.segments = energySegments;
-    return;
-  }
-  state.segments = vadSpans.map((span) => ({
-    span,
-    words: bursts
-      .filter((b) => b.endMs > span.startMs && b.startMs < span.endMs)
-      .map((b) => ({ startMs: Math.max(b.startMs, span.startMs), endMs: Math.min(b.endMs, span.endMs) })),
-  }));
+  state.durationMs = finder.durationMs;
+  state.segments = finder.end();
 }
 
 function fieldString(state: UploadState, name: string): string | undefined {
@@ -280,7 +238,7 @@ async function answer(ctx: RequestContext, task: 'transcribe' | 'translate', sta
     segments.push({ startMs: 0, endMs: 0, text: `[not analysed: ${state.file!.byteLength} bytes received]`, words: [] });
   }
   for (const { span, words } of state.segments) {
-    const text = settings.recognizerCommand && state.pcmPath ? await recognize(settings.recognizerCommand, state.pcmPath, span, ctx.signal) : describeSpeech(span);
+    const text = settings.recognizerCommand && state.pcmPath ? await recognizeSegment(settings.recognizerCommand, state.pcmPath, span, ctx.signal) : describeSpeech(span);
     const tokens = text.split(/\s+/).filter(Boolean);
     // Word timings are the sound bursts inside the segment; with a recognizer the words are spread over them.
     const wordSpans = settings.recognizerCommand ? spreadWords(tokens, words, span) : words.map((w) => ({ ...w, word: describeSpeech(w) }));
@@ -328,26 +286,14 @@ async function streamTranscript(ctx: RequestContext, result: TranscriptResult, f
   await ctx.end(`data: ${JSON.stringify({ type: 'transcript.text.done', text, usage })}\n\n`);
 }
 
-/** Runs the recognizer command on one segment (as a 16 kHz mono WAV on stdin) and returns its trimmed stdout. */
-function recognize(command: readonly string[], pcmPath: string, span: TimedSpan, signal: AbortSignal): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const bytesPerMs = (STT_SAMPLE_RATE * 2) / 1000;
-    const start = Math.floor(span.startMs * bytesPerMs) & ~1;
-    const end = (Math.ceil(span.endMs * bytesPerMs) & ~1) - 1;
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], signal });
-    const out: Buffer[] = [];
-    let errText = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      errText = (errText + b.toString()).slice(-2000);
-    });
-    child.once('error', (error) => reject(new EmulatorHttpError(500, { message: `recognizer failed to start: ${error.message}`, type: 'server_error' })));
-    child.once('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8').trim());
-      else reject(new EmulatorHttpError(500, { message: `recognizer exited with code ${code}: ${errText.trim()}`, type: 'server_error' }));
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.write(wavHeader(STT_SAMPLE_RATE, end + 1 - start));
-    createReadStream(pcmPath, { start, end }).pipe(child.stdin);
-  });
+/** Runs the recognizer command on one segment of the upload's 16 kHz PCM; a failure is the emulator's 500. */
+async function recognizeSegment(command: readonly string[], pcmPath: string, span: TimedSpan, signal: AbortSignal): Promise<string> {
+  const bytesPerMs = (STT_SAMPLE_RATE * 2) / 1000;
+  const startByte = Math.floor(span.startMs * bytesPerMs) & ~1;
+  const endByte = Math.ceil(span.endMs * bytesPerMs) & ~1;
+  try {
+    return await runRecognizer(command, { pcmPath, startByte, byteLength: endByte - startByte }, signal);
+  } catch (error) {
+    throw new EmulatorHttpError(500, { message: (error as Error).message, type: 'server_error' });
+  }
 }

@@ -24,7 +24,7 @@ import {
 import { RealtimeTurnTracker, type TurnEvent } from './realtime-turn-tracker.js';
 import { inputAudioTokens, outputAudioTokens, responseUsage, textTokens, type TokenCounts } from './realtime-usage.js';
 import type { ReplyVoice } from './reply-voice.js';
-import { runRecognizer } from './run-recognizer.js';
+import { runRecognizer } from '../run-recognizer.js';
 
 type Json = Record<string, unknown>;
 
@@ -475,7 +475,7 @@ export class RealtimeEmulatorSession {
     };
     const command = this.ctx.config.recognizerCommand;
     if (command && audio && record.speech.length > 0) {
-      record.transcriptReady = runRecognizer(command, audio, formatSampleRate(this.settings.inputFormat), this.abort.signal).then(deliver, (error: Error) => {
+      record.transcriptReady = runRecognizer(command, { samples: audio, sampleRate: formatSampleRate(this.settings.inputFormat) }, this.abort.signal).then(deliver, (error: Error) => {
         this.send({
           type: 'conversation.item.input_audio_transcription.failed',
           item_id: itemId,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Transform, pipeline } from 'node:stream';
 import { once } from 'node:events';
 import { writeStreamAtomic } from '../../api/write-file-atomic.js';
 import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 import type { SegmenterOptions } from '../../core/vad/segmenter.js';
 import { VadTracker, type VadEngineOption } from '../../core/vad/vad-tracker.js';
+import { OggOpusEncoder } from '../../codecs/ogg/ogg-opus-encoder.js';
 import { encode, type EncodeFormat } from '../../streams/encode.js';
 import type { PieceSpan } from './piece-unit.js';
 
@@ -17,6 +18,11 @@ export interface PieceCodec {
   readonly format: Extract<EncodeFormat, 'ogg-opus' | 'flac' | 'mp3' | 'wav'>;
   /** Bits per second for lossy formats. */
   readonly bitrate?: number | undefined;
+  /**
+   * Opus encoder effort, 0–10 (`ogg-opus` only; encoded as speech, Opus's `voip` mode). Default 10, the codec's;
+   * the job default ({@link DEFAULT_PIECE_CODEC}) uses 5.
+   */
+  readonly complexity?: number | undefined;
 }
 
 /** Where a piece's audio went. */
@@ -207,13 +213,31 @@ class PieceWriter {
 
   constructor(path: string, options: CutPiecesOptions) {
     this.#path = path;
-    const encoded = encode(this.#input, {
-      format: options.codec.format,
-      inputFormat: PIECE_PCM,
-      ...(options.codec.bitrate !== undefined && options.codec.format !== 'flac' && options.codec.format !== 'wav' ? { bitrate: options.codec.bitrate } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
-    });
+    const codec = options.codec;
+    // Opus in-process, straight from the 16 kHz PCM (no resampling, no ffmpeg): the codec's speech mode, at the
+    // chosen effort. The other formats go through encode() (ffmpeg for FLAC and MP3).
+    const encoded =
+      codec.format === 'ogg-opus'
+        ? // pipeline(): abandoning the piece (destroying the input) destroys the encoder, so the file write ends.
+          pipeline(
+            this.#input,
+            new OggOpusEncoder({
+              sampleRate: 16_000,
+              channels: 1,
+              application: 'voip',
+              ...(codec.bitrate !== undefined ? { bitrate: codec.bitrate } : {}),
+              ...(codec.complexity !== undefined ? { complexity: codec.complexity } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+            }),
+            () => undefined,
+          )
+        : encode(this.#input, {
+            format: codec.format,
+            inputFormat: PIECE_PCM,
+            ...(codec.bitrate !== undefined && codec.format !== 'flac' && codec.format !== 'wav' ? { bitrate: codec.bitrate } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+          });
     const hash = this.#hash;
     const hasher = new Transform({
       transform(chunk: Buffer, _e, cb) {
