@@ -381,6 +381,14 @@ for (const f of FRAME_SIZES) {
       results.set(`${pass}|${name}|${w}|${f}`, m);
       process.stderr.write(`pass ${pass} F=${f} W=${w} ${name}: ${fmt(m.mbps)} MB/s, ${m.allocPerOp === null ? 'n/a' : fmt(m.allocPerOp, 2)} B/op\n`);
     }
+    // The cell's verdicts as they come (partial runs while tuning print nothing else).
+    for (const [pass, name] of [['targets', OURS], ['shared', OURS_SHARED]] as const) {
+      const m = results.get(`${pass}|${name}|${w}|${f}`);
+      if (!m) continue;
+      const ceiling = pairedRatio(m, results.get(`${pass}|${CEILING}|${w}|${f}`)!);
+      const peer = pairedRatio(m, results.get(`${pass}|${RINGBUF_JS}|${w}|${f}`)!);
+      process.stderr.write(`  => ${name} F=${f} W=${w}: ${fmt(ceiling * 100)} % of the ceiling, ${fmt(peer, 1)}x ringbuf.js\n`);
+    }
   }
 }
 
