@@ -2,7 +2,7 @@ import { FormatError } from '../../core/errors.js';
 import { pcmFormat, samePcmFormat, type PcmEncoding, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { readMp3Gapless } from '../../codecs/mp3-gapless.js';
 import { mp4IndexPosition } from '../../codecs/mp4-index-position.js';
-import { parseOpusHead, type OpusHead } from '../../codecs/opus/opus.js';
+import { OPUS_SAMPLE_RATES, parseOpusHead, type OpusHead, type OpusSampleRate } from '../../codecs/opus/opus.js';
 import { sniffAudio, type SniffResult } from '../../codecs/sniff.js';
 import { parseWavHeader, type WavHeader } from '../../codecs/wav/wav-header.js';
 import { FFMPEG_DEMUXER, hintContentType, isG711, isPcmFormat, type DecodeOptions, type DecodePath } from './decode-options.js';
@@ -111,8 +111,10 @@ export function planDecode(input: PlanInput): DecodePlan | 'more' {
     const head = findOpusHead(bytes);
     if (head && head.channels <= 2) {
       kind = 'ogg-opus';
-      native = { sampleRate: 48_000, channels: head.channels, encoding: 's16le' };
-      step = oggOpusStep();
+      // Opus decodes at any Opus rate: straight to the wanted one when it is one (no resampler after it).
+      const rate = to && (OPUS_SAMPLE_RATES as readonly number[]).includes(to.sampleRate) ? (to.sampleRate as OpusSampleRate) : 48_000;
+      native = { sampleRate: rate, channels: head.channels, encoding: 's16le' };
+      step = oggOpusStep(rate);
     }
   } else if (sniff.confident && sniff.container === 'webm' && sniff.codec === 'opus') {
     const head = findOpusHead(bytes);

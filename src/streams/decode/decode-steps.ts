@@ -7,7 +7,7 @@ import type { G711Law } from '../../codecs/g711/g711.js';
 import { G711Decoder } from '../../codecs/g711/g711-transform.js';
 import { OggOpusDecoder } from '../../codecs/ogg/ogg-opus-decoder.js';
 import { OggPageCheck } from '../../codecs/ogg/ogg-page-check.js';
-import { opusBackendName } from '../../codecs/opus/opus.js';
+import { opusBackendName, type OpusSampleRate } from '../../codecs/opus/opus.js';
 import { WavReader, type WavTruncation } from '../../codecs/wav/wav-reader.js';
 import { WebmOpusDecoder } from '../../codecs/opus/webm-opus-decoder.js';
 import { ResampleStream } from '../resample-stream.js';
@@ -92,9 +92,9 @@ export function g711Step(law: G711Law, channels: number): StepBuilder {
 }
 
 /** Ogg/Opus in-process: pages with a bad CRC and packets the codec rejects are reported at the end. */
-export function oggOpusStep(): StepBuilder {
+export function oggOpusStep(sampleRate: OpusSampleRate = 48_000): StepBuilder {
   return (ctx) => {
-    const decoder = new OggOpusDecoder({ onTruncated: 'warn', onCorrupt: 'silence' });
+    const decoder = new OggOpusDecoder({ sampleRate, onTruncated: 'warn', onCorrupt: 'silence' });
     let truncated = false;
     decoder.once('truncated', () => (truncated = true));
     ctx.atEnd(() => {
