@@ -92,17 +92,17 @@ export class RingBuffer {
   readonly #ctl: Int32Array | null;
   readonly #sab: SharedArrayBuffer | null;
   #views: ViewCache | null = null;
-  /** #data as Int32 words, for the word copies of small aligned writes (see `write`). */
-  readonly #words: Int32Array;
+  /** A DataView of #data, for the word copies of small writes (see `write`). */
+  readonly #dataView: DataView;
   /**
-   * The caller's buffer that small aligned writes copy from by words, and an Int32 view of it. A
-   * buffer is adopted on its second small aligned write in a row (a producer that reuses one buffer),
-   * so that a stream of fresh buffers never makes a view. The ring keeps a reference to the last such
-   * buffer until another one comes.
+   * The caller's buffer that small writes copy from by words, and a DataView of it. A buffer is
+   * adopted on its second small write in a row (a producer that reuses one buffer), so that a stream
+   * of fresh buffers never makes a view. The ring keeps a reference to the last such buffer until
+   * another one comes.
    */
   #wordSource: Uint8Array | null = null;
-  #wordSourceView: Int32Array | null = null;
-  /** The buffer of the last small aligned write: the candidate for #wordSource. */
+  #wordSourceView: DataView | null = null;
+  /** The buffer of the last small write: the candidate for #wordSource. */
   #lastSource: Uint8Array | null = null;
 
   // Local mode state. The counters are derived from the indices and how many times each went round
@@ -147,7 +147,7 @@ export class RingBuffer {
       this.#ctl = null;
       this.#data = new Uint8Array(capacity + slack);
     }
-    this.#words = new Int32Array(this.#data.buffer, this.#data.byteOffset, this.#data.length >> 2);
+    this.#dataView = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.length);
   }
 
   /**
@@ -247,15 +247,19 @@ export class RingBuffer {
     ) {
       return this.#writeSlow(src, offset, length);
     }
-    const aligned = n < 64 && ((pos | offset | n) & 3) === 0;
-    if (aligned && src === this.#wordSource) {
-      // Four bytes a step through Int32 views: below 64 bytes, faster than both the byte loop and a
-      // call to TypedArray#set. (Int32, not Float64: every bit pattern survives, and no number is boxed.)
+    const small = (n - 4) >>> 0 < 60; // 4 <= n < 64
+    if (small && src === this.#wordSource) {
+      // Four bytes a step through DataViews (any alignment; the last word overlaps the one before
+      // when n is not a multiple of 4): below 64 bytes, faster than both the byte loop and a call to
+      // TypedArray#set. Int32, not Float64: every bit pattern survives, and no number is ever boxed.
       const from = this.#wordSourceView!;
-      const to = this.#words;
-      for (let i = offset >> 2, j = pos >> 2, stop = i + (n >> 2); i < stop; i++, j++) to[j] = from[i]!;
+      const to = this.#dataView;
+      for (let k = n - 4; ; k = k > 4 ? k - 4 : 0) {
+        to.setInt32(pos + k, from.getInt32(offset + k, true), true);
+        if (k === 0) break;
+      }
     } else {
-      if (aligned) this.#noteSource(src);
+      if (small) this.#noteSource(src);
       const data = this.#data;
       if (n <= 16) {
         // A loop beats a call to TypedArray#set for a few bytes.
@@ -268,18 +272,18 @@ export class RingBuffer {
     return n;
   }
 
-  /** A small aligned write from `src` that is not the word source: adopt `src` if it came twice in a row. */
+  /** A small write from `src`, which is not the word source: adopt `src` if it came twice in a row. */
   #noteSource(src: Uint8Array): void {
     if (src !== this.#lastSource) {
       this.#lastSource = src;
       return;
     }
-    // Not at an odd byte offset (an Int32 view must be aligned), nor on a buffer that can change size:
-    // a `src` that tracks its buffer's length could then reach beyond the view, or the view fall out of bounds.
+    // Not on a buffer that can change size: a `src` that tracks its buffer's length could then reach
+    // beyond the view, or the view fall out of bounds (and throw) while `src` stays valid.
     const buffer = src.buffer as ArrayBufferLike & { resizable?: boolean; growable?: boolean };
-    if ((src.byteOffset & 3) !== 0 || buffer.resizable === true || buffer.growable === true) return;
+    if (buffer.resizable === true || buffer.growable === true) return;
     this.#wordSource = src;
-    this.#wordSourceView = new Int32Array(src.buffer, src.byteOffset, src.length >> 2);
+    this.#wordSourceView = new DataView(buffer, src.byteOffset, src.length);
   }
 
   /**
