@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { InputError, abortError } from '../core/errors.js';
+import { FrameCarry } from '../core/pcm/frame-carry.js';
 import { floatToS16 } from '../core/pcm/pcm-convert.js';
 import { bytesPerFrame, pcmFormat, samePcmFormat, type PcmFormat } from '../core/pcm/pcm-format.js';
 import { Resampler, type ResampleQuality } from '../core/resampler/resampler.js';
@@ -44,8 +45,7 @@ export class ResampleStream extends Transform {
   readonly #inFrameBytes: number;
   readonly #outFrameBytes: number;
   /** Partial input frame kept between chunks. */
-  readonly #carry: Buffer;
-  #carryBytes = 0;
+  readonly #carry: FrameCarry;
   /** Whole input frames, 8-byte aligned, viewed as bytes, s16 and f32. */
   #inBytes: Buffer = Buffer.alloc(0);
   #inS16 = new Int16Array(0);
@@ -55,8 +55,11 @@ export class ResampleStream extends Transform {
   #outF32Bytes: Buffer = Buffer.alloc(0);
   /** s16 in and out with a rate or channel change: the resampler converts inside its kernel. */
   readonly #s16Path: boolean;
-  /** Bytes of the memory the resampler's last s16 output lives in (copied out with no view allocated). */
-  #s16Memory: Buffer | null = null;
+  /** Bytes of the resampler's last s16 output (in its memory), reused while it hands out the same view. */
+  #s16View: Uint8Array | null = null;
+  /** Output Buffers are slices of this (see #outputBuffer). */
+  #slab = new ArrayBuffer(0);
+  #slabAt = OUTPUT_SLAB_BYTES;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -84,7 +87,7 @@ export class ResampleStream extends Transform {
     this.#identity = samePcmFormat(from, to);
     this.#inFrameBytes = bytesPerFrame(from);
     this.#outFrameBytes = bytesPerFrame(to);
-    this.#carry = Buffer.alloc(this.#inFrameBytes);
+    this.#carry = new FrameCarry(this.#inFrameBytes);
     this.#s16Path = !this.#identity && !this.#resampler.passthrough && from.encoding === 's16le' && to.encoding === 's16le';
 
     const signal = options.signal;
@@ -128,7 +131,7 @@ export class ResampleStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      this.#carryBytes = 0;
+      this.#carry.clear();
       if (this.#s16Path) {
         const tail = this.#resampler.flushS16();
         if (tail.length > 0) this.push(this.#s16Bytes(tail));
@@ -152,28 +155,44 @@ export class ResampleStream extends Transform {
   /** Converts one chunk; null when it completes no frame. */
   #convert(chunk: Buffer): Buffer | null {
     const inFrame = this.#inFrameBytes;
-    const total = this.#carryBytes + chunk.length;
-    const frames = Math.floor(total / inFrame);
-    if (this.#identity && this.#carryBytes === 0 && frames * inFrame === chunk.length) {
-      if (frames === 0) return null;
-      return this.inputFormat.encoding === 'f32le' && !allFinite(chunk) ? this.#passCleaned(chunk, frames) : chunk;
+    const carry = this.#carry;
+    if (this.#identity && carry.isEmpty && chunk.length % inFrame === 0) {
+      if (chunk.length === 0) return null;
+      return this.inputFormat.encoding === 'f32le' && !allFinite(chunk) ? this.#passCleaned(chunk, chunk.length / inFrame) : chunk;
     }
+    // A frame completed from the carry goes first, then the chunk's whole frames [at, at + whole), in one call.
+    let at = 0;
+    let head = 0;
+    if (!carry.isEmpty) {
+      at = carry.fill(chunk, 0, chunk.length);
+      if (!carry.isFull) return null;
+      head = inFrame;
+    }
+    const whole = carry.wholeBytes(chunk.length - at);
+    const frames = (head + whole) / inFrame;
     if (frames === 0) {
-      chunk.copy(this.#carry, this.#carryBytes);
-      this.#carryBytes = total;
+      carry.hold(chunk, at, chunk.length);
       return null;
     }
-    // Gather the carried bytes and the chunk's whole frames into the aligned input scratch.
-    const bytes = frames * inFrame;
-    this.#ensureInput(bytes);
-    const inBytes = this.#inBytes;
-    // (Empty copies skipped: each Buffer#copy call costs about as much as copying a 20 ms chunk.)
-    if (this.#carryBytes > 0) this.#carry.copy(inBytes, 0, 0, this.#carryBytes);
-    const fromChunk = bytes - this.#carryBytes;
-    chunk.copy(inBytes, this.#carryBytes, 0, fromChunk);
-    const rest = chunk.length - fromChunk;
-    if (rest > 0) chunk.copy(this.#carry, 0, fromChunk, chunk.length);
-    this.#carryBytes = rest;
+    const stage = this.#s16Path ? this.#resampler.s16Staging(frames) : null;
+    // s16 to s16: straight into the kernel's memory (one copy); else into the aligned input scratch.
+    let target: Uint8Array;
+    if (stage !== null) {
+      target = stage;
+    } else {
+      this.#ensureInput(frames * inFrame);
+      target = this.#inBytes;
+    }
+    if (head > 0) {
+      target.set(carry.frame, 0);
+      carry.clear();
+    }
+    target.set(at === 0 && whole === chunk.length ? chunk : chunk.subarray(at, at + whole), head);
+    carry.hold(chunk, at + whole, chunk.length);
+    if (stage !== null) {
+      const y = this.#resampler.processStagedS16(frames);
+      return y.length === 0 ? null : this.#s16Bytes(y);
+    }
 
     if (this.#s16Path) {
       const y = this.#resampler.process(this.#inS16, frames);
@@ -195,7 +214,7 @@ export class ResampleStream extends Transform {
   /** Encodes `frames` frames of `samples` (f32, `to.channels` wide) into a new output Buffer. */
   #encode(samples: Float32Array, frames: number): Buffer {
     const count = frames * this.format.channels;
-    const out = Buffer.allocUnsafe(frames * this.#outFrameBytes);
+    const out = this.#outputBuffer(frames * this.#outFrameBytes);
     if (this.format.encoding === 's16le') {
       for (let i = 0, b = 0; i < count; i++, b += 2) {
         const v = floatToS16(samples[i]!);
@@ -219,10 +238,30 @@ export class ResampleStream extends Transform {
 
   /** A new Buffer holding the s16 samples of `y` (a view the resampler owns). */
   #s16Bytes(y: Int16Array): Buffer {
-    let memory = this.#s16Memory;
-    if (memory === null || memory.buffer !== y.buffer) memory = this.#s16Memory = Buffer.from(y.buffer);
-    const out = Buffer.allocUnsafe(y.length * 2);
-    memory.copy(out, 0, y.byteOffset, y.byteOffset + y.length * 2);
+    let bytes = this.#s16View;
+    // The resampler hands out the same view for same-size outputs: then so do we (no allocation).
+    if (bytes === null || bytes.buffer !== y.buffer || bytes.byteOffset !== y.byteOffset || bytes.length !== y.length * 2) {
+      bytes = this.#s16View = new Uint8Array(y.buffer, y.byteOffset, y.length * 2);
+    }
+    const out = this.#outputBuffer(bytes.length);
+    out.set(bytes);
+    return out;
+  }
+
+  /**
+   * A new Buffer of `byteLength` for the consumer to keep: a slice of this stream's own slab. Node's
+   * `allocUnsafe` pool is 8 KB, so 20 ms chunks made it allocate a pool every few chunks (a few % of
+   * the stream's time); the slab is zero-filled, so a consumer sees nothing but this stream's output.
+   */
+  #outputBuffer(byteLength: number): Buffer {
+    if (byteLength > OUTPUT_SLAB_BYTES / 8) return Buffer.allocUnsafe(byteLength);
+    if (this.#slabAt + byteLength > OUTPUT_SLAB_BYTES) {
+      this.#slab = new ArrayBuffer(OUTPUT_SLAB_BYTES);
+      this.#slabAt = 0;
+    }
+    const out = Buffer.from(this.#slab, this.#slabAt, byteLength);
+    // 8-byte aligned like Node's pool, so consumers can view a chunk as Int16Array / Float32Array.
+    this.#slabAt += (byteLength + 7) & ~7;
     return out;
   }
 
@@ -248,6 +287,9 @@ export class ResampleStream extends Transform {
     this.#outF32Bytes = Buffer.from(this.#outF32.buffer);
   }
 }
+
+/** Size of the slab output Buffers are cut from: 68 chunks of 20 ms at 24 kHz mono s16. */
+const OUTPUT_SLAB_BYTES = 64 * 1024;
 
 function allFinite(chunk: Buffer): boolean {
   // Checks the exponent bits so unaligned chunks need no copy: exponent all ones = NaN or ±Infinity.

@@ -121,6 +121,9 @@ export class Resampler {
   private lastOutput16: Int16Array | null = null;
   /** The kernel mixes this input layout itself (else s16 input is converted to float in JS first). */
   private readonly kernelMixes: boolean;
+  /** s16 input may be written straight into the staging area ({@link Resampler.s16Staging}). */
+  private readonly takesStaged: boolean;
+  private lastStaging: Uint8Array | null = null;
   /** s16 scratch of the paths that do not run in kernel memory (rare layouts, equal rates, flushS16). */
   private s16Scratch = new Int16Array(0);
   private f32Scratch = new Float32Array(0);
@@ -164,6 +167,7 @@ export class Resampler {
     this.filterChannels = Math.min(channels, outputChannels);
     this.outStride = this.filterChannels === 1 ? outputChannels : this.filterChannels;
     this.kernelMixes = this.filterChannels === channels || (this.filterChannels === 1 && channels === 2);
+    this.takesStaged = this.kernelMixes && this.outStride === this.outputChannels && inputRate !== outputRate;
     this.passthrough = inputRate === outputRate && channels === outputChannels;
 
     const g = gcd(inputRate, outputRate);
@@ -276,10 +280,36 @@ export class Resampler {
   }
 
   /**
-   * One step of a stream: `input` (s16 or float) to s16 (`s16Out`) or float output. The output
-   * stays in kernel memory where it can (the common layouts); other paths convert in JS.
+   * @internal For {@link ResampleStream}: the kernel memory where `frames` frames of s16le input
+   * (at most {@link STAGED_FRAMES_MAX}) are to be written as bytes, from offset 0, before
+   * {@link Resampler.processStagedS16}, so a stream's bytes are copied once, straight to where the
+   * kernel reads them. Null when this conversion takes no staged input (equal rates, rare layouts):
+   * use `process` then. The view is valid until the next call.
    */
-  private convert(input: Float32Array | Int16Array, n: number, s16Out: boolean): Float32Array | Int16Array {
+  s16Staging(frames: number): Uint8Array | null {
+    if (this.chain) return this.chain[0].s16Staging(frames);
+    if (!this.takesStaged || frames > STAGED_FRAMES_MAX) return null;
+    // Sized now: a layout change after the caller's copy would move the staging area.
+    this.reserve(frames);
+    const bytes = STAGED_FRAMES_MAX * this.channels * 2;
+    const buffer = this.kernel.mem.buffer;
+    const v = this.lastStaging;
+    if (v !== null && v.buffer === buffer && v.byteOffset === this.stageOff * 4) return v;
+    this.lastStaging = new Uint8Array(buffer, this.stageOff * 4, bytes);
+    return this.lastStaging;
+  }
+
+  /** @internal `process` of the `frames` s16le frames written to {@link Resampler.s16Staging}: the s16 output, in a view owned by the resampler. */
+  processStagedS16(frames: number): Int16Array {
+    return this.convert(null, frames, true) as Int16Array;
+  }
+
+  /**
+   * One step of a stream: `input` (s16 or float; null: s16 already in the staging area) to s16
+   * (`s16Out`) or float output. The output stays in kernel memory where it can (the common
+   * layouts); other paths convert in JS.
+   */
+  private convert(input: Float32Array | Int16Array | null, n: number, s16Out: boolean): Float32Array | Int16Array {
     if (this.chain) {
       this.inputFrames += n;
       const mid = this.chain[0].convert(input, n, false) as Float32Array;
@@ -287,7 +317,7 @@ export class Resampler {
       this.outputFrames += y.length / this.outputChannels;
       return y;
     }
-    if (this.taps > 0 && this.outStride === this.outputChannels && (this.kernelMixes || !(input instanceof Int16Array))) {
+    if (input === null || (this.taps > 0 && this.outStride === this.outputChannels && (this.kernelMixes || !(input instanceof Int16Array)))) {
       // Outputs stay where the kernel wrote them: no copy.
       this.inputFrames += n;
       const upmix = this.filterChannels === 1 && this.outputChannels > 1;
@@ -375,13 +405,8 @@ export class Resampler {
   }
 
   /** Filters `n` frames into the kernel's output area (grown to fit); returns the frames there. */
-  private processDirect(input: Float32Array | Int16Array, n: number, upmix: boolean): number {
-    const need = this.maxOutputFrames(n) * this.outStride;
-    // Size both areas up front: a layout change between steps would move the outputs already written.
-    const histNeed = this.histEnd - this.histStart + this.taps + Math.ceil(this.decimation / this.interpolation) + 8 + Math.min(n, STEP_FRAMES);
-    if (this.outCap < need || this.histCap < histNeed) {
-      this.layout(Math.max(histNeed, this.histCap), Math.max(need, this.outCap * 2));
-    }
+  private processDirect(input: Float32Array | Int16Array | null, n: number, upmix: boolean): number {
+    this.reserve(n);
     let done = 0;
     let written = 0;
     while (done < n) {
@@ -394,6 +419,16 @@ export class Resampler {
     }
     if (upmix) this.kernel.upmix(this.outOff, written, this.outputChannels);
     return written;
+  }
+
+  /** Sizes the history and output areas for `n` more input frames (so no layout change happens while they are processed). */
+  private reserve(n: number): void {
+    const need = this.maxOutputFrames(n) * this.outStride;
+    // Size both areas up front: a layout change between steps would move the outputs already written.
+    const histNeed = this.histEnd - this.histStart + this.taps + Math.ceil(this.decimation / this.interpolation) + 8 + Math.min(n, STEP_FRAMES);
+    if (this.outCap < need || this.histCap < histNeed) {
+      this.layout(Math.max(histNeed, this.histCap), Math.max(need, this.outCap * 2));
+    }
   }
 
   /** How many outputs (at most `limit`) have their whole window in the history. */
@@ -547,7 +582,7 @@ export class Resampler {
   }
 
   /** Appends frames [from, from + n) of `input` (mixed down to the filtered channels, sanitised), or `n` zeros. */
-  private append(input: Float32Array | Int16Array, from: number, n: number, zeros: boolean): void {
+  private append(input: Float32Array | Int16Array | null, from: number, n: number, zeros: boolean): void {
     const fc = this.filterChannels;
     // Drop history no output will read again, then make room.
     const keepFrom = Math.min(this.nextNewest - this.taps + 1, this.histEnd);
@@ -571,11 +606,13 @@ export class Resampler {
         const h = this.histOff + c * this.histCap + len;
         mem.fill(0, h, h + n);
       }
-    } else if (input instanceof Int16Array) {
-      // s16: one memcpy into kernel memory, then the kernel converts and de-interleaves or mixes (see kernelMixes).
-      const count = n * this.channels;
-      const at = from * this.channels;
-      this.kernel.mem16.set(at === 0 && count === input.length ? input : this.view16(input, at, count), this.stageOff * 2);
+    } else if (input === null || input instanceof Int16Array) {
+      // s16: one memcpy into kernel memory (null: the caller wrote it there), then the kernel converts and de-interleaves or mixes (see kernelMixes).
+      if (input !== null) {
+        const count = n * this.channels;
+        const at = from * this.channels;
+        this.kernel.mem16.set(at === 0 && count === input.length ? input : this.view16(input, at, count), this.stageOff * 2);
+      }
       this.kernel.mixInS16(this.stageOff * 2, n, this.channels, this.histOff + len, this.histCap, this.channels === 2 && fc === 1 ? 1 : 0);
     } else {
       // One memcpy into kernel memory, then the kernel de-interleaves (or mixes stereo to mono) and sanitises.
@@ -708,6 +745,9 @@ export class Resampler {
 
 /** Most input frames mixed into the histories per step (bounds the history and the staging area). */
 const STEP_FRAMES = 16384;
+
+/** @internal Most s16 frames {@link Resampler.s16Staging} takes at once (one step: the staging area holds a step of floats). */
+export const STAGED_FRAMES_MAX = STEP_FRAMES;
 
 function align8(n: number): number {
   return (n + 7) & ~7;
