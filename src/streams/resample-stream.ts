@@ -29,7 +29,9 @@ export interface ResampleStreamOptions {
  * - NaN becomes 0 and ±Infinity full scale: the output never holds NaN.
  * - `end()` drains the resampler's tail, so the output has `round(inFrames * to.rate / from.rate)`
  *   frames; a partial frame left at the end is dropped.
- * - Steady state allocates nothing per chunk besides the output Buffer.
+ * - Steady state allocates nothing per chunk besides the output Buffer. Output Buffers are slices of a
+ *   64 KB slab of this stream's (as `Buffer.allocUnsafe` slices Node's 8 KB pool, but zero-filled), so a
+ *   chunk kept for long keeps its slab: `Buffer.from(chunk)` copies one out.
  * - Writing after `end()` fails with an {@link InputError} (`TLA_ERR_WRITE_AFTER_END`).
  */
 export class ResampleStream extends Transform {
