@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -398,6 +399,68 @@ describe('RingBuffer against a reference queue (randomised, seeded)', () => {
     }
     expect(written).toBeGreaterThan(operations);
     expectCountersConsistent(ring);
+  });
+});
+
+describe('RingBuffer small writes from a reused buffer (word copies)', () => {
+  // A producer that refills one buffer and writes it again gets its buffer adopted for word copies
+  // (DataView loads and stores of 4 or 8 bytes). Enough operations that V8 optimises the write path,
+  // so that both the interpreted and the optimised copies are checked.
+  it.each([
+    [256, 1, 11],
+    [512, 2, 12],
+    [128, 4, 13],
+  ])('capacity %i, frameBytes %i (seed %i): every byte arrives, at every offset and alignment', (capacity, frameBytes, seed) => {
+    const random = prng(seed);
+    const int = (n: number) => Math.floor(random() * n);
+    const ring = new RingBuffer({ capacity, frameBytes });
+    const backing = new Uint8Array(400);
+    // Reused sources: aligned, at odd byte offsets of one buffer, and a Node Buffer.
+    const sources = [new Uint8Array(72), backing.subarray(3, 3 + 69), backing.subarray(130, 130 + 64), Buffer.alloc(40)];
+    const out = new Uint8Array(capacity);
+    const queue: number[] = [];
+    let head = 0;
+    let next = 0;
+    let source = sources[0]!;
+    for (let op = 0; op < 60_000; op++) {
+      if (int(50) === 0) source = sources[int(sources.length)]!;
+      if (int(3) !== 0) {
+        // Refill the same buffer with new bytes, then write a random part of it (often all of it).
+        for (let i = 0; i < source.length; i++) source[i] = (next + i * 7) & 255;
+        next += 3;
+        const offset = int(2) === 0 ? 0 : int(9);
+        const length = offset === 0 && int(2) === 0 ? source.length : Math.min(source.length - offset, int(70));
+        const n = ring.write(source, offset, length);
+        expect(n % frameBytes).toBe(0);
+        for (let i = 0; i < n; i++) queue.push(source[offset + i]!);
+      } else {
+        const n = ring.read(out, 0, int(capacity));
+        for (let i = 0; i < n; i++) {
+          if (out[i] !== queue[head + i]) expect(out[i], `op ${op}: byte ${i} of a ${n}-byte read`).toBe(queue[head + i]);
+        }
+        head += n;
+      }
+      expect(ring.availableRead).toBe(queue.length - head);
+    }
+    expect(ring.bytesWritten).toBeGreaterThan(500_000);
+    expectCountersConsistent(ring);
+  });
+
+  it('copies bytes that read as NaN doubles unchanged (signalling and quiet, any payload), cold and optimised', () => {
+    // s16 samples 0x7FF0..0x7FFF and -16..-1 (0xFFF0..0xFFFF) make the top bytes of a float64 NaN;
+    // quiet audio is full of them. Put one at every 8-byte alignment, with varied payloads.
+    const src = new Uint8Array(64);
+    const view = new DataView(src.buffer);
+    for (let i = 0; i < 32; i++) view.setUint16(i * 2, i % 4 === 3 ? 0xfff0 + ((i * 5) % 16) : (i * 0x1357) & 0xffff, true);
+    for (let shift = 0; shift < 8; shift++) src[shift * 8 + 7] = shift % 2 === 0 ? 0x7f : 0xff;
+    const ring = new RingBuffer({ capacity: 4096 });
+    const out = new Uint8Array(64);
+    for (let round = 0; round < 50_000; round++) {
+      const length = 8 + (round % 57); // every length from 8 to 64
+      expect(ring.write(src, 0, length)).toBe(length);
+      expect(ring.read(out, 0, length)).toBe(length);
+      for (let i = 0; i < length; i++) if (out[i] !== src[i]) expect(out[i], `round ${round}, length ${length}, byte ${i}`).toBe(src[i]);
+    }
   });
 });
 

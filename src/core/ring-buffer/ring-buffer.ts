@@ -40,6 +40,9 @@ type AttachOptions = RingBufferOptions & { [ATTACH]?: SharedArrayBuffer };
  * - No allocation per operation in steady state: data is copied into the ring and out into the
  *   caller's buffer. (Writing part of a chunk larger than twice the part, or larger than 32 KiB, makes
  *   one small view of it; views of the ring for reads are made once per start position and reused.)
+ * - Small writes (4 to 64 bytes) from a buffer the producer reuses are copied in 8- and 4-byte words:
+ *   the buffer gets one DataView, made on its second such write in a row, and the ring keeps a
+ *   reference to it until small writes come from another buffer.
  * - Counters (`bytesWritten`, `bytesRead`, `bytesDropped`) are plain numbers, exact up to 2^53 bytes
  *   (years of audio), and always satisfy `bytesWritten - bytesRead - bytesDropped === availableRead`.
  * - With `shared: true` it is a single-producer / single-consumer queue across threads, without
@@ -247,29 +250,44 @@ export class RingBuffer {
     ) {
       return this.#writeSlow(src, offset, length);
     }
-    const small = (n - 4) >>> 0 < 60; // 4 <= n < 64
-    if (small && src === this.#wordSource) {
-      // Four bytes a step through DataViews (any alignment; the last word overlaps the one before
-      // when n is not a multiple of 4): below 64 bytes, faster than both the byte loop and a call to
-      // TypedArray#set. Int32, not Float64: every bit pattern survives, and no number is ever boxed.
-      const from = this.#wordSourceView!;
-      const to = this.#dataView;
-      for (let k = n - 4; ; k = k > 4 ? k - 4 : 0) {
-        to.setInt32(pos + k, from.getInt32(offset + k, true), true);
-        if (k === 0) break;
-      }
-    } else {
-      if (small) this.#noteSource(src);
-      const data = this.#data;
-      if (n <= 16) {
-        // A loop beats a call to TypedArray#set for a few bytes.
-        for (let i = 0; i < n; i++) data[pos + i] = src[offset + i]!;
-      } else {
-        data.set(src, pos); // the whole chunk
-      }
-    }
+    if (n <= 64) this.#copySmall(src, offset, n, pos);
+    else this.#data.set(src, pos); // the whole chunk
     this.#w = next;
     return n;
+  }
+
+  /**
+   * Copies `src[offset, offset + n)`, n <= 64 (the whole of `src` if n > 16), to `#data[pos…]`, which
+   * does not wrap. A method of its own, so that `write`'s bytecode stays small enough for V8 to inline
+   * it (see `write`); this one is inlined into the caller too when it is hot.
+   */
+  #copySmall(src: Uint8Array, offset: number, n: number, pos: number): void {
+    if (n >= 4 && src === this.#wordSource) {
+      // Eight or four bytes a step through DataViews (any alignment; the last word overlaps the one
+      // before when n is not a multiple of the step): faster than both a byte loop and a call to
+      // TypedArray#set. The value is only loaded and stored, never computed on, so every bit pattern
+      // survives, NaNs included (test/core/ring-buffer.test.ts checks it, cold and optimised).
+      const from = this.#wordSourceView!;
+      const to = this.#dataView;
+      if (n < 8) {
+        to.setInt32(pos, from.getInt32(offset, true), true);
+        to.setInt32(pos + n - 4, from.getInt32(offset + n - 4, true), true);
+      } else {
+        for (let k = n - 8; ; k = k > 8 ? k - 8 : 0) {
+          to.setFloat64(pos + k, from.getFloat64(offset + k, true), true);
+          if (k === 0) break;
+        }
+      }
+      return;
+    }
+    if (n >= 4) this.#noteSource(src);
+    const data = this.#data;
+    if (n <= 16) {
+      // A loop beats a call to TypedArray#set for a few bytes.
+      for (let i = 0; i < n; i++) data[pos + i] = src[offset + i]!;
+    } else {
+      data.set(src, pos);
+    }
   }
 
   /** A small write from `src`, which is not the word source: adopt `src` if it came twice in a row. */
