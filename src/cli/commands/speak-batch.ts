@@ -5,7 +5,7 @@ import { readSpeechList } from '../../jobs/batch/read-speech-list.js';
 import type { CliIo, CommonFlags } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
 import { choiceOption, numberOption, secondsOption } from '../parse-command-args.js';
-import { runBatchCommand } from '../run-batch-command.js';
+import { batchCommandOptions, runBatchCommand } from '../run-batch-command.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -17,7 +17,6 @@ export async function speakBatch(list: string, values: Record<string, unknown>, 
   if (typeof output !== 'string' || output === '-') throw new UsageError('speak --batch needs an output directory: -o clips/', 'speak');
   const format = choiceOption('speak', 'format', values['format'], ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const) ?? 'mp3';
   const speed = numberOption('speak', 'speed', values['speed'], 0.25, 4);
-  const concurrency = numberOption('speak', 'concurrency', values['concurrency'], 1, 64) ?? 4;
   const outputDir = path.resolve(io.cwd, output);
   const jobs = planSpeakJobs(await readSpeechList(path.resolve(io.cwd, list)), {
     outputDir,
@@ -34,10 +33,5 @@ export async function speakBatch(list: string, values: Record<string, unknown>, 
     speechCacheDir: typeof values['speech-cache'] === 'string' ? path.resolve(io.cwd, values['speech-cache']) : path.join(outputDir, '.speech-cache'),
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
   });
-  return runBatchCommand(io, common, client, jobs, {
-    concurrency: Math.floor(concurrency),
-    manifestPath: typeof values['manifest'] === 'string' ? path.resolve(io.cwd, values['manifest']) : path.join(outputDir, 'manifest.jsonl'),
-    overwrite: values['overwrite'] === true,
-    label: 'Speaking',
-  });
+  return runBatchCommand(io, common, client, jobs, batchCommandOptions('speak', values, io, path.join(outputDir, 'manifest.jsonl'), 'Speaking'));
 }

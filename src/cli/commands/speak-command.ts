@@ -10,7 +10,7 @@ import { makeClient } from '../make-client.js';
 import { choiceOption, numberOption, parseCommandArgs } from '../parse-command-args.js';
 import { UsageError } from '../usage-error.js';
 import type { CommandHelp } from '../command-help.js';
-import { BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
+import { BATCH_COST_FLAG_HELP, BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
 import { speakBatch } from './speak-batch.js';
 
 const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
@@ -74,6 +74,7 @@ export const speakHelp: CommandHelp = {
     ['--batch LIST', 'batch: one clip per line of a .txt, .csv (header with text; optional id, voice, model, instructions, speed) or .jsonl file, into -o DIR'],
     ['--speech-cache DIR', 'batch: the speech cache, so no clip is paid for twice (default: DIR/.speech-cache)'],
     ...BATCH_FLAG_HELP,
+    ...BATCH_COST_FLAG_HELP,
   ],
   examples: [
     'tokenlab-audio speak "Hello there" -o hello.mp3',

@@ -6,7 +6,7 @@ import type { CliIo, CommonFlags } from '../cli-io.js';
 import type { ExitCode } from '../exit-codes.js';
 import { makeClient } from '../make-client.js';
 import { choiceOption, numberOption } from '../parse-command-args.js';
-import { runBatchCommand } from '../run-batch-command.js';
+import { batchCommandOptions, runBatchCommand } from '../run-batch-command.js';
 import { UsageError } from '../usage-error.js';
 
 /** True when the arguments of `transcribe`/`translate` name a batch: several, a directory, or a glob pattern. */
@@ -24,7 +24,6 @@ export async function transcribeBatch(task: 'transcribe' | 'translate', position
   if (typeof output !== 'string' || output === '-') throw new UsageError(`a batch needs an output directory: ${task} ${positionals[0]} -o transcripts/`, task);
   const format = choiceOption(task, 'format', values['format'], ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const) ?? 'text';
   const temperature = numberOption(task, 'temperature', values['temperature'], 0, 1);
-  const concurrency = numberOption(task, 'concurrency', values['concurrency'], 1, 64) ?? 4;
   const uploadLimitBytes = numberOption(task, 'upload-limit-bytes', values['upload-limit-bytes'], 1, Number.MAX_SAFE_INTEGER);
   const outputDir = path.resolve(io.cwd, output);
   const files = await findAudioFiles(positionals, { cwd: io.cwd, signal: io.signal });
@@ -38,10 +37,5 @@ export async function transcribeBatch(task: 'transcribe' | 'translate', position
     ...(temperature !== undefined ? { temperature } : {}),
   });
   const client = makeClient(io, common, uploadLimitBytes !== undefined ? { uploadLimitBytes: Math.floor(uploadLimitBytes) } : {});
-  return runBatchCommand(io, common, client, jobs, {
-    concurrency: Math.floor(concurrency),
-    manifestPath: typeof values['manifest'] === 'string' ? path.resolve(io.cwd, values['manifest']) : path.join(outputDir, 'manifest.jsonl'),
-    overwrite: values['overwrite'] === true,
-    label: task === 'transcribe' ? 'Transcribing' : 'Translating',
-  });
+  return runBatchCommand(io, common, client, jobs, batchCommandOptions(task, values, io, path.join(outputDir, 'manifest.jsonl'), task === 'transcribe' ? 'Transcribing' : 'Translating'));
 }

@@ -39,6 +39,8 @@ export interface BatchRecord {
   readonly durationMs: number;
   /** Estimated cost in USD when the cost meter knew it, else null. */
   readonly costUsd: number | null;
+  /** Where `costUsd` comes from when not from the answer's usage (an estimate, the speech cache), or why it is null; null when metered from the usage or not metered. */
+  readonly costNote?: string | null | undefined;
   /** Where it ran: `local`, or the queue worker's id. */
   readonly worker: string;
   /** ISO time the item finished. */
@@ -84,7 +86,10 @@ export interface BatchSummaryRecord {
   readonly notStarted: number;
   readonly stoppedBy: string | null;
   readonly durationMs: number;
+  /** Sum of the items' costs this run, USD (null when not metered). */
   readonly costUsd: number | null;
+  /** Items finished this run whose cost is unknown (the sum is then a lower bound). */
+  readonly unpricedItems?: number | undefined;
 }
 
 /** An open manifest: what earlier runs finished, and an appender for this run. */

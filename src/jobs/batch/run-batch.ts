@@ -13,6 +13,8 @@ import { BatchOutputError } from './batch-errors.js';
 import { batchJobKey, type BatchJob } from './batch-job.js';
 import { BatchManifest, batchRecord, type BatchItemError, type BatchRecord } from './batch-manifest.js';
 import { runBatchJob, type BatchJobResult } from './run-batch-job.js';
+import type { BatchItemCost } from './batch-cost.js';
+import { BudgetExceededError } from '../../api/cost/budget-exceeded-error.js';
 
 /** Why a batch stopped before its end. */
 export type BatchStopReason = 'insufficient-balance' | 'authentication' | 'output' | 'network' | 'budget' | 'aborted';
@@ -65,6 +67,8 @@ export interface BatchReport {
   readonly itemsPerSecond: number;
   /** Sum of the items' estimated costs, or undefined when no cost was known. */
   readonly costUsd: number | undefined;
+  /** Items done in this run whose cost is unknown (`costUsd` is then a lower bound); 0 when not metered. */
+  readonly unpricedItems: number;
   readonly manifestPath: string | undefined;
 }
 
@@ -89,8 +93,11 @@ export interface RunBatchOptions {
   readonly maxRateLimitWaits?: number | undefined;
   /** Network failures in a row (after the client's own retries) that stop the batch. Default 5. */
   readonly maxConsecutiveNetworkFailures?: number | undefined;
-  /** The estimated cost of a finished item in USD (from the cost meter), or undefined when unknown. */
-  readonly costOf?: ((job: BatchJob, result: BatchJobResult) => number | undefined) | undefined;
+  /**
+   * The cost of a finished item in USD, or undefined when unknown; or `{ costUsd, note }` where `note` says
+   * what the number rests on or why it is unknown (see {@link BatchCostMeter.costOf}).
+   */
+  readonly costOf?: ((job: BatchJob, result: BatchJobResult) => number | BatchItemCost | undefined | Promise<number | BatchItemCost | undefined>) | undefined;
   /** Stop before the summed estimated cost would pass this (USD); needs `costOf`. */
   readonly maxCostUsd?: number | undefined;
   /** The estimated cost of a job before it runs, for `maxCostUsd` (default: the largest finished item's cost). */
@@ -138,7 +145,7 @@ function stopMessage(reason: BatchStopReason, item: string | undefined, error: u
     case 'network':
       return `Stopped at ${item}: the API could not be reached several times in a row. ${resume}\n  ${detail}`;
     case 'budget':
-      return `Stopped before ${item}: ${detail} ${resume}`;
+      return `${detail} The cap counts each run's spending. ${resume.replace('run the same command again', 'run it again (with a higher --max-cost / maxCostUsd)')}`;
     case 'aborted':
       return `Interrupted. ${resume}`;
   }
@@ -192,7 +199,9 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
   let pausedUntil = 0;
   let networkStreak = 0;
   let costUsd: number | undefined;
+  let unpricedItems = 0;
   let largestCostUsd = 0;
+  let inFlightUsd = 0;
   let stop: BatchStop | undefined;
   const failures: BatchRecord[] = [];
   const rateLimitCount = new Map<number, number>();
@@ -235,6 +244,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
     const t0 = performance.now();
     const attempts = (rateLimitCount.get(index) ?? 0) + 1;
     let key = '';
+    let reservedUsd = 0;
     try {
       key = await batchJobKey(job, controller.signal);
       if (await isDone(job, key)) {
@@ -242,16 +252,26 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
         return;
       }
       if (options.maxCostUsd !== undefined) {
-        const estimate = options.estimateCostUsd?.(job) ?? largestCostUsd;
-        if ((costUsd ?? 0) + estimate > options.maxCostUsd) {
-          halt('budget', job.name, new Error(`the next item would take the estimated cost to $${((costUsd ?? 0) + estimate).toFixed(4)}, over --max-cost $${options.maxCostUsd}.`));
+        reservedUsd = options.estimateCostUsd?.(job) ?? largestCostUsd;
+        // Items in flight hold their estimate: four starting at once cannot pass the cap together.
+        const committed = (costUsd ?? 0) + inFlightUsd;
+        if (committed + reservedUsd > options.maxCostUsd * (1 + 1e-9)) {
+          halt('budget', job.name, new BudgetExceededError({ maxCostUsd: options.maxCostUsd, committedUsd: committed, nextCostUsd: reservedUsd, stoppedAt: job.name }));
+          reservedUsd = 0;
           rateLimitCount.set(index, attempts - 1);
           retryFirst.unshift(index);
           return;
         }
+        inFlightUsd += reservedUsd;
       }
-      const result = await execute(job, controller.signal);
-      const itemCost = options.costOf?.(job, result);
+      const result = await execute(job, controller.signal).finally(() => {
+        inFlightUsd = Math.max(0, inFlightUsd - reservedUsd);
+      });
+      // The item is done (and paid for) whatever the meter says: a pricing failure only leaves its cost unknown.
+      const priced = options.costOf ? await Promise.resolve(options.costOf(job, result)).catch((e: unknown): BatchItemCost => ({ costUsd: undefined, note: `cost unknown: ${(e as Error).message}` })) : undefined;
+      const itemCost = typeof priced === 'object' ? priced.costUsd : priced;
+      const costNote = typeof priced === 'object' ? (priced.note ?? null) : null;
+      if (options.costOf && itemCost === undefined) unpricedItems++;
       if (itemCost !== undefined) {
         costUsd = (costUsd ?? 0) + itemCost;
         largestCostUsd = Math.max(largestCostUsd, itemCost);
@@ -264,7 +284,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
         limit++;
         successesAtLimit = 0;
       }
-      await record(job, key, 'done', { requestIds: result.requestIds, warning: result.warning ?? null, fromCache: result.fromCache, costUsd: itemCost ?? null }, t0, attempts);
+      await record(job, key, 'done', { requestIds: result.requestIds, warning: result.warning ?? null, fromCache: result.fromCache, costUsd: itemCost ?? null, ...(options.costOf ? { costNote } : {}) }, t0, attempts);
     } catch (error) {
       const kind = classify(error);
       if (kind === 'aborted' && controller.signal.aborted) {
@@ -327,7 +347,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
   const notStarted = jobs.length - done - skipped - failed;
   if (manifest) {
     await manifest
-      .append({ type: 'summary', at: new Date().toISOString(), total: jobs.length, done, skipped, failed, notStarted, stoppedBy: stop?.reason ?? null, durationMs: Math.round(durationMs), costUsd: costUsd ?? null })
+      .append({ type: 'summary', at: new Date().toISOString(), total: jobs.length, done, skipped, failed, notStarted, stoppedBy: stop?.reason ?? null, durationMs: Math.round(durationMs), costUsd: costUsd ?? null, ...(options.costOf ? { unpricedItems } : {}) })
       .catch((e: unknown) => halt('output', undefined, e));
     await manifest.close().catch(() => {});
   }
@@ -345,6 +365,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
     durationMs,
     itemsPerSecond: durationMs > 0 ? (done / durationMs) * 1000 : 0,
     costUsd,
+    unpricedItems,
     manifestPath: manifest?.path,
   };
 }

@@ -1,0 +1,224 @@
+/**
+ * The cost side of a batch: before anything billable is sent, an estimate of every item (audio lengths probed
+ * from the files, characters counted for speech, prices from the catalog's pricing route); after, each finished
+ * item's cost from its answer's usage. It never guesses: an item whose price or length cannot be known is
+ * unpriced, with the reason, and an item priced from its estimate (the answer had no usage) says so.
+ */
+import { billableUsageOf, type BillableUsage } from '../../api/cost/billable-usage.js';
+import { CostMeter, type CostMeterOptions } from '../../api/cost/cost-meter.js';
+import { costOf } from '../../api/cost/cost-of.js';
+import { expectedSpeechUsage, expectedTranscriptionUsage } from '../../api/cost/estimate-usage.js';
+import type { PriceSheet } from '../../api/cost/price-sheet.js';
+import type { BatchJob } from './batch-job.js';
+import { probeAudioDurationMs } from './probe-audio-duration.js';
+import type { BatchJobResult } from './run-batch-job.js';
+
+/** The estimate of one item, made before it runs. */
+export interface BatchItemEstimate {
+  readonly name: string;
+  readonly kind: BatchJob['kind'];
+  /** The model it is priced with; undefined when the job names none (the server picks). */
+  readonly model: string | undefined;
+  /** Audio length probed from the file (transcribe, translate), ms. */
+  readonly durationMs: number | undefined;
+  /** Characters to speak (speak). */
+  readonly characters: number | undefined;
+  /** Expected cost, USD; undefined when it cannot be known (`missing` says why). */
+  readonly costUsd: number | undefined;
+  readonly missing: string | undefined;
+  /** What the number assumes (e.g. tokens per second of audio for token-priced models). */
+  readonly notes: readonly string[];
+}
+
+/** The estimate of a whole batch. */
+export interface BatchCostEstimate {
+  readonly items: readonly BatchItemEstimate[];
+  /** Sum over the priced items, USD: a lower bound when `unpriced` is not empty. */
+  readonly totalUsd: number;
+  /** Items whose cost cannot be known, with the reason. */
+  readonly unpriced: readonly BatchItemEstimate[];
+  /** Every item was priced. */
+  readonly complete: boolean;
+  /** Audio to transcribe or translate, ms (items whose length is known). */
+  readonly audioMs: number;
+  /** Characters to speak. */
+  readonly characters: number;
+  readonly byModel: Readonly<Record<string, { readonly costUsd: number; readonly items: number }>>;
+  /** The distinct assumptions behind the numbers. */
+  readonly notes: readonly string[];
+}
+
+/** The cost of one finished item as the manifest records it. */
+export interface BatchItemCost {
+  /** USD; undefined when unknown. */
+  readonly costUsd: number | undefined;
+  /** Where the number comes from when not from the answer's usage, or why there is none. */
+  readonly note: string | undefined;
+}
+
+/** Options of {@link BatchCostMeter.create}. */
+export interface BatchCostMeterOptions {
+  /** Where prices come from (a `TokenLab` client: `GET /models/{id}/pricing`), and/or prices given directly. */
+  readonly client?: CostMeterOptions['client'];
+  readonly prices?: CostMeterOptions['prices'];
+  readonly signal?: AbortSignal | undefined;
+  readonly ffmpegPath?: string | undefined;
+  /** Files probed at once. Default 4. */
+  readonly probeConcurrency?: number | undefined;
+}
+
+/** The model a job is billed under: transcription defaults to whisper-1 (as {@link runBatchJob} sends it). */
+function billedModel(job: BatchJob): string | undefined {
+  return job.kind === 'transcribe' ? (job.model ?? 'whisper-1') : job.model;
+}
+
+/**
+ * Prices a batch. {@link create} fetches each model's prices once; {@link estimateAll} probes every item (for a
+ * dry run or a budget cap); {@link costOf} prices a finished item, probing its file only when the answer
+ * carried no usage. Ready for `runBatch({ costOf, estimateCostUsd, maxCostUsd })`.
+ *
+ * ```ts
+ * const cost = await BatchCostMeter.create(jobs, { client });
+ * const estimate = await cost.estimateAll(); // before anything is sent: estimate.totalUsd, estimate.unpriced
+ * await runBatch({ client, jobs, maxCostUsd: 5, costOf: cost.costOf, estimateCostUsd: cost.estimateCostUsd });
+ * ```
+ */
+export class BatchCostMeter {
+  readonly #sheets: ReadonlyMap<string, PriceSheet | undefined>;
+  readonly #problems: ReadonlyMap<string, string>;
+  readonly #jobs: readonly BatchJob[];
+  readonly #options: BatchCostMeterOptions;
+  readonly #estimates = new Map<BatchJob, Promise<BatchItemEstimate>>();
+  readonly #known = new Map<BatchJob, BatchItemEstimate>();
+
+  private constructor(jobs: readonly BatchJob[], sheets: Map<string, PriceSheet | undefined>, problems: Map<string, string>, options: BatchCostMeterOptions) {
+    this.#jobs = jobs;
+    this.#sheets = sheets;
+    this.#problems = problems;
+    this.#options = options;
+  }
+
+  /**
+   * Fetches the prices of every model the jobs use (once each). A model without prices is not an error: its
+   * items are unpriced, with the reason.
+   * @throws AbortError on abort.
+   */
+  static async create(jobs: readonly BatchJob[], options: BatchCostMeterOptions = {}): Promise<BatchCostMeter> {
+    const meter = new CostMeter({ ...(options.client ? { client: options.client } : {}), ...(options.prices ? { prices: options.prices } : {}) });
+    const sheets = new Map<string, PriceSheet | undefined>();
+    const problems = new Map<string, string>();
+    for (const model of new Set(jobs.map(billedModel))) {
+      if (model === undefined) continue;
+      options.signal?.throwIfAborted();
+      const sheet = await meter.priceSheet(model, options.signal ? { signal: options.signal } : {});
+      sheets.set(model, sheet);
+      if (!sheet) problems.set(model, meter.pricingProblem(model) ?? `no pricing for "${model}"`);
+    }
+    options.signal?.throwIfAborted();
+    return new BatchCostMeter(jobs, sheets, problems, options);
+  }
+
+  /** The estimate of one job (its file probed once, without decoding). */
+  estimateOf(job: BatchJob): Promise<BatchItemEstimate> {
+    let p = this.#estimates.get(job);
+    if (!p) {
+      p = estimateItem(job, this.#sheets, this.#problems, this.#options).then((e) => {
+        this.#known.set(job, e);
+        return e;
+      });
+      this.#estimates.set(job, p);
+    }
+    return p;
+  }
+
+  /**
+   * Estimates every job before anything is sent: audio lengths probed (no decoding), characters counted. A file
+   * that cannot be probed (corrupt, no audio track) is an unpriced item, not an error.
+   * @throws AbortError on abort; FfmpegNotFoundError when audio items need ffmpeg and there is none.
+   */
+  async estimateAll(): Promise<BatchCostEstimate> {
+    const items = new Array<BatchItemEstimate>(this.#jobs.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < this.#jobs.length) {
+        const index = next++;
+        items[index] = await this.estimateOf(this.#jobs[index]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#jobs.length, this.#options.probeConcurrency ?? 4) }, worker));
+    return summarizeEstimates(items);
+  }
+
+  /** The expected cost of `job` in USD once estimated ({@link estimateAll}); undefined when unknown. */
+  readonly estimateCostUsd = (job: BatchJob): number | undefined => this.#known.get(job)?.costUsd;
+
+  /**
+   * The cost of a finished item: from the answer's usage; for speech billed per character, from the text; when
+   * the answer carried no usage (text, SRT and VTT transcripts have none), from the item's estimate, said in `note`.
+   */
+  readonly costOf = async (job: BatchJob, result: BatchJobResult): Promise<BatchItemCost> => {
+    if (result.fromCache) return { costUsd: 0, note: 'served from the speech cache: not billed' };
+    const model = billedModel(job);
+    if (model === undefined) return { costUsd: undefined, note: 'no model was given (the server chose one): pass a model to price it' };
+    const sheet = this.#sheets.get(model);
+    if (!sheet) return { costUsd: undefined, note: this.#problems.get(model) ?? `no pricing for "${model}"` };
+    let usage: BillableUsage | undefined = billableUsageOf(result.usage === undefined ? undefined : { usage: result.usage });
+    if (!usage && job.kind === 'speak' && sheet.unit === 'characters') usage = { kind: 'characters', characters: job.text.length };
+    if (usage) {
+      const priced = costOf(sheet, usage, model);
+      if (priced.costUsd !== undefined) return { costUsd: priced.costUsd, note: priced.notes.length > 0 ? priced.notes.join('; ') : undefined };
+    }
+    const estimate = await this.estimateOf(job);
+    if (estimate.costUsd !== undefined) {
+      const what = job.kind === 'speak' ? `${estimate.characters} characters` : `${((estimate.durationMs ?? 0) / 1000).toFixed(2)} s of audio (probed)`;
+      const why = job.kind === 'speak' ? 'the answer carried no usage' : `the ${job.responseFormat ?? 'text'} answer carried no usage`;
+      return { costUsd: estimate.costUsd, note: [`estimated: ${why}; priced from ${what}`, ...estimate.notes].join('; ') };
+    }
+    return { costUsd: undefined, note: estimate.missing ?? `the answer carried no usage for ${model}` };
+  };
+}
+
+async function estimateItem(job: BatchJob, sheets: ReadonlyMap<string, PriceSheet | undefined>, problems: ReadonlyMap<string, string>, options: BatchCostMeterOptions): Promise<BatchItemEstimate> {
+  const model = billedModel(job);
+  const base = { name: job.name, kind: job.kind, model };
+  let durationMs: number | undefined;
+  let characters: number | undefined;
+  if (job.kind === 'speak') characters = job.text.length;
+  else {
+    try {
+      durationMs = await probeAudioDurationMs(job.file, { signal: options.signal, ffmpegPath: options.ffmpegPath });
+    } catch (error) {
+      if (options.signal?.aborted || (error as { code?: string }).code === 'TLA_ERR_FFMPEG_NOT_FOUND') throw error;
+      return { ...base, durationMs, characters, costUsd: undefined, missing: (error as Error).message, notes: [] };
+    }
+  }
+  if (model === undefined) return { ...base, durationMs, characters, costUsd: undefined, missing: 'no model given (the server picks its default): pass a model to price it', notes: [] };
+  const sheet = sheets.get(model);
+  if (!sheet) return { ...base, durationMs, characters, costUsd: undefined, missing: problems.get(model) ?? `no pricing for "${model}"`, notes: [] };
+  const expected = job.kind === 'speak' ? expectedSpeechUsage(sheet, characters!) : expectedTranscriptionUsage(sheet, durationMs!);
+  const priced = costOf(sheet, expected.usage, model);
+  return { ...base, durationMs, characters, costUsd: priced.costUsd, missing: priced.missing, notes: [...priced.notes, ...expected.assumptions.map((a) => `assumes ${a}`)] };
+}
+
+function summarizeEstimates(items: readonly BatchItemEstimate[]): BatchCostEstimate {
+  let totalUsd = 0;
+  let audioMs = 0;
+  let characters = 0;
+  const byModel: Record<string, { costUsd: number; items: number }> = {};
+  const notes = new Set<string>();
+  const unpriced: BatchItemEstimate[] = [];
+  for (const item of items) {
+    audioMs += item.durationMs ?? 0;
+    characters += item.characters ?? 0;
+    for (const n of item.notes) notes.add(n);
+    if (item.costUsd === undefined) {
+      unpriced.push(item);
+      continue;
+    }
+    totalUsd += item.costUsd;
+    const m = (byModel[item.model ?? '(server default)'] ??= { costUsd: 0, items: 0 });
+    m.costUsd += item.costUsd;
+    m.items++;
+  }
+  return { items, totalUsd, unpriced, complete: unpriced.length === 0, audioMs, characters, byModel, notes: [...notes] };
+}
