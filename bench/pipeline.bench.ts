@@ -3,21 +3,27 @@
 //   node --expose-gc --import tsx bench/pipeline.bench.ts      (or: npm run bench -- pipeline)
 //
 // Uplink (mic -> API), per frame of 48 kHz stereo s16 (3840 bytes):
-//   ours: as src/streams/realtime-duplex.ts does it: Resampler s16 48k/2 -> 24k/1 -> VadTracker (Silero v5,
-//         WebAssembly, fed the 24 kHz wire audio: its own low-latency resampler to 16 kHz) -> the
-//         `input_audio_buffer.append` text as RealtimeSession.appendAudio builds it.
+//   ours: the duplex's own code: InputEncoder (src/streams/realtime/input-encoder.ts: Resampler s16 48k/2 ->
+//         24k/1) -> VadTracker (Silero v5, WebAssembly, fed the 24 kHz wire audio: its own low-latency
+//         resampler to 16 kHz) -> AppendEncoder (src/api/realtime/append-encoder.ts): the
+//         `input_audio_buffer.append` message as bytes, as RealtimeSession.appendAudioBytes sends it.
 //   peer: JS s16 stereo -> mono, speex (SIMD wasm, q7, s16 API) 48k -> 24k, speex 24k -> 16k for the VAD,
 //         onnxruntime-node Silero v5 through its public async `session.run` per 512-sample window (the
 //         usual way, with the 64-sample context kept by the wrapper), JSON.stringify of the message.
 // Downlink (API -> speaker), per `response.output_audio.delta` of 20 ms of 24 kHz mono s16:
-//   ours: as the duplex's delta handler: JSON.parse -> base64 decoded into a reused buffer -> Resampler s16
-//         24k/1 -> 48k/2 -> a new Buffer -> PacedOutput.write.
-//   peer: JSON.parse -> base64 decode -> speex 24k -> 48k + JS mono -> stereo -> a Buffer.concat queue
+// the message as `ws` hands it over (a Buffer of the frame's bytes):
+//   ours: the session's and the duplex's own code: AudioDeltaScanner (src/api/realtime/audio-delta-scanner.ts:
+//         the fields read from the bytes, no string) -> DeltaDecoder (src/streams/realtime/delta-decoder.ts:
+//         base64 decoded from the bytes into a reused buffer -> Resampler s16 24k/1 -> 48k/2 into the decoder's
+//         buffer) -> DeltaDecoder.writeTo(PacedOutput) (the pacer copies into its ring).
+//   peer: toString + JSON.parse (what the openai SDK does with ws's Buffer) -> base64 decode -> speex 24k -> 48k + JS mono -> stereo -> a Buffer.concat queue
 //         (prism-media's habit) that a 20 ms timer slices frames from.
 // Per-frame time: wall time of each frame's work, synchronous for ours, until the awaited ORT call
 // settles for the peer (that is what a frame costs the event loop). The paced emission (timer tick:
 // one frame out of the queue) is measured apart over real time and added for streams per core.
-// Heap per frame: heap growth over frames run with no GC in between, against the size of the message.
+// Heap per frame: bytes allocated (JS heap + ArrayBuffers) over frames run with no GC in between, in a child
+// process started with bench/alloc-meter.ts's flags (a 64 MiB young generation, no background sweeping),
+// against the size of the message.
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { createRequire } from 'node:module';
@@ -28,6 +34,14 @@ import { PacedOutput } from '../src/streams/paced-output.js';
 import { Resampler } from '../src/core/resampler/resampler.js';
 import { loadText, table, writeSection } from './report.js';
 import type { SpeexS16Module } from './resampler-s16.js';
+import { InputEncoder } from '../src/streams/realtime/input-encoder.js';
+import { DeltaDecoder } from '../src/streams/realtime/delta-decoder.js';
+import { realtimeWire } from '../src/streams/realtime/realtime-wire.js';
+import { AppendEncoder } from '../src/api/realtime/append-encoder.js';
+import { AudioDeltaScanner } from '../src/api/realtime/audio-delta-scanner.js';
+import { ALLOC_METER_FLAGS, allocationPerCall } from './alloc-meter.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -61,13 +75,13 @@ function talk48kStereo(frames: number): Buffer {
   return out;
 }
 
-/** The delta messages of `frames` 20 ms chunks of 24 kHz mono s16, as the server sends them. */
-function deltaMessages(frames: number): string[] {
+/** The delta messages of `frames` 20 ms chunks of 24 kHz mono s16, as `ws` delivers them (the frame's bytes). */
+function deltaMessages(frames: number): Buffer[] {
   const pcm = Buffer.alloc(frames * 960);
   for (let i = 0; i < frames * 480; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 24000)), i * 2);
-  const out: string[] = [];
+  const out: Buffer[] = [];
   for (let f = 0; f < frames; f++) {
-    out.push(JSON.stringify({ type: 'response.output_audio.delta', event_id: `event_${f}`, response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: pcm.subarray(f * 960, (f + 1) * 960).toString('base64') }));
+    out.push(Buffer.from(JSON.stringify({ type: 'response.output_audio.delta', event_id: `event_${f}`, response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0, delta: pcm.subarray(f * 960, (f + 1) * 960).toString('base64') })));
   }
   return out;
 }
@@ -78,45 +92,35 @@ function deltaMessages(frames: number): string[] {
 let sink = 0;
 
 /**
- * Ours, the way src/streams/realtime-duplex.ts runs its hot path: the frame copied into an s16 scratch,
- * `Resampler.process(Int16Array)` to the wire format, the VAD fed the same wire bytes, and the append text built
- * as RealtimeSession.appendAudio builds it (type + base64 by concatenation). The duplex batches 40 ms per
- * append by default; here every 20 ms frame makes one append, the issue's unit.
+ * Ours: the duplex's send path without its socket: InputEncoder (48k stereo s16 -> 24k mono wire bytes), the
+ * VAD fed the same wire bytes, and the append message built by AppendEncoder (what appendAudioBytes hands to
+ * the socket). The duplex batches 40 ms per append by default; here every 20 ms frame makes one append, the
+ * issue's unit. Returns the message bytes (a view of the encoder's buffer).
  */
-function oursUplink(): (frame: Buffer) => string {
-  const resampler = new Resampler({ inputRate: 48000, outputRate: 24000, channels: 2, outputChannels: 1 });
-  const scratch = new Int16Array(1920);
-  const scratchBytes = new Uint8Array(scratch.buffer);
-  let memory: Buffer | null = null;
+function oursUplink(): (frame: Buffer) => Buffer {
   const vad = new VadTracker({ format: { sampleRate: 24000, channels: 1, encoding: 's16le' }, engine: () => createSileroVad({ backend: 'wasm' }) }, () => sink++);
+  const append = new AppendEncoder();
+  let message: Buffer = Buffer.alloc(0);
+  const encoder = new InputEncoder({ sampleRate: 48000, channels: 2, encoding: 's16le' }, realtimeWire('pcm'), (wire) => {
+    vad.write(wire);
+    message = append.encode(wire);
+  });
   return (frame) => {
-    scratchBytes.set(frame);
-    const wire = resampler.process(scratch);
-    if (memory === null || memory.buffer !== wire.buffer) memory = Buffer.from(wire.buffer);
-    const start = wire.byteOffset;
-    const end = start + wire.length * 2;
-    vad.write(memory.subarray(start, end));
-    return '{"type":"input_audio_buffer.append","audio":"' + memory.toString('base64', start, end) + '"}';
+    encoder.write(frame);
+    return message;
   };
 }
 
-/** Ours, as the duplex's delta handler: base64 decoded into a reused buffer, Resampler 24k/1 -> 48k/2 on Int16Array, a new Buffer to PacedOutput. */
-function oursDownlink(): { run: (message: string) => void; paced: PacedOutput } {
-  const resampler = new Resampler({ inputRate: 24000, outputRate: 48000, channels: 1, outputChannels: 2 });
+/** Ours, the session's and the duplex's delta handling: AudioDeltaScanner -> DeltaDecoder (24k mono -> 48k stereo) -> the pacer. */
+function oursDownlink(): { run: (message: Buffer) => void; paced: PacedOutput } {
+  const scanner = new AudioDeltaScanner();
+  const decoder = new DeltaDecoder(realtimeWire('pcm'), { sampleRate: 48000, channels: 2, encoding: 's16le' });
   const paced = new PacedOutput({ format: { sampleRate: 48000, channels: 2, encoding: 's16le' }, maxQueuedMs: 120_000 });
-  let deltaScratch = Buffer.from(new ArrayBuffer(8192));
-  let memory: Buffer | null = null;
   return {
     run: (message) => {
-      const event = JSON.parse(message) as { delta: string };
-      const maxBytes = (event.delta.length >> 2) * 3;
-      if (deltaScratch.length < maxBytes) deltaScratch = Buffer.from(new ArrayBuffer(maxBytes * 2));
-      const n = deltaScratch.write(event.delta, 'base64') & ~1;
-      const out = resampler.process(new Int16Array(deltaScratch.buffer, deltaScratch.byteOffset, n >> 1));
-      if (memory === null || memory.buffer !== out.buffer) memory = Buffer.from(out.buffer);
-      const bytes = Buffer.allocUnsafe(out.length * 2);
-      memory.copy(bytes, 0, out.byteOffset, out.byteOffset + out.length * 2);
-      paced.write(bytes);
+      if (!scanner.scan(message, 'ga')) throw new Error('not a plain delta');
+      const pcm = decoder.decodeBytes(scanner.bytes, scanner.deltaStart, scanner.deltaEnd);
+      if (pcm.length > 0) decoder.writeTo(paced, pcm);
     },
     paced,
   };
@@ -179,12 +183,12 @@ async function peerUplink(m: SpeexS16Module, ort: OrtModule, modelPath: string):
   };
 }
 
-function peerDownlink(m: SpeexS16Module): { run: (message: string) => void; take: () => Buffer | null } {
+function peerDownlink(m: SpeexS16Module): { run: (message: Buffer) => void; take: () => Buffer | null } {
   const to48 = speexMono(m, 24000, 48000, 7);
   let queue = Buffer.alloc(0);
   return {
     run: (message) => {
-      const event = JSON.parse(message) as { delta: string };
+      const event = JSON.parse(message.toString()) as { delta: string };
       const pcm = Buffer.from(event.delta, 'base64');
       const y = to48(new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1));
       const stereo = Buffer.allocUnsafe(y.length * 4);
@@ -217,25 +221,6 @@ function stats(ms: number[]): Stats {
   return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1]!, mean: s.reduce((a, b) => a + b, 0) / s.length };
 }
 
-/** Heap + ArrayBuffer bytes allocated per call of `step` over `count` calls with no GC in between (retried with fewer calls if one ran); NaN if never clean. */
-async function heapPerCall(step: (i: number) => unknown, count: number): Promise<number> {
-  for (let n = count; n >= 25; n = Math.floor(n / 2)) {
-    for (let attempt = 0; attempt < 6; attempt++) {
-      gc!();
-      const profiler = new v8.GCProfiler();
-      profiler.start();
-      const h0 = v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
-      for (let i = 0; i < n; i++) {
-        const r = step(i);
-        if (r instanceof Promise) await r;
-      }
-      const h1 = v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
-      if (profiler.stop().statistics.length === 0) return (h1 - h0) / n;
-    }
-  }
-  return NaN;
-}
-
 /** Bytes as a table cell: n/a when unmeasured or when memory held before was released meanwhile (negative). */
 function bytesCell(b: number): string | number {
   return Number.isFinite(b) && b >= 0 ? Math.round(b) : 'n/a';
@@ -265,6 +250,73 @@ async function pacedCpuPerFrame(start: (onFrame: () => void) => () => void, seco
   stop();
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000 / Math.max(1, frames);
+}
+
+interface HeapFigures {
+  upOurs: number;
+  downOurs: number;
+  upPeer: number;
+  downPeer: number;
+  /** Calls counted per figure and windows discarded for a GC. */
+  calls: number[];
+  discarded: number;
+}
+
+/** Runs this file again in a child with the allocation meter's flags; returns its figures. */
+function heapInChild(): HeapFigures {
+  const r = spawnSync(process.execPath, [...ALLOC_METER_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: { ...process.env, PIPELINE_BENCH_ALLOC: '1' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 180_000,
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as HeapFigures;
+  } catch {
+    console.error(`pipeline bench: the allocation child failed (${r.status ?? r.signal}): ${line}`);
+    return { upOurs: NaN, downOurs: NaN, upPeer: NaN, downPeer: NaN, calls: [], discarded: 0 };
+  }
+}
+
+/** The child: bytes per frame of each pipeline, fresh pipelines warmed up first. Prints one JSON line. */
+async function measureHeap(): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const speexMod = (await import('@echogarden/speex-resampler-wasm/simd' as string)) as { default: () => Promise<SpeexS16Module> };
+  const speex = await speexMod.default();
+  let ort: OrtModule | null = null;
+  try {
+    ort = (await import('onnxruntime-node' as string)) as OrtModule;
+  } catch {
+    ort = null;
+  }
+  const modelPath = require.resolve('@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+  const input = talk48kStereo(FRAMES);
+  const frames: Buffer[] = [];
+  for (let f = 0; f < FRAMES; f++) frames.push(input.subarray(f * 3840, (f + 1) * 3840));
+  const deltas = deltaMessages(FRAMES);
+  const N = 1000;
+  const ou = oursUplink();
+  const upOurs = await allocationPerCall((i) => ou(frames[i % FRAMES]!), N);
+  const od = oursDownlink();
+  od.paced.on('data', () => {});
+  od.paced.pause();
+  const downOurs = await allocationPerCall((i) => od.run(deltas[i % FRAMES]!), N);
+  od.paced.destroy();
+  let upPeer = { bytes: NaN, calls: 0, discarded: 0 };
+  if (ort) {
+    const pu = await peerUplink(speex, ort, modelPath);
+    upPeer = await allocationPerCall((i) => pu(frames[i % FRAMES]!), N);
+  }
+  const pd = peerDownlink(speex);
+  const downPeer = await allocationPerCall((i) => (pd.run(deltas[i % FRAMES]!), pd.take()), N);
+  const figures: HeapFigures = {
+    upOurs: upOurs.bytes, downOurs: downOurs.bytes, upPeer: upPeer.bytes, downPeer: downPeer.bytes,
+    calls: [upOurs.calls, downOurs.calls, upPeer.calls, downPeer.calls],
+    discarded: upOurs.discarded + downOurs.discarded + upPeer.discarded + downPeer.discarded,
+  };
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  process.exit(0);
 }
 
 async function main(): Promise<void> {
@@ -344,22 +396,9 @@ async function main(): Promise<void> {
     downPeer.push(...(await timeFrames((i) => (pd.run(deltas[i]!), pd.take()), FRAMES)));
   }
 
-  // Heap per frame, steady state (fresh pipelines, warmed up by one pass above).
-  const ou = oursUplink();
-  for (let i = 0; i < 200; i++) ou(frames[i]!);
-  const heapUpOurs = await heapPerCall((i) => ou(frames[(200 + i) % FRAMES]!), 400);
-  const od = oursDownlink();
-  od.paced.on('data', () => {});
-  const heapDownOurs = await heapPerCall((i) => od.run(deltas[i % FRAMES]!), 400);
-  od.paced.destroy();
-  let heapUpPeer = NaN;
-  if (ort) {
-    const pu = await peerUplink(speex, ort, modelPath);
-    for (let i = 0; i < 200; i++) await pu(frames[i]!);
-    heapUpPeer = await heapPerCall((i) => pu(frames[(200 + i) % FRAMES]!), 400);
-  }
-  const pd = peerDownlink(speex);
-  const heapDownPeer = await heapPerCall((i) => (pd.run(deltas[i % FRAMES]!), pd.take()), 400);
+  // Heap per frame, steady state, in a child process that can measure it (see bench/alloc-meter.ts).
+  const heap = heapInChild();
+  const { upOurs: heapUpOurs, downOurs: heapDownOurs, upPeer: heapUpPeer, downPeer: heapDownPeer } = heap;
 
   const sOurs = { up: stats(upOurs), down: stats(downOurs) };
   const sPeer = { up: upPeer.length ? stats(upPeer) : null, down: stats(downPeer) };
@@ -373,27 +412,29 @@ async function main(): Promise<void> {
   ];
   const oursPerCore = perCore(sOurs.up.mean, sOurs.down.mean, emitOurs);
   const peerPerCore = sPeer.up ? perCore(sPeer.up.mean, sPeer.down.mean, emitPeer) : NaN;
-  const message = appendLength; // one-byte string: about one heap byte per character
+  const message = appendLength;
   const targets: (string | number)[][] = [
     ['uplink p99 per frame', '<= 0.5 ms', `${f3(sOurs.up.p99)} ms`, sOurs.up.p99 <= 0.5 ? 'yes' : 'no'],
     ['downlink p99 per frame', '<= 0.5 ms', `${f3(sOurs.down.p99)} ms`, sOurs.down.p99 <= 0.5 ? 'yes' : 'no'],
-    ['uplink heap per frame', `<= the message (${message} B of text)`, `${Math.round(heapUpOurs)} B`, heapUpOurs <= message ? 'yes' : 'no'],
-    ['downlink heap per frame', `<= the message (${deltas[0]!.length} B of text)`, `${Math.round(heapDownOurs)} B`, heapDownOurs <= deltas[0]!.length ? 'yes' : 'no'],
+    ['uplink heap per frame', `<= the message (${message} B)`, `${Math.round(heapUpOurs)} B`, heapUpOurs <= message ? 'yes' : 'no'],
+    ['downlink heap per frame', `<= the message (${deltas[0]!.length} B)`, `${Math.round(heapDownOurs)} B`, heapDownOurs <= deltas[0]!.length ? 'yes' : 'no'],
     ['streams per core (both ways + paced emission)', 'more than the peers', `${oursPerCore} vs ${Number.isNaN(peerPerCore) ? 'n/a' : peerPerCore}`, Number.isNaN(peerPerCore) ? '?' : oursPerCore > peerPerCore ? 'yes' : 'no'],
   ];
   const body = [
     `${FRAMES} frames of 20 ms per pass, ${PASSES} passes, ours and the peers interleaved pass by pass; ms per frame (wall time of the frame's work in this process).`,
-    'Uplink: 48 kHz stereo s16 -> 24 kHz mono -> VAD (Silero v5) -> `input_audio_buffer.append` JSON. Downlink: `response.output_audio.delta` JSON -> ' +
-      'base64 decode -> 24 kHz mono -> 48 kHz stereo -> paced output queue.',
-    "Ours: the hot path of src/streams/realtime-duplex.ts without its socket: Resampler on Int16Array (s16 in the kernel) + VadTracker (Silero v5 " +
-      'WebAssembly, its own low-latency 24k -> 16k resampler) + the append text concatenated as RealtimeSession.appendAudio does; on the way back the ' +
-      "duplex's delta handling (base64 decoded into a reused buffer, Resampler, one new Buffer per delta) + PacedOutput. The duplex's encoder and " +
-      'decoder are private to it, so the bench repeats their steps (one append per 20 ms frame; the duplex batches 40 ms by default).',
+    'Uplink: 48 kHz stereo s16 -> 24 kHz mono -> VAD (Silero v5) -> `input_audio_buffer.append` JSON. Downlink: `response.output_audio.delta` JSON ' +
+      '(the frame bytes `ws` delivers) -> base64 decode -> 24 kHz mono -> 48 kHz stereo -> paced output queue.',
+    "Ours: the duplex's and the session's own modules, without the socket: InputEncoder (Resampler on Int16Array, s16 in the kernel) + VadTracker " +
+      '(Silero v5 WebAssembly, its own low-latency 24k -> 16k resampler) + AppendEncoder (the append message as bytes, base64 written in place, ' +
+      'what appendAudioBytes sends as a text frame); on the way back AudioDeltaScanner (the delta read from the message bytes) + DeltaDecoder ' +
+      '(base64 and resampling into reused buffers) + PacedOutput (copies into its ring). One append per 20 ms frame (the duplex batches 40 ms by default).',
     'Peers: speexdsp (SIMD wasm, q7, s16 API) for both rate changes (48k -> 24k; 24k -> 16k for the VAD; 24k -> 48k) with JS channel mixing, ' +
-      "onnxruntime-node Silero v5 through the public async session.run per 512-sample window, JSON.stringify/JSON.parse, and prism-media's " +
+      "onnxruntime-node Silero v5 through the public async session.run per 512-sample window, JSON.stringify / toString + JSON.parse, and prism-media's " +
       'Buffer.concat queue sliced by a 20 ms setInterval for playback.',
     '',
     table(['direction', 'pipeline', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'heap + ArrayBuffer B / frame'], rows),
+    '',
+    `Bytes per frame: allocated (JS heap + ArrayBuffers) over ${heap.calls.join(' / ')} frames with no GC in between, in a child process with a 64 MiB young generation and no background sweeping (bench/alloc-meter.ts; ${heap.discarded} windows with a GC discarded). The message itself is not counted: the uplink's is built in a reused buffer (the socket then copies it into the masked frame it sends), the downlink's is what arrived.`,
     '',
     `Paced emission, CPU per emitted frame (${EMITTERS} emitters at once for ${PACED_SECONDS} s of real time), less a bare 20 ms timer's (${f3(idle)} ms): ours (PacedOutput) ${f3(emitOurs)} ms, peers (setInterval + concat queue) ${f3(emitPeer)} ms.`,
     `Streams one core carries (20 ms / (uplink mean + downlink mean + emission)): ours ${oursPerCore}, peers ${Number.isNaN(peerPerCore) ? 'n/a' : peerPerCore}.`,
@@ -406,4 +447,5 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-await main();
+if (process.env.PIPELINE_BENCH_ALLOC === '1') await measureHeap();
+else await main();

@@ -17,6 +17,7 @@ import { isVadEventSource, type VadGate, type VadGateEvent } from './vad-gate.js
 import type { TokenLab } from '../api/client.js';
 import { RealtimeOverflowError } from '../api/realtime/realtime-errors.js';
 import type { RealtimeConnectOptions } from '../api/realtime/realtime.js';
+import type { OutputAudioDelta } from '../api/realtime/audio-delta-scanner.js';
 import type { RealtimeCloseInfo, RealtimeSession } from '../api/realtime/realtime-session.js';
 import type {
   RealtimeAudioFormat,
@@ -339,7 +340,6 @@ export class RealtimeDuplex extends Duplex {
       }
     }
     this.#sessionListeners = [
-      ['response.output_audio.delta', this.#onDelta],
       ['response.created', this.#onResponseCreated],
       ['response.done', this.#onResponseDone],
       ['input_audio_buffer.speech_started', this.#onServerSpeechStarted],
@@ -353,6 +353,7 @@ export class RealtimeDuplex extends Duplex {
       ['close', this.#onSessionClose],
     ];
     for (const [type, listener] of this.#sessionListeners) session.on(type as 'close', listener as never);
+    session.setOutputAudioSink(this.#onDelta);
     this.emit('session', session);
     this.#pump();
     this.#releaseHeld();
@@ -486,15 +487,16 @@ export class RealtimeDuplex extends Duplex {
 
   // ------------------------------------------------------------------------------------------ receive path
 
-  readonly #onDelta = (e: RealtimeServerEventMap['response.output_audio.delta']): void => {
-    if (this.#interruptedResponses.has(e.response_id) || this.destroyed) return;
-    const turn = this.#turnOf(e.response_id);
+  /** Each output audio delta (the session's audio sink: read from the message bytes when nothing else wants the event). */
+  readonly #onDelta = (e: OutputAudioDelta): void => {
+    if (this.#interruptedResponses.has(e.responseId) || this.destroyed) return;
+    const turn = this.#turnOf(e.responseId);
     turn.firstDeltaAt ??= performance.now();
-    const pcm = this.#decoder.decode(e.delta);
+    const pcm = e.text !== undefined ? this.#decoder.decode(e.text) : this.#decoder.decodeBytes(e.bytes, e.deltaStart, e.deltaEnd);
     const n = this.#decoder.lastWireBytes;
     let item = this.#items[this.#items.length - 1];
-    if (!item || item.itemId !== e.item_id || item.contentIndex !== e.content_index) {
-      item = { itemId: e.item_id, responseId: e.response_id, contentIndex: e.content_index, start: this.#written, end: this.#written, receivedWireBytes: 0, interrupted: false };
+    if (!item || item.itemId !== e.itemId || item.contentIndex !== e.contentIndex) {
+      item = { itemId: e.itemId, responseId: e.responseId, contentIndex: e.contentIndex, start: this.#written, end: this.#written, receivedWireBytes: 0, interrupted: false };
       this.#items.push(item);
       if (this.#items.length > MAX_ITEMS) this.#items.shift();
     }
@@ -502,14 +504,7 @@ export class RealtimeDuplex extends Duplex {
     if (pcm.length === 0) return;
     this.#written += pcm.length / bytesPerFrame(this.outputFormat);
     item.end = this.#written;
-    // The pacer copies into its ring within write() when nothing is queued before it and its ring has room;
-    // otherwise it keeps the chunk until the clock makes room, so that chunk must be memory nobody reuses.
-    if (this.#paced.writableLength === 0) {
-      this.#paced.write(pcm);
-      if (this.#paced.writableLength !== 0) this.#decoder.detach();
-    } else {
-      this.#paced.write(Buffer.from(pcm));
-    }
+    this.#decoder.writeTo(this.#paced, pcm);
     const pendingMs = (this.#paced.writableLength / bytesPerFrame(this.outputFormat) / this.outputFormat.sampleRate) * 1000;
     if (pendingMs > (this.#options.maxPendingOutputMs ?? 600_000)) {
       this.destroy(new RealtimeOverflowError(`${Math.round(pendingMs)} ms of agent audio are waiting to be played beyond the output queue (maxPendingOutputMs); is the reader of the duplex reading?`));
@@ -791,6 +786,7 @@ export class RealtimeDuplex extends Duplex {
     if (session) {
       for (const [type, listener] of this.#sessionListeners) session.off(type as 'close', listener as never);
       this.#sessionListeners = [];
+      session.setOutputAudioSink(undefined);
       if (this.#ownsSession && !session.closed) void session.close(1000, 'duplex destroyed');
     }
     const held = this.#heldCallback;

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { AppendEncoder } from './append-encoder.js';
+import { AudioDeltaScanner, type OutputAudioDelta } from './audio-delta-scanner.js';
 import { clientEventToBeta, serverEventFromBeta } from './dialect.js';
 import { clientEventProblems, isKnownServerEventType, MAX_APPEND_BASE64_CHARS, serverEventProblems } from './event-checks.js';
 import type {
@@ -193,6 +194,9 @@ export class RealtimeSession {
   readonly #unknownTypesReported = new Set<string>();
   #malformedFrames = 0;
   readonly #appendEncoder = new AppendEncoder();
+  readonly #deltaScanner = new AudioDeltaScanner();
+  #outputAudioSink: ((delta: OutputAudioDelta) => void) | undefined;
+  readonly #parsedDelta = { responseId: '', itemId: '', outputIndex: 0, contentIndex: 0, text: '' as string | undefined, bytes: Buffer.alloc(0), deltaStart: 0, deltaEnd: 0 };
 
   /** @internal Use `client.realtime.connect()`. */
   constructor(init: RealtimeSessionInit) {
@@ -398,6 +402,15 @@ export class RealtimeSession {
     this.#socket.send(this.#appendEncoder.encode(audio, offset, byteLength), TEXT_FRAME);
   }
 
+  /**
+   * @internal The consumer of output audio (the duplex): gets every `response.output_audio.delta` after its
+   * typed listeners. While no application listener wants delta events (nor `event`), deltas are read straight
+   * from the message bytes and never become strings or objects. `undefined` (or another sink) replaces it.
+   */
+  setOutputAudioSink(sink: ((delta: OutputAudioDelta) => void) | undefined): void {
+    this.#outputAudioSink = sink;
+  }
+
   /** Updates the session (only present fields change; `type` defaults to `realtime`). */
   updateSession(session: Partial<RealtimeSessionConfig>): void {
     this.#sendChecked({ type: 'session.update', session: { type: 'realtime', ...session } as RealtimeSessionConfig });
@@ -535,6 +548,18 @@ export class RealtimeSession {
       this.#malformed('a binary frame (the protocol sends JSON text)');
       return;
     }
+    if (
+      this.#outputAudioSink !== undefined &&
+      Buffer.isBuffer(data) &&
+      !this.#listeners.has('response.output_audio.delta') &&
+      !this.#listeners.has('event') &&
+      this.#deltaScanner.scan(data, this.dialect)
+    ) {
+      // What #track does for a delta.
+      if (this.#responseState !== 'idle') this.#armSilentTimer();
+      this.#outputAudioSink(this.#deltaScanner);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(typeof data === 'string' ? data : data.toString());
@@ -563,6 +588,15 @@ export class RealtimeSession {
     }
     this.#track(event);
     this.#emit(event.type, event);
+    if (event.type === 'response.output_audio.delta' && this.#outputAudioSink !== undefined) {
+      const d = this.#parsedDelta;
+      d.responseId = event.response_id;
+      d.itemId = event.item_id;
+      d.outputIndex = event.output_index;
+      d.contentIndex = event.content_index;
+      d.text = event.delta;
+      this.#outputAudioSink(d);
+    }
     this.#emit('event', event);
   };
 

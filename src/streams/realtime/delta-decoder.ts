@@ -7,7 +7,9 @@ import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 import { s16ToF32 } from '../../core/pcm/pcm-convert.js';
 import { Resampler } from '../../core/resampler/resampler.js';
 import { g711Decode } from '../../codecs/g711/g711.js';
+import type { Writable } from 'node:stream';
 import type { RealtimeWire } from './realtime-wire.js';
+import { base64DecodeInto } from '../../core/base64-bytes.js';
 
 /** @internal Used by `realtimeDuplex` (and the pipeline bench, which measures this very code). */
 export class DeltaDecoder {
@@ -39,9 +41,25 @@ export class DeltaDecoder {
    * the next `decode` (unless {@link DeltaDecoder.detach} is called); empty when the resampler holds it all back.
    */
   decode(base64: string): Buffer {
-    const maxBytes = (base64.length >> 2) * 3 + 3;
+    this.#reserve(base64.length);
+    return this.#convert(this.#wireBytes.write(base64, 'base64'));
+  }
+
+  /** Like {@link DeltaDecoder.decode}, from the base64 text as bytes (`src[start..end)`), with no string made. */
+  decodeBytes(src: Uint8Array, start: number, end: number): Buffer {
+    this.#reserve(end - start);
+    const n = base64DecodeInto(src, start, end, this.#wireBytes, 0);
+    // Not strict base64: decoded as Node decodes a string (leniently), rare enough to allocate.
+    return this.#convert(n >= 0 ? n : this.#wireBytes.write(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('latin1'), 'base64'));
+  }
+
+  #reserve(base64Chars: number): void {
+    const maxBytes = (base64Chars >> 2) * 3 + 3;
     if (this.#wireBytes.length < maxBytes) this.#wireBytes = Buffer.alloc(maxBytes * 2);
-    let n = this.#wireBytes.write(base64, 'base64');
+  }
+
+  /** The first `n` wire bytes of the scratch → output PCM. */
+  #convert(n: number): Buffer {
     let wire: Int16Array;
     if (this.wire.law) {
       if (this.#wireS16.length < n) this.#wireS16 = new Int16Array(n * 2);
@@ -69,6 +87,21 @@ export class DeltaDecoder {
     if (v !== null && v.length === byteLength && v.buffer === this.#out.buffer) return v;
     this.#view = this.#out.subarray(0, byteLength);
     return this.#view;
+  }
+
+  /**
+   * Writes decoded PCM (from {@link DeltaDecoder.decode}) to `sink` (the duplex's pacer) without a copy when
+   * the sink takes it within write() (nothing queued before it, room in its ring: it copies into the ring);
+   * when the sink keeps the chunk instead, the next delta decodes into new memory. A sink already holding
+   * writes gets a copy.
+   */
+  writeTo(sink: Writable, pcm: Buffer): void {
+    if (sink.writableLength === 0) {
+      sink.write(pcm);
+      if (sink.writableLength !== 0) this.detach();
+    } else {
+      sink.write(Buffer.from(pcm));
+    }
   }
 
   /** Forgets the resampler's history (after an interruption, the next audio is a new utterance). */
