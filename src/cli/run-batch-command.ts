@@ -4,6 +4,8 @@ import { formatUsd } from '../api/cost/budget-exceeded-error.js';
 import { InputError } from '../core/errors.js';
 import { BatchCostMeter } from '../jobs/batch/batch-cost.js';
 import { numberOption } from './parse-command-args.js';
+import { runQueuedBatch, type QueueTarget } from './run-queued-batch.js';
+import { UsageError } from './usage-error.js';
 import type { TokenLab } from '../api/client.js';
 import type { BatchJob } from '../jobs/batch/batch-job.js';
 import { runBatch, type BatchReport } from '../jobs/batch/run-batch.js';
@@ -31,6 +33,7 @@ export const BATCH_FLAG_HELP: readonly (readonly [string, string])[] = [
   ['--overwrite', 'batch: redo items that are already done (default: skip them)'],
   ['--queue URL', 'batch: hand the items to workers through Redis (tokenlab-audio worker --redis URL) instead of running them here; waits and writes the manifest'],
   ['--batch-id ID', 'batch with --queue: the batch\'s name in the queue (default: from the output directory)'],
+  ['--queue-name NAME', 'batch with --queue: the BullMQ queue name the workers use (default tokenlab-audio)'],
   ['--detach', 'batch with --queue: submit and return; the same command without it waits for the results'],
 ];
 
@@ -50,6 +53,8 @@ export interface BatchCommandOptions {
   readonly dryRun?: boolean | undefined;
   /** `--max-cost`. */
   readonly maxCostUsd?: number | undefined;
+  /** `--queue URL`: the workers run the items. */
+  readonly queue?: QueueTarget | undefined;
 }
 
 /** The values of {@link BATCH_OPTIONS} a command parsed, read once for every batch command. */
@@ -63,6 +68,16 @@ export function batchCommandOptions(command: string, values: Record<string, unkn
     label,
     dryRun: values['dry-run'] === true,
     maxCostUsd,
+    ...(typeof values['queue'] === 'string'
+      ? {
+          queue: {
+            redis: values['queue'],
+            queueName: typeof values['queue-name'] === 'string' ? values['queue-name'] : undefined,
+            batchId: typeof values['batch-id'] === 'string' ? values['batch-id'] : undefined,
+            detach: values['detach'] === true,
+          },
+        }
+      : {}),
   };
 }
 
@@ -108,6 +123,7 @@ async function printDryRun(io: CliIo, common: CommonFlags, jobs: readonly BatchJ
  * `--max-cost` stops before the cap would be passed.
  */
 export async function runBatchCommand(io: CliIo, common: CommonFlags, client: TokenLab, jobs: readonly BatchJob[], options: BatchCommandOptions): Promise<ExitCode> {
+  const command = jobs[0]?.kind ?? 'transcribe';
   let report: BatchReport;
   const bar =
     io.stderr.isTTY === true && !common.json && !common.quiet && !options.dryRun
@@ -117,6 +133,11 @@ export async function runBatchCommand(io: CliIo, common: CommonFlags, client: To
         )
       : undefined;
   try {
+    if (options.queue && !options.dryRun) {
+      if (options.maxCostUsd !== undefined) throw new UsageError('--max-cost applies to batches run here; with --queue, estimate first with --dry-run', command);
+      await client.close();
+      return await runQueuedBatch(io, common, jobs, options.queue, options);
+    }
     const cost = await BatchCostMeter.create(jobs, { client, signal: io.signal });
     if (options.dryRun) return await printDryRun(io, common, jobs, cost);
     if (options.maxCostUsd !== undefined) {

@@ -13,6 +13,7 @@ import { BatchOutputError } from '../jobs/batch/batch-errors.js';
 import type { BatchJob } from '../jobs/batch/batch-job.js';
 import { batchRecord, type BatchRecord } from '../jobs/batch/batch-manifest.js';
 import { runBatchJob } from '../jobs/batch/run-batch-job.js';
+import { BatchCostMeter } from '../jobs/batch/batch-cost.js';
 import { batchItemError } from '../jobs/batch/run-batch.js';
 import { loadBullmq } from './load-bullmq.js';
 import { QueueConnectionError } from './queue-errors.js';
@@ -96,6 +97,8 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   const ownClient = !(options.client instanceof TokenLab);
   const client = options.client instanceof TokenLab ? options.client : new TokenLab(options.client ?? {});
   let redis: QueueRedis | undefined;
+  // Prices come from the catalog once per model; each job's cost from its answer's usage.
+  const cost = await BatchCostMeter.create([], { client });
   const keysOf = new Map<string, BatchKeys>();
   const keys = (batchId: string): BatchKeys => {
     let k = keysOf.get(batchId);
@@ -139,7 +142,9 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
           await redis!.hset(k.inflight, { [data.jobId]: JSON.stringify(inflight) });
         },
       });
-      await record(data, 'done', { requestIds: result.requestIds, warning: result.warning ?? null, fromCache: result.fromCache }, t0, attempts, suspect);
+      // The job is done (and paid for) whatever the meter says: a pricing failure only leaves its cost unknown.
+      const priced = await cost.costOf(data.job, result).catch((e: unknown) => ({ costUsd: undefined, note: `cost unknown: ${(e as Error).message}` }));
+      await record(data, 'done', { requestIds: result.requestIds, warning: result.warning ?? null, fromCache: result.fromCache, costUsd: priced.costUsd ?? null, costNote: priced.note ?? null }, t0, attempts, suspect);
     } catch (error) {
       const requestIds = (error as { requestIds?: readonly string[] }).requestIds ?? ((error as { requestId?: string }).requestId ? [(error as { requestId: string }).requestId] : []);
       if (error instanceof ApiError && error.status === 429) {

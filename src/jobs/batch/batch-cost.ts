@@ -84,45 +84,45 @@ function billedModel(job: BatchJob): string | undefined {
  * ```
  */
 export class BatchCostMeter {
-  readonly #sheets: ReadonlyMap<string, PriceSheet | undefined>;
-  readonly #problems: ReadonlyMap<string, string>;
+  readonly #meter: CostMeter;
   readonly #jobs: readonly BatchJob[];
   readonly #options: BatchCostMeterOptions;
   readonly #estimates = new Map<BatchJob, Promise<BatchItemEstimate>>();
   readonly #known = new Map<BatchJob, BatchItemEstimate>();
 
-  private constructor(jobs: readonly BatchJob[], sheets: Map<string, PriceSheet | undefined>, problems: Map<string, string>, options: BatchCostMeterOptions) {
+  private constructor(jobs: readonly BatchJob[], meter: CostMeter, options: BatchCostMeterOptions) {
     this.#jobs = jobs;
-    this.#sheets = sheets;
-    this.#problems = problems;
+    this.#meter = meter;
     this.#options = options;
   }
 
+  /** A model's prices (fetched once), or the reason there are none. */
+  async #sheet(model: string): Promise<{ sheet: PriceSheet | undefined; problem: string }> {
+    const sheet = await this.#meter.priceSheet(model, this.#options.signal ? { signal: this.#options.signal } : {});
+    return { sheet, problem: this.#meter.pricingProblem(model) ?? `no pricing for "${model}"` };
+  }
+
   /**
-   * Fetches the prices of every model the jobs use (once each). A model without prices is not an error: its
-   * items are unpriced, with the reason.
+   * Fetches the prices of every model the jobs use (once each; other models' prices are fetched when first
+   * needed, e.g. by a queue worker). A model without prices is not an error: its items are unpriced, with the reason.
    * @throws AbortError on abort.
    */
   static async create(jobs: readonly BatchJob[], options: BatchCostMeterOptions = {}): Promise<BatchCostMeter> {
     const meter = new CostMeter({ ...(options.client ? { client: options.client } : {}), ...(options.prices ? { prices: options.prices } : {}) });
-    const sheets = new Map<string, PriceSheet | undefined>();
-    const problems = new Map<string, string>();
+    const cost = new BatchCostMeter(jobs, meter, options);
     for (const model of new Set(jobs.map(billedModel))) {
-      if (model === undefined) continue;
       options.signal?.throwIfAborted();
-      const sheet = await meter.priceSheet(model, options.signal ? { signal: options.signal } : {});
-      sheets.set(model, sheet);
-      if (!sheet) problems.set(model, meter.pricingProblem(model) ?? `no pricing for "${model}"`);
+      if (model !== undefined) await cost.#sheet(model);
     }
     options.signal?.throwIfAborted();
-    return new BatchCostMeter(jobs, sheets, problems, options);
+    return cost;
   }
 
   /** The estimate of one job (its file probed once, without decoding). */
   estimateOf(job: BatchJob): Promise<BatchItemEstimate> {
     let p = this.#estimates.get(job);
     if (!p) {
-      p = estimateItem(job, this.#sheets, this.#problems, this.#options).then((e) => {
+      p = estimateItem(job, (model) => this.#sheet(model), this.#options).then((e) => {
         this.#known.set(job, e);
         return e;
       });
@@ -160,8 +160,8 @@ export class BatchCostMeter {
     if (result.fromCache) return { costUsd: 0, note: 'served from the speech cache: not billed' };
     const model = billedModel(job);
     if (model === undefined) return { costUsd: undefined, note: 'no model was given (the server chose one): pass a model to price it' };
-    const sheet = this.#sheets.get(model);
-    if (!sheet) return { costUsd: undefined, note: this.#problems.get(model) ?? `no pricing for "${model}"` };
+    const { sheet, problem } = await this.#sheet(model);
+    if (!sheet) return { costUsd: undefined, note: problem };
     let usage: BillableUsage | undefined = billableUsageOf(result.usage === undefined ? undefined : { usage: result.usage });
     if (!usage && job.kind === 'speak' && sheet.unit === 'characters') usage = { kind: 'characters', characters: job.text.length };
     if (usage) {
@@ -178,7 +178,7 @@ export class BatchCostMeter {
   };
 }
 
-async function estimateItem(job: BatchJob, sheets: ReadonlyMap<string, PriceSheet | undefined>, problems: ReadonlyMap<string, string>, options: BatchCostMeterOptions): Promise<BatchItemEstimate> {
+async function estimateItem(job: BatchJob, sheetOf: (model: string) => Promise<{ sheet: PriceSheet | undefined; problem: string }>, options: BatchCostMeterOptions): Promise<BatchItemEstimate> {
   const model = billedModel(job);
   const base = { name: job.name, kind: job.kind, model };
   let durationMs: number | undefined;
@@ -193,8 +193,8 @@ async function estimateItem(job: BatchJob, sheets: ReadonlyMap<string, PriceShee
     }
   }
   if (model === undefined) return { ...base, durationMs, characters, costUsd: undefined, missing: 'no model given (the server picks its default): pass a model to price it', notes: [] };
-  const sheet = sheets.get(model);
-  if (!sheet) return { ...base, durationMs, characters, costUsd: undefined, missing: problems.get(model) ?? `no pricing for "${model}"`, notes: [] };
+  const { sheet, problem } = await sheetOf(model);
+  if (!sheet) return { ...base, durationMs, characters, costUsd: undefined, missing: problem, notes: [] };
   const expected = job.kind === 'speak' ? expectedSpeechUsage(sheet, characters!) : expectedTranscriptionUsage(sheet, durationMs!);
   const priced = costOf(sheet, expected.usage, model);
   return { ...base, durationMs, characters, costUsd: priced.costUsd, missing: priced.missing, notes: [...priced.notes, ...expected.assumptions.map((a) => `assumes ${a}`)] };
