@@ -19,10 +19,11 @@ export class TokenLabAudioError extends Error {
   /** Stable machine-readable code, e.g. `TLA_ERR_INPUT`. */
   readonly code: ErrorCode;
 
-  constructor(message: string, code: ErrorCode = 'TLA_ERR', options?: { cause?: unknown }) {
+  /** @param code defaults to the class's `defaultCode`. */
+  constructor(message: string, code?: ErrorCode, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-    this.code = code;
+    this.code = code ?? (new.target as unknown as { defaultCode: ErrorCode }).defaultCode;
     // Tag the instance with the brand of its own class and of each ancestor, so checks by brand hold
     // however many copies of the package are loaded.
     for (let proto = Object.getPrototypeOf(this); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
@@ -35,6 +36,12 @@ export class TokenLabAudioError extends Error {
   /** Name used for the cross-copy brand; subclasses override it with their own class name. */
   static brandName = 'TokenLabAudioError';
 
+  /**
+   * The `code` of an instance built without one. A subclass that only stands for one code declares it here and
+   * needs no constructor of its own (one copy of "this class means that code" for every error family).
+   */
+  static defaultCode: ErrorCode = 'TLA_ERR';
+
   static override [Symbol.hasInstance](instance: unknown): boolean {
     if (instance === null || typeof instance !== 'object') return false;
     return (instance as Record<symbol, unknown>)[brandOf(this.brandName)] === true;
@@ -44,17 +51,13 @@ export class TokenLabAudioError extends Error {
 /** A caller passed something unusable: wrong option, bad argument, secret in speech input, … */
 export class InputError extends TokenLabAudioError {
   static override brandName = 'InputError';
-  constructor(message: string, code: ErrorCode = 'TLA_ERR_INPUT', options?: { cause?: unknown }) {
-    super(message, code, options);
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_INPUT';
 }
 
 /** Audio bytes or a declared audio format are not what they claim to be (or not supported). */
 export class FormatError extends TokenLabAudioError {
   static override brandName = 'FormatError';
-  constructor(message: string, code: ErrorCode = 'TLA_ERR_FORMAT', options?: { cause?: unknown }) {
-    super(message, code, options);
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_FORMAT';
 }
 
 /**

@@ -49,6 +49,7 @@ export function errorObjectOf(body: unknown): Dict | undefined {
 /** Base class of every error that came from (or on the way to) the TokenLab API. */
 export class ApiError extends TokenLabAudioError {
   static override brandName = 'ApiError';
+  static override defaultCode: ErrorCode = 'TLA_ERR_API';
   /** HTTP status; 0 when no response arrived (timeouts, connection failures). */
   readonly status: number;
   /** `error.type` (e.g. `invalid_request_error`, `insufficient_balance`). */
@@ -73,7 +74,8 @@ export class ApiError extends TokenLabAudioError {
   /** The parsed response body (JSON) or its text; never contains the API key (redacted before we keep it). */
   readonly raw: unknown;
 
-  constructor(init: ApiErrorInit, code: ErrorCode = 'TLA_ERR_API') {
+  /** @param code defaults to the class's `defaultCode` (`TLA_ERR_API_…` of its status). */
+  constructor(init: ApiErrorInit, code?: ErrorCode) {
     const err = errorObjectOf(init.body);
     const suggestions = suggestionsOf(init.body);
     const validationErrors = validationErrorsOf(init.body);
@@ -161,24 +163,21 @@ function validationErrorsOf(body: unknown): ApiValidationError[] {
 /** 400: the request was invalid; `validationErrors` says which fields. Fix the request; do not retry. */
 export class BadRequestError extends ApiError {
   static override brandName = 'BadRequestError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_BAD_REQUEST');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_BAD_REQUEST';
 }
 
 /** 401: missing, invalid or expired API key. */
 export class AuthenticationError extends ApiError {
   static override brandName = 'AuthenticationError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_AUTHENTICATION');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_AUTHENTICATION';
 }
 
 /** 402: the account balance does not cover the request (`balanceUsd`). Never retried. */
 export class InsufficientBalanceError extends ApiError {
   static override brandName = 'InsufficientBalanceError';
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_INSUFFICIENT_BALANCE';
   constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_INSUFFICIENT_BALANCE');
+    super(init);
     (this as { retryable: boolean }).retryable = false;
   }
 }
@@ -186,41 +185,31 @@ export class InsufficientBalanceError extends ApiError {
 /** 403: the key may not do this (organisation inactive, model not allowed, …). */
 export class PermissionDeniedError extends ApiError {
   static override brandName = 'PermissionDeniedError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_PERMISSION_DENIED');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_PERMISSION_DENIED';
 }
 
 /** 404: unknown model or route; `suggestions` / `didYouMean` name close matches. */
 export class NotFoundError extends ApiError {
   static override brandName = 'NotFoundError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_NOT_FOUND');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_NOT_FOUND';
 }
 
 /** 413: the upload is over the server's limit. Compress the audio or split it. */
 export class PayloadTooLargeError extends ApiError {
   static override brandName = 'PayloadTooLargeError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_PAYLOAD_TOO_LARGE');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_PAYLOAD_TOO_LARGE';
 }
 
 /** 429: rate limited; `retryAfterMs` says how long the server asked to wait. */
 export class RateLimitError extends ApiError {
   static override brandName = 'RateLimitError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_RATE_LIMIT');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_RATE_LIMIT';
 }
 
 /** 5xx: the server or an upstream provider failed. */
 export class ServerError extends ApiError {
   static override brandName = 'ServerError';
-  constructor(init: ApiErrorInit) {
-    super(init, 'TLA_ERR_API_SERVER');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_API_SERVER';
 }
 
 /** No response within `timeoutMs` (or the response body stalled for that long). `status` is 0. */
@@ -282,5 +271,5 @@ export function apiErrorFromResponse(init: ApiErrorInit): ApiError {
   if (s === 429) return new RateLimitError(init);
   if (s >= 500) return new ServerError(init);
   if (s >= 300 && s < 400) return new ApiError(init, 'TLA_ERR_API_REDIRECT');
-  return new ApiError(init, 'TLA_ERR_API');
+  return new ApiError(init);
 }

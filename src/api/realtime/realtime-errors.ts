@@ -9,9 +9,7 @@ import type { RealtimeErrorDetails } from './events.js';
 /** Base class of errors on a realtime socket. */
 export class RealtimeError extends TokenLabAudioError {
   static override brandName = 'RealtimeError';
-  constructor(message: string, code: ErrorCode = 'TLA_ERR_REALTIME', options?: { cause?: unknown }) {
-    super(message, code, options);
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_REALTIME';
 }
 
 /** A client event that would be refused: wrong fields, a format the dialect cannot carry. Nothing was sent. */
@@ -63,15 +61,11 @@ export class RealtimeProtocolError extends RealtimeError {
 /** The session is closed (or was never open): the event was not sent. `close` says how it ended. */
 export class RealtimeClosedError extends RealtimeError {
   static override brandName = 'RealtimeClosedError';
-  constructor(message: string) {
-    super(message, 'TLA_ERR_REALTIME_CLOSED');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_REALTIME_CLOSED';
 }
 
 /** A bounded queue of the realtime path is full (pending creates, unsent audio under the 'block' policy with a full socket). */
 export class RealtimeOverflowError extends RealtimeError {
   static override brandName = 'RealtimeOverflowError';
-  constructor(message: string) {
-    super(message, 'TLA_ERR_REALTIME_OVERFLOW');
-  }
+  static override defaultCode: ErrorCode = 'TLA_ERR_REALTIME_OVERFLOW';
 }
