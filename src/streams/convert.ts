@@ -44,8 +44,19 @@ export async function convert(input: AudioInput, options: ConvertOptions): Promi
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const pcm = decode(input, common);
+  // Until the layout is known the failure reaches the caller through formatReady; the stream's own 'error'
+  // event then has no reader yet and would be an uncaught exception. After that, encode() listens.
+  const beforeLayout = (): void => undefined;
+  pcm.on('error', beforeLayout);
+  let source: PcmFormat;
+  try {
+    source = await pcm.formatReady;
+  } catch (error) {
+    pcm.destroy();
+    throw error;
+  }
+  pcm.off('error', beforeLayout);
   // encode() maps rate, channels and sample type on its way in (our resampler, or ffmpeg's for ffmpeg formats).
-  const source = await pcm.formatReady;
   return encode(pcm, {
     format: options.format,
     inputFormat: source,

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
-import { BIN, runCliProcess } from './run-cli-process.js';
+import { spawnCli } from './run-cli-process.js';
+import { runCliInProcess } from './run-cli-in-process.js';
 
 let emu: EmulatorHandle;
 let failing: EmulatorHandle;
@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('tokenlab-audio CLI commands against the emulator', () => {
   it('speak writes the audio file in the format of its extension', async () => {
     const out = path.join(dir, 'hello.wav');
-    const run = await runCliProcess(['speak', 'Hello from the command line.', '-o', out, '--voice', 'nova', '--json'], { env: env() });
+    const run = await runCliInProcess(['speak', 'Hello from the command line.', '-o', out, '--voice', 'nova', '--json'], { env: env() });
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ format: 'wav', output: out });
@@ -46,7 +46,7 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
 
   it('speak leaves no file behind when the API fails (exit 4)', async () => {
     const out = path.join(dir, 'never.mp3');
-    const run = await runCliProcess(['speak', 'This will fail.', '-o', out, '--base-url', failing.url, '--api-key', 'k']);
+    const run = await runCliInProcess(['speak', 'This will fail.', '-o', out, '--base-url', failing.url, '--api-key', 'k']);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/req_/);
     await expect(stat(out)).rejects.toThrow();
@@ -56,40 +56,40 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
   it('speak and transcribe refuse an output path they cannot write before paying for the call (exit 3)', async () => {
     const before = emu.requests.length;
     const missing = path.join(dir, 'no-such-dir', 'out.mp3');
-    const speak = await runCliProcess(['speak', 'Paid for and then lost.', '-o', missing], { env: env() });
+    const speak = await runCliInProcess(['speak', 'Paid for and then lost.', '-o', missing], { env: env() });
     expect(speak.code).toBe(3);
     expect(speak.stderr).toMatch(/does not exist/);
-    const transcribe = await runCliProcess(['transcribe', speechWav, '-o', path.join(dir, 'no-such-dir', 'talk.txt')], { env: env() });
+    const transcribe = await runCliInProcess(['transcribe', speechWav, '-o', path.join(dir, 'no-such-dir', 'talk.txt')], { env: env() });
     expect(transcribe.code).toBe(3);
-    const intoDir = await runCliProcess(['speak', 'Into a directory.', '-o', dir], { env: env() });
+    const intoDir = await runCliInProcess(['speak', 'Into a directory.', '-o', dir], { env: env() });
     expect(intoDir.code).toBe(3);
     expect(emu.requests.length).toBe(before);
   });
 
   it('transcribe prints SRT on stdout and writes -o files', async () => {
-    const run = await runCliProcess(['transcribe', speechWav, '--format', 'srt'], { env: env() });
+    const run = await runCliInProcess(['transcribe', speechWav, '--format', 'srt'], { env: env() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\n\[speech /);
     const out = path.join(dir, 'talk.vtt');
-    const saved = await runCliProcess(['transcribe', speechWav, '--format', 'vtt', '-o', out, '--quiet'], { env: env() });
+    const saved = await runCliInProcess(['transcribe', speechWav, '--format', 'vtt', '-o', out, '--quiet'], { env: env() });
     expect(saved.code).toBe(0);
     expect(saved.stdout).toBe('');
     expect(await readFile(out, 'utf8')).toMatch(/^WEBVTT\n\n/);
   });
 
   it('transcribe keeps the request id for text formats too (--json and the status line)', async () => {
-    const run = await runCliProcess(['transcribe', speechWav, '--format', 'srt', '--json'], { env: env() });
+    const run = await runCliInProcess(['transcribe', speechWav, '--format', 'srt', '--json'], { env: env() });
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(typeof summary.result).toBe('string');
     expect(summary.requestId).toMatch(/^req_/);
-    const plain = await runCliProcess(['transcribe', speechWav, '--format', 'text'], { env: env() });
+    const plain = await runCliInProcess(['transcribe', speechWav, '--format', 'text'], { env: env() });
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/request req_[0-9a-f]+/);
   });
 
   it('translate gives JSON with --json', async () => {
-    const run = await runCliProcess(['translate', speechWav, '--format', 'verbose_json', '--json'], { env: env() });
+    const run = await runCliInProcess(['translate', speechWav, '--format', 'verbose_json', '--json'], { env: env() });
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.result.task).toBe('translate');
@@ -98,7 +98,7 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
 
   it('split writes one WAV per utterance and an index of times', async () => {
     const outDir = path.join(dir, 'parts');
-    const run = await runCliProcess(['split', speechWav, '-o', outDir, '--min-silence-ms', '400', '--json']);
+    const run = await runCliInProcess(['split', speechWav, '-o', outDir, '--min-silence-ms', '400', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.utterances.length).toBeGreaterThanOrEqual(2);
@@ -114,7 +114,7 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
   });
 
   it('demo runs every stage offline and reports their timings', async () => {
-    const run = await runCliProcess(['demo', '--json']);
+    const run = await runCliInProcess(['demo', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.mode).toBe('offline');
@@ -130,13 +130,10 @@ describe('tokenlab-audio CLI commands against the emulator', () => {
   });
 
   it('emulate serves until SIGTERM and then exits 0', async () => {
-    const envAll: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) envAll[k] = v;
-    envAll['TOKENLAB_AUDIO_CLI_SOURCE'] = '1';
-    const child = spawn(process.execPath, [BIN, 'emulate', '--port', '0', '--json', '--voice', 'builtin'], { env: envAll, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['emulate', '--port', '0', '--json', '--voice', 'builtin'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
         try {
           resolve(JSON.parse(out).url as string);

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
-import { BIN, runCliProcess } from './run-cli-process.js';
+import { runCliInProcess } from './run-cli-in-process.js';
 
 let emu: EmulatorHandle;
 let dir: string;
@@ -21,28 +20,22 @@ afterAll(async () => {
 describe('tokenlab-audio CLI with stdin and stdout', () => {
   it('speak - reads the text from stdin', async () => {
     const out = path.join(dir, 'stdin.wav');
-    const run = await runCliProcess(['speak', '-', '-o', out], { env: { TOKENLAB_API_KEY: 'k', TOKENLAB_BASE_URL: emu.url }, input: 'Text from a pipe.' });
+    const run = await runCliInProcess(['speak', '-', '-o', out], { env: { TOKENLAB_API_KEY: 'k', TOKENLAB_BASE_URL: emu.url }, input: 'Text from a pipe.' });
     expect(run.code).toBe(0);
     expect(emu.requests.at(-1)?.json).toMatchObject({ input: 'Text from a pipe.' });
     expect((await readFile(out)).toString('ascii', 0, 4)).toBe('RIFF');
   });
 
   it('speak -o - writes the audio bytes to stdout', async () => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, { TOKENLAB_API_KEY: 'k', TOKENLAB_BASE_URL: emu.url, TOKENLAB_AUDIO_CLI_SOURCE: '1' });
-    const child = spawn(process.execPath, [BIN, 'speak', 'Bytes to stdout.', '-o', '-', '--format', 'wav'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    const code = await new Promise((resolve) => child.once('close', resolve));
-    expect(code).toBe(0);
-    const wav = Buffer.concat(chunks);
+    const run = await runCliInProcess(['speak', 'Bytes to stdout.', '-o', '-', '--format', 'wav'], { env: { TOKENLAB_API_KEY: 'k', TOKENLAB_BASE_URL: emu.url } });
+    expect(run.code).toBe(0);
+    const wav = run.stdoutBytes;
     expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
     expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
   });
 
   it('demo --live without a key says how to set one (exit 3)', async () => {
-    const run = await runCliProcess(['demo', '--live']);
+    const run = await runCliInProcess(['demo', '--live']);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/TOKENLAB_API_KEY/);
   });
@@ -59,7 +52,7 @@ describe('split --format ogg-opus', () => {
     const input = path.join(dir, 'two.wav');
     await writeFile(input, Buffer.from(await res.arrayBuffer()));
     const outDir = path.join(dir, 'opus-parts');
-    const run = await runCliProcess(['split', input, '-o', outDir, '--format', 'ogg-opus', '--json']);
+    const run = await runCliInProcess(['split', input, '-o', outDir, '--format', 'ogg-opus', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.utterances.length).toBe(2);

@@ -1,10 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import type { CliIo } from '../../src/cli/cli-io.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { runCliProcess } from './run-cli-process.js';
+import { runCliInProcess } from './run-cli-in-process.js';
 
 let emu: EmulatorHandle;
 const KEY = 'sk-cli-secret-0123456789abcdef';
@@ -18,21 +16,11 @@ afterAll(async () => {
 const noStack = (text: string): void => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
 /** The same entry point as the executable, in this process (for the many small cases). */
-async function inProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d));
-  stderr.on('data', (d: Buffer) => (err += d));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, signal: new AbortController().signal, cwd: process.cwd() };
-  const code = await runCli(args, io);
-  return { code, stdout: out, stderr: err };
-}
+const inProcess = (args: string[], env: Record<string, string> = {}): ReturnType<typeof runCliInProcess> => runCliInProcess(args, { env });
 
 describe('tokenlab-audio executable (child processes)', () => {
   it('node bin/tokenlab-audio.cjs --help prints the usage and exits 0 (built or from source)', async () => {
-    const run = await runCliProcess(['--help'], { fromSource: false });
+    const run = await runCliProcess(['--help'], { viaBin: true });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Usage:/);
     expect(run.stdout).toMatch(/tokenlab-audio speak/);
@@ -46,15 +34,17 @@ describe('tokenlab-audio executable (child processes)', () => {
     expect(missing.stderr).toMatch(/^Usage: tokenlab-audio speak/m);
     noStack(missing.stderr);
   });
+});
 
+describe('tokenlab-audio keys and API errors (in process)', () => {
   it('says how to set the key when there is none (exit 3)', async () => {
-    const run = await runCliProcess(['models', '--base-url', emu.url]);
+    const run = await runCliInProcess(['models', '--base-url', emu.url]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/TOKENLAB_API_KEY/);
   });
 
   it('lists models as JSON with the key from the command line, never printing it', async () => {
-    const json = await runCliProcess(['models', '--json', '--api-key', KEY, '--base-url', emu.url]);
+    const json = await runCliInProcess(['models', '--json', '--api-key', KEY, '--base-url', emu.url]);
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout);
     expect(doc.data.map((m: { id: string }) => m.id)).toContain('whisper-1');
@@ -64,7 +54,7 @@ describe('tokenlab-audio executable (child processes)', () => {
 
   it('reports an API error with its request id, exit 4, without the key', async () => {
     const wrong = 'sk-wrong-key-that-must-not-leak-42';
-    const run = await runCliProcess(['models', '--api-key', wrong, '--base-url', emu.url]);
+    const run = await runCliInProcess(['models', '--api-key', wrong, '--base-url', emu.url]);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/req_[0-9a-f]+/);
     expect(run.stdout + run.stderr).not.toContain(wrong);

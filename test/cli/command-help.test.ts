@@ -1,20 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import type { CliIo } from '../../src/cli/cli-io.js';
+import { runCliInProcess } from './run-cli-in-process.js';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d));
-  stderr.on('data', (d: Buffer) => (err += d));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env: {}, signal: new AbortController().signal, cwd: process.cwd() };
-  const code = await runCli(args, io);
-  return { code, stdout: out, stderr: err };
-}
+const run = (args: string[]): ReturnType<typeof runCliInProcess> => runCliInProcess(args);
 
 /** The long flag names a command's source passes to parseCommandArgs (the parser's own list). */
 function parsedFlags(source: string): string[] {

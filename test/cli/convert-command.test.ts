@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../../src/streams/decode.js';
 import { convert } from '../../src/streams/convert.js';
 import { wavHeader } from '../../src/emulator/encode-speech.js';
-import { runCliProcess } from './run-cli-process.js';
+import { runCliInProcess } from './run-cli-in-process.js';
 
 let dir: string;
 let wav: string;
@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('tokenlab-audio convert', () => {
   it('WAV stereo 24 kHz → WAV mono 16 kHz: resampled and down-mixed, length kept', async () => {
     const out = path.join(dir, 'mono16k.wav');
-    const run = await runCliProcess(['convert', wav, '-o', out, '--rate', '16000', '--channels', '1', '--json']);
+    const run = await runCliInProcess(['convert', wav, '-o', out, '--rate', '16000', '--channels', '1', '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ format: 'wav', pcmFormat: { sampleRate: 16000, channels: 1, encoding: 's16le' } });
     const { format, pcm } = await pcmOf(out);
@@ -56,7 +56,7 @@ describe('tokenlab-audio convert', () => {
   it('format from the extension: .ulaw (G.711, 8 kHz), .ogg (Opus), .webm and .mp3 (ffmpeg); each decodes back', async () => {
     for (const [name, expectPath] of [['call.ulaw', undefined], ['tone.ogg', 'ogg-opus'], ['tone.webm', 'webm-opus'], ['tone.mp3', 'ffmpeg:mp3']] as const) {
       const out = path.join(dir, name);
-      const run = await runCliProcess(['convert', wav, '-o', out]);
+      const run = await runCliInProcess(['convert', wav, '-o', out]);
       expect(run.code, run.stderr).toBe(0);
       if (expectPath) {
         const back = await pcmOf(out);
@@ -72,11 +72,11 @@ describe('tokenlab-audio convert', () => {
   it('bad input and unknown extension: clear messages, non-zero exit, no output left', async () => {
     const text = path.join(dir, 'notes.txt');
     await writeFile(text, 'not audio at all\n'.repeat(100));
-    const bad = await runCliProcess(['convert', text, '-o', path.join(dir, 'x.wav')]);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/audio/i);
+    const bad = await runCliInProcess(['convert', text, '-o', path.join(dir, 'x.wav')]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/is not audio/);
     expect((await readdir(dir)).some((f) => f.startsWith('x.wav'))).toBe(false);
-    const unknown = await runCliProcess(['convert', wav, '-o', path.join(dir, 'x.xyz')]);
+    const unknown = await runCliInProcess(['convert', wav, '-o', path.join(dir, 'x.xyz')]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--to/);
   }, 30_000);
@@ -92,5 +92,11 @@ describe('convert()', () => {
     const bytes = Buffer.concat(parts);
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
     expect(stream.pcmFormat).toEqual({ sampleRate: 48_000, channels: 1, encoding: 's16le' });
+  });
+
+  it('input that is not audio rejects with the typed error (no uncaught stream error)', async () => {
+    const text = path.join(dir, 'letter.txt');
+    await writeFile(text, 'a letter, not a recording\n'.repeat(100));
+    await expect(convert(text, { format: 'wav' })).rejects.toMatchObject({ code: 'TLA_ERR_NOT_AUDIO' });
   });
 });

@@ -7,7 +7,8 @@ import { REALTIME_PCM } from '../../src/core/pcm/pcm-format.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { speechPcm } from '../emulator/realtime/realtime-test-client.js';
-import { runCliProcess } from './run-cli-process.js';
+import { runCliInProcess } from './run-cli-in-process.js';
+import { spawnCli } from './run-cli-process.js';
 
 let emu: EmulatorHandle;
 let dir: string;
@@ -26,7 +27,7 @@ afterAll(async () => {
 describe('tokenlab-audio realtime', () => {
   it('plays a file as the microphone, records the reply, shows transcripts and per-turn latency (model from the catalog)', async () => {
     const out = path.join(dir, 'answer.wav');
-    const run = await runCliProcess(['realtime', '--input', question, '--output', out], { env: { TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url } });
+    const run = await runCliInProcess(['realtime', '--input', question, '--output', out], { env: { TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url } });
     expect(run.stderr).toContain('realtime session on gpt-realtime');
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/agent: Fine, thank you\./);
@@ -39,7 +40,7 @@ describe('tokenlab-audio realtime', () => {
 
   it('--json streams the events as JSON lines', async () => {
     const out = path.join(dir, 'answer2.wav');
-    const run = await runCliProcess(['realtime', '--input', question, '--output', out, '--json', '--model', 'gpt-realtime-mini'], { env: { TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url } });
+    const run = await runCliInProcess(['realtime', '--input', question, '--output', out, '--json', '--model', 'gpt-realtime-mini'], { env: { TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url } });
     expect(run.code).toBe(0);
     const types = run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toContain('session.created');
@@ -51,15 +52,12 @@ describe('tokenlab-audio realtime', () => {
 
 describe('tokenlab-audio realtime and Ctrl-C', () => {
   it('closes the session cleanly on SIGINT and says so (exit 130)', async () => {
-    const { spawn } = await import('node:child_process');
-    const { BIN } = await import('./run-cli-process.js');
-    const env: Record<string, string> = { TOKENLAB_AUDIO_CLI_SOURCE: '1', TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url };
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TOKENLAB_')) env[k] ??= v;
-    const child = spawn(process.execPath, [BIN, 'realtime', '--input', question, '--output', path.join(dir, 'cut.wav')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['realtime', '--input', question, '--output', path.join(dir, 'cut.wav')], { env: { TOKENLAB_API_KEY: 'sk-rt', TOKENLAB_BASE_URL: emu.url }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    let interrupted = false;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
-      if (d.includes('realtime session on')) child.kill('SIGINT');
+      if (!interrupted && stderr.includes('realtime session on')) interrupted = child.kill('SIGINT');
     });
     const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
     expect(stderr).toMatch(/Interrupted: realtime session closed cleanly \(code 1000\)/);

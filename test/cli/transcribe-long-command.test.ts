@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { writeLectureWav, type LectureAudio } from '../../scripts/make-lecture-audio.js';
-import { runCliProcess } from './run-cli-process.js';
+import { runCliInProcess } from './run-cli-in-process.js';
 
 let dir: string;
 let emu: EmulatorHandle;
@@ -27,7 +27,7 @@ describe('tokenlab-audio transcribe, long files', () => {
   it('over the upload limit: says so on a line, transcribes in pieces, writes the merged SRT', async () => {
     const out = path.join(dir, 'talk.srt');
     const before = uploads();
-    const run = await runCliProcess(['transcribe', lecture.path, '--format', 'srt', '-o', out, '--upload-limit-bytes', '300000', '--work-dir', path.join(dir, 'work')], { env: env() });
+    const run = await runCliInProcess(['transcribe', lecture.path, '--format', 'srt', '-o', out, '--upload-limit-bytes', '300000', '--work-dir', path.join(dir, 'work')], { env: env() });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/is [\d.]+ [KMG]?i?B, over the [\d.]+ [KMG]?i?B upload limit: transcribing it in pieces cut at pauses/);
     expect(run.stderr).toMatch(/in \d+ pieces \(\d+ requested, 0 resumed\)/);
@@ -36,7 +36,7 @@ describe('tokenlab-audio transcribe, long files', () => {
     expect(srt).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> /);
     // A rerun resumes everything: nothing is requested.
     const mid = uploads();
-    const again = await runCliProcess(['transcribe', lecture.path, '--format', 'srt', '-o', out, '--long', '--upload-limit-bytes', '300000', '--work-dir', path.join(dir, 'work'), '--json'], { env: env() });
+    const again = await runCliInProcess(['transcribe', lecture.path, '--format', 'srt', '-o', out, '--long', '--upload-limit-bytes', '300000', '--work-dir', path.join(dir, 'work'), '--json'], { env: env() });
     expect(again.code, again.stderr).toBe(0);
     expect(uploads()).toBe(mid);
     const json = JSON.parse(again.stdout);
@@ -46,7 +46,7 @@ describe('tokenlab-audio transcribe, long files', () => {
 
   it('--dry-run estimates from the duration and the catalog price and sends nothing billable', async () => {
     const before = uploads();
-    const run = await runCliProcess(['transcribe', lecture.path, '--dry-run', '--json'], { env: env() });
+    const run = await runCliInProcess(['transcribe', lecture.path, '--dry-run', '--json'], { env: env() });
     expect(run.code, run.stderr).toBe(0);
     const json = JSON.parse(run.stdout);
     expect(json.dryRun).toBe(true);
