@@ -72,6 +72,15 @@ describe('OpusEncoder / OpusDecoder', () => {
     expect(() => new OpusEncoder({ channels: 3 as 2 })).toThrow(InputError);
     expect(() => new OpusEncoder({ frameDurationMs: 30 as 20 })).toThrow(/2.5, 5, 10, 20, 40, 60/);
     expect(() => new OpusEncoder({ bitrate: 1000 })).toThrow(InputError);
+    expect(() => new OpusEncoder({ complexity: 11 })).toThrow(/complexity 11 must be a whole number from 0 to 10/);
+    expect(() => new OpusEncoder({ complexity: 2.5 })).toThrow(InputError);
+  });
+
+  it('encodes at a lower complexity (speech mode) to packets that decode to the same length', async () => {
+    const packets = await packetsOf(new OpusEncoder({ sampleRate: 16000, channels: 1, application: 'voip', bitrate: 24000, complexity: 0 }), tone(16000, 1, 1600));
+    expect(packets.length).toBe(5);
+    const { pcm } = await decodeAll(new OpusDecoder({ sampleRate: 16000, channels: 1 }), packets);
+    expect(pcm.length).toBe(1600 * 2);
   });
 
   it('an input ending inside a sample frame is a FormatError', async () => {
