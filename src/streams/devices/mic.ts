@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
-import { InputError, abortError } from '../../core/errors.js';
+import { InputError } from '../../core/errors.js';
+import { FrameCarry } from '../../core/pcm/frame-carry.js';
 import { bytesPerFrame, pcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
-import { FfmpegError } from '../../codecs/ffmpeg/ffmpeg-errors.js';
 import { FfmpegProcess } from '../../codecs/ffmpeg/ffmpeg-process.js';
-import { AudioDeviceError, deviceFailureReason } from './audio-device-error.js';
-import { deviceArgs, describeDevice, type AudioBackend, type DeviceCommand } from './device-args.js';
+import { deviceArgs, type AudioBackend, type DeviceCommand } from './device-args.js';
+import { destroyOnAbort, deviceError, releaseDeviceProcess } from './device-process.js';
 
 /** Options of {@link mic}. */
 export interface MicOptions {
@@ -30,13 +30,11 @@ export class MicStream extends Readable {
   /** What runs: backend, device, platform and ffmpeg arguments. */
   readonly command: DeviceCommand;
   readonly #proc: FfmpegProcess;
-  readonly #frameBytes: number;
-  readonly #carry: Buffer;
-  #carryBytes = 0;
+  readonly #carry: FrameCarry;
   #bytes = 0;
   #stopping = false;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  // Assigned after the constructor watches the signal; destroy() may run before that (a signal already aborted).
+  #unwatchAbort = (): void => {};
 
   constructor(options: MicOptions) {
     const format = pcmFormat(options?.format);
@@ -50,8 +48,7 @@ export class MicStream extends Readable {
       ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
     });
     if (this.command.program !== 'ffmpeg') throw new InputError(`Capture needs ffmpeg, not ${this.command.program}.`);
-    this.#frameBytes = bytesPerFrame(format);
-    this.#carry = Buffer.alloc(this.#frameBytes);
+    this.#carry = new FrameCarry(bytesPerFrame(format));
     // An already-aborted signal reaches the process too, so that no child is started at all.
     const aborted = options.signal?.aborted ? { signal: options.signal } : {};
     const proc = new FfmpegProcess({ args: this.command.args, ffmpegPath: options.ffmpegPath, stdin: 'none', killGraceMs: 1000, ...aborted });
@@ -62,16 +59,7 @@ export class MicStream extends Readable {
     });
     proc.on('error', (err: Error) => this.#onProcError(err));
 
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) {
-        this.destroy(abortError(signal, 'Capture'));
-      } else {
-        this.#signal = signal;
-        this.#onAbort = () => this.destroy(abortError(signal, 'Capture'));
-        signal.addEventListener('abort', this.#onAbort, { once: true });
-      }
-    }
+    this.#unwatchAbort = destroyOnAbort(this, options.signal, 'Capture');
   }
 
   /** The ffmpeg child's pid (for diagnostics and tests). */
@@ -96,23 +84,18 @@ export class MicStream extends Readable {
 
   #onData(chunk: Buffer): void {
     if (this.#stopping) return;
-    const fb = this.#frameBytes;
+    const carry = this.#carry;
     let offset = 0;
-    if (this.#carryBytes > 0) {
-      const n = Math.min(fb - this.#carryBytes, chunk.length);
-      chunk.copy(this.#carry, this.#carryBytes, 0, n);
-      this.#carryBytes += n;
-      offset = n;
-      if (this.#carryBytes < fb) return;
-      this.#carryBytes = 0;
-      this.#bytes += fb;
-      this.push(Buffer.from(this.#carry));
+    if (!carry.isEmpty) {
+      offset = carry.fill(chunk, 0, chunk.length);
+      if (!carry.isFull) return;
+      this.#bytes += carry.frameBytes;
+      // The carry buffer is reused, so the pushed frame must be its own copy.
+      this.push(Buffer.from(carry.frame));
+      carry.clear();
     }
-    const whole = chunk.length - offset - ((chunk.length - offset) % fb);
-    if (offset + whole < chunk.length) {
-      chunk.copy(this.#carry, 0, offset + whole);
-      this.#carryBytes = chunk.length - offset - whole;
-    }
+    const whole = carry.wholeBytes(chunk.length - offset);
+    carry.hold(chunk, offset + whole, chunk.length);
     if (whole > 0) {
       this.#bytes += whole;
       if (!this.push(chunk.subarray(offset, offset + whole))) this.#proc.pause();
@@ -121,17 +104,7 @@ export class MicStream extends Readable {
 
   #onProcError(err: Error): void {
     if (this.#stopping || this.destroyed) return;
-    if (err instanceof FfmpegError) {
-      const atStart = this.#bytes === 0;
-      const reason = deviceFailureReason(err.stderrTail) || err.message.split('\n')[0] || 'ffmpeg failed';
-      err = new AudioDeviceError(
-        `${atStart ? 'Could not start capture from' : 'Capture stopped on'} ${describeDevice(this.command)}: ${reason}. ` +
-          'Check that the device exists and is not busy (pass { device } or { backend } to choose another).',
-        { direction: 'capture', backend: this.command.backend, device: this.command.device, platform: this.command.platform, atStart },
-        { cause: err },
-      );
-    }
-    this.destroy(err);
+    this.destroy(deviceError(err, this.command, this.#bytes === 0));
   }
 
   override _read(): void {
@@ -139,16 +112,8 @@ export class MicStream extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#signal = undefined;
-    const proc = this.#proc;
-    if (proc.closed) {
-      callback(error);
-      return;
-    }
-    // 'close' of the process comes after the child has exited: no child outlives this stream.
-    proc.once('close', () => callback(error));
-    proc.destroy();
+    this.#unwatchAbort();
+    releaseDeviceProcess(this.#proc, error, callback);
   }
 }
 

@@ -2,13 +2,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
-import { FfmpegError } from '../../codecs/ffmpeg/ffmpeg-errors.js';
 import { FfmpegProcess } from '../../codecs/ffmpeg/ffmpeg-process.js';
 import { resolveFfmpeg } from '../../codecs/ffmpeg/ffmpeg-resolve.js';
-import { AudioDeviceError, deviceFailureReason } from './audio-device-error.js';
-import { deviceArgs, describeDevice, type AudioBackend, type DeviceCommand } from './device-args.js';
+import { deviceArgs, type AudioBackend, type DeviceCommand } from './device-args.js';
+import { destroyOnAbort, deviceError, releaseDeviceProcess } from './device-process.js';
 import { PacedOutput, type UnderrunPolicy } from '../paced-output.js';
-import { abortError } from '../../core/errors.js';
 
 const START_WINDOW_MS = 3000;
 
@@ -45,8 +43,8 @@ export class SpeakerStream extends Writable {
   readonly command: DeviceCommand;
   readonly #pacer: PacedOutput;
   readonly #proc: FfmpegProcess;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  // Assigned after the constructor watches the signal; destroy() may run before that (a signal already aborted).
+  #unwatchAbort = (): void => {};
   #failed = false;
   readonly #startedAt = performance.now();
 
@@ -83,16 +81,7 @@ export class SpeakerStream extends Writable {
     proc.on('error', (err: Error) => this.#onProcError(err));
     this.#pacer.pipe(proc);
 
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) {
-        this.destroy(abortError(signal, 'Playback'));
-      } else {
-        this.#signal = signal;
-        this.#onAbort = () => this.destroy(abortError(signal, 'Playback'));
-        signal.addEventListener('abort', this.#onAbort, { once: true });
-      }
-    }
+    this.#unwatchAbort = destroyOnAbort(this, options.signal, 'Playback');
   }
 
   /** The ffmpeg (or ffplay) child's pid. */
@@ -122,18 +111,8 @@ export class SpeakerStream extends Writable {
   #onProcError(err: Error): void {
     if (this.#failed) return;
     this.#failed = true;
-    if (err instanceof FfmpegError) {
-      // ffmpeg opens an output device once the first audio reaches it; a failure in the first seconds is a start failure.
-      const atStart = performance.now() - this.#startedAt < START_WINDOW_MS;
-      const reason = deviceFailureReason(err.stderrTail) || err.message.split('\n')[0] || 'ffmpeg failed';
-      err = new AudioDeviceError(
-        `${atStart ? 'Could not start playback on' : 'Playback stopped on'} ${describeDevice(this.command)}: ${reason}. ` +
-          'Check that the device exists and is not busy (pass { device } or { backend } to choose another).',
-        { direction: 'playback', backend: this.command.backend, device: this.command.device, platform: this.command.platform, atStart },
-        { cause: err },
-      );
-    }
-    this.destroy(err);
+    // ffmpeg opens an output device once the first audio reaches it; a failure in the first seconds is a start failure.
+    this.destroy(deviceError(err, this.command, performance.now() - this.#startedAt < START_WINDOW_MS));
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -158,17 +137,10 @@ export class SpeakerStream extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#signal = undefined;
+    this.#unwatchAbort();
     this.#pacer.unpipe(this.#proc);
     this.#pacer.destroy();
-    const proc = this.#proc;
-    if (proc.closed) {
-      callback(error);
-      return;
-    }
-    proc.once('close', () => callback(error));
-    proc.destroy();
+    releaseDeviceProcess(this.#proc, error, callback);
   }
 }
 
