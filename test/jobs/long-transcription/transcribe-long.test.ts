@@ -84,6 +84,15 @@ describe('transcribeLong', () => {
     const outside = (t: number) => Math.min(...lecture.clips.map((c) => (t < c.startMs ? c.startMs - t : t > c.endMs ? t - c.endMs : 0)));
     for (const cue of got) expect(outside(cue.startMs)).toBeLessThanOrEqual(100);
     for (const cue of got) expect(outside(cue.endMs)).toBeLessThanOrEqual(150);
+    // Edges in the file's time within 100 ms of the speech's own, except splits well inside a sentence.
+    const edgeError = (t: number, key: 'startMs' | 'endMs') =>
+      lecture.clips.some((c) => t > c.startMs + 100 && t < c.endMs - 100) ? undefined : Math.min(...lecture.clips.map((c) => Math.abs(c[key] - t)));
+    const starts = got.map((c) => edgeError(c.startMs, 'startMs')).filter((e) => e !== undefined);
+    const ends = got.map((c) => edgeError(c.endMs, 'endMs')).filter((e) => e !== undefined);
+    expect(starts.length).toBeGreaterThan(got.length / 2);
+    expect(ends.length).toBeGreaterThan(got.length / 2);
+    expect(Math.max(...starts)).toBeLessThanOrEqual(100);
+    expect(Math.max(...ends)).toBeLessThanOrEqual(100);
   }, 120_000);
 
   it('resumes after an abort: no finished piece is requested again', async () => {
