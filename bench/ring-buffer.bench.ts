@@ -458,7 +458,8 @@ body += `${table(['measure', 'target', 'measured', 'met'], [...targetRows(OURS),
 
 body += `
 Notes:
-- Above 100 % of the ceiling (W = 1, 7): writes of up to 16 bytes are copied by a loop, cheaper than the call to TypedArray#set the ceiling pays per write.
+- Rows: "RingBuffer (ours)" is the local ring (plain ArrayBuffer, one thread); "RingBuffer (ours, shared: SharedArrayBuffer)" is the cross-thread ring, measured in its own pass.
+- Above 100 % of the ceiling (small W): the local ring copies writes of 1-3 bytes with a byte loop, and writes of 4-64 bytes from a buffer the producer reuses (as here) in 8- and 4-byte words through DataViews; both cost less than the call to TypedArray#set that the ceiling pays per write. A producer that writes a fresh buffer every time gets the byte loop up to 16 bytes and TypedArray#set above.
 - The shared ring copies into and out of a SharedArrayBuffer, which V8 does with relaxed atomic copies (2-6x slower than memcpy, and byte by byte when source and target are not equally aligned, as with W = 333), and publishes each index with a sequentially consistent Atomics.store; the ceiling copies plain memory. ringbuf.js pays the same SharedArrayBuffer costs.
 - JIT variance: the same cell run in separate processes has measured between about 70 % and 85 % of the ceiling; in one of several full runs one cell came out near 7 %, from an unlucky optimisation that the next runs of that cell did not reproduce. Every cell runs in its own process for that reason.
 `;

@@ -116,6 +116,9 @@ export class RingBuffer {
   #rLaps = 0;
   /** Bytes discarded unread (drops, skip, clear), including those dropped on arrival. */
   #dropped = 0;
+  /** Shared rings, producer side: the W this object last published (-1: none yet), and the R it last saw. */
+  #publishedW = -1;
+  #seenR = 0;
   /** Bytes accepted by drop-oldest writes larger than the ring and dropped at once: written, never indexed. */
   #droppedOnArrival = 0;
 
@@ -315,9 +318,18 @@ export class RingBuffer {
     if (n === 0) return 0;
     const usable = this.#usable;
     const ctl = this.#ctl;
-    const w = ctl === null ? this.#w : Atomics.load(ctl, W);
-    let r = ctl === null ? this.#r : Atomics.load(ctl, R);
+    // Shared rings: W is read plainly (only the producer writes it, and a thread sees its own writes;
+    // a hand-over to another thread's producer is synchronised by the message that hands it over).
+    // R, the consumer's, is an Atomics.load, but only when the room that the last value seen allows
+    // is too small: R only moves forward, so an old value understates the room, never overstates it.
+    // (Not after another object wrote, nor with drop-oldest, where this side moves R too.)
+    const w = ctl === null ? this.#w : ctl[W]!;
+    let r = ctl === null ? this.#r : w === this.#publishedW && !this.#dropOldest ? this.#seenR : Atomics.load(ctl, R);
     let free = usable - this.#stored(r, w);
+    if (ctl !== null && n > free) {
+      r = this.#seenR = Atomics.load(ctl, R);
+      free = usable - this.#stored(r, w);
+    }
     let accepted = n;
     if (n > free) {
       if (!this.#dropOldest) {
@@ -358,7 +370,8 @@ export class RingBuffer {
       this.#moveW(n);
     } else {
       addToCounter(this.#ctl!, WRITTEN, accepted, PRODUCER_VERSION);
-      Atomics.store(ctl, W, this.#advance(w, n));
+      this.#seenR = r;
+      Atomics.store(ctl, W, (this.#publishedW = this.#advance(w, n)));
     }
     return accepted;
   }
@@ -444,7 +457,9 @@ export class RingBuffer {
       return n;
     }
     for (;;) {
-      const r = Atomics.load(ctl, R);
+      // R is the consumer's own index (read plainly, as W by the producer), unless drop-oldest lets
+      // the producer move it too.
+      const r = this.#dropOldest ? Atomics.load(ctl, R) : ctl[R]!;
       const stored = this.#stored(r, Atomics.load(ctl, W));
       // A stale r (the producer dropped past it since we loaded it) can make `stored` look larger than the ring.
       if (stored > this.#usable) continue;
