@@ -55,8 +55,9 @@ export interface EmulatorOptions {
    */
   recognizerCommand?: readonly string[];
   /**
-   * How transcription finds speech: `vad` (default) cuts with the toolkit's VAD chunker (Silero), as
-   * the client's own splitter would; `energy` uses a plain energy detector (any sound counts, e.g. tones);
+   * How transcription finds speech: `vad` (default): the toolkit's VAD (Silero) decides which stretches are
+   * speech and 10 ms energy bursts place their edges, within a few tens of ms of the sound like a good
+   * recognizer's segments; `energy` uses a plain energy detector (any sound counts, e.g. tones);
    * `none` does not decode uploads at all (they are read and counted only, for upload benchmarks) and
    * the transcript says how many bytes arrived.
    */
