@@ -1,19 +1,28 @@
-// realtimeDuplex against a realtime server in another process (bench/realtime-bench-server.ts) on 127.0.0.1:
-// per-event overhead side by side with the openai SDK's OpenAIRealtimeWS and a bare `ws` + JSON.parse, the
-// duplex's send path (20 ms of 48 kHz stereo mic PCM → append sent) and receive path (20 ms delta → PCM queued
-// for playback, 48 kHz stereo), interrupt → silent output, concurrent sessions with < 1 % late output frames, and
-// heap over a 60-minute session run at accelerated pace.
-import { spawn } from 'node:child_process';
+// realtimeDuplex against realtime servers in other processes on 127.0.0.1. On the scripted server
+// (bench/realtime-bench-server.ts, which can blast deltas as fast as the socket takes them): per-event overhead
+// side by side with the openai SDK's OpenAIRealtimeWS and a bare `ws` + JSON.parse, the duplex's send path (20 ms
+// of 48 kHz stereo mic PCM → append sent) and receive path (20 ms delta → PCM queued for playback, 48 kHz
+// stereo) with the bytes each allocates (measured in a child process, bench/alloc-meter.ts), interrupt → silent
+// output, and heap over a 60-minute session run at accelerated pace. On the emulator (the product's own, in a
+// child process, bench/realtime-duplex-emulator-child.ts): how many concurrent duplex sessions this one process
+// sustains with < 1 % late output frames, with the pacers' clock resets and this process's CPU per session.
+//   npm run bench realtime-duplex            (REALTIME_BENCH_ONLY=scale REALTIME_BENCH_SESSIONS=200 for one scale run;
+//   profile it with node --cpu-prof --expose-gc --import tsx bench/realtime-duplex.bench.ts)
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import os from 'node:os';
+import v8 from 'node:v8';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { TokenLab } from '../src/api/client.js';
 import { realtimeDuplex, type RealtimeDuplex } from '../src/streams/realtime-duplex.js';
-import { table, writeSection } from './report.js';
+import { loadText, table, writeSection } from './report.js';
+import { ALLOC_METER_FLAGS, allocationPerCall } from './alloc-meter.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -27,9 +36,13 @@ const f3 = (x: number) => x.toFixed(3);
 const f1 = (x: number) => x.toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// --- the server process
-const server = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'realtime-bench-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
-const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+const ONLY = process.env['REALTIME_BENCH_ONLY'];
+const SCALE_SESSIONS = (process.env['REALTIME_BENCH_SESSIONS'] ?? '50,100,200,300').split(',').map(Number);
+const loadStart = os.loadavg();
+
+// --- the scripted server process (an allocation child reuses its parent's)
+const server = process.env['REALTIME_BENCH_PORT'] ? null : spawn(process.execPath, ['--import', 'tsx', path.join(here, 'realtime-bench-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+const port = server ? await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim())))) : Number(process.env['REALTIME_BENCH_PORT']);
 const base = `http://127.0.0.1:${port}/v1`;
 const client = new TokenLab({ apiKey: 'sk-bench-000000000000', baseURL: base, maxRetries: 0 });
 
@@ -83,6 +96,23 @@ async function tokenlabSession(): Promise<number> {
   });
 }
 
+/** The session's audio sink (what realtimeDuplex consumes): deltas read from the frame bytes, no event object. */
+async function tokenlabAudioSink(): Promise<number> {
+  const session = await client.realtime.connect({ model: `blast-${N_EVENTS}`, skipModelCheck: true, keepaliveMs: 0 });
+  return new Promise((resolve) => {
+    let n = 0;
+    let t0 = 0;
+    session.setOutputAudioSink(() => {
+      if (n++ === 0) t0 = performance.now();
+      if (n === N_EVENTS) {
+        resolve(performance.now() - t0);
+        void session.close();
+      }
+    });
+    session.createResponse();
+  });
+}
+
 async function openaiSdk(): Promise<number> {
   const openai = new OpenAI({ apiKey: 'sk-bench-000000000000', baseURL: base });
   // The SDK forces wss://; a plain TCP connection reaches the local server (ws's documented createConnection option).
@@ -105,23 +135,19 @@ async function openaiSdk(): Promise<number> {
   });
 }
 
-const perEventRows = [
-  await perEvent('ws + JSON.parse (floor)', rawWs),
-  await perEvent('openai SDK v6 OpenAIRealtimeWS', openaiSdk),
-  await perEvent('tokenlab-audio RealtimeSession', tokenlabSession),
-];
-
-// --- 2. receive path in the duplex: delta event → 48 kHz stereo PCM queued in the paced output
+// --- 2. receive path in the duplex: delta frame → 48 kHz stereo PCM queued in the paced output (timed around
+// the session's audio sink, which the duplex set: the bytes are read, decoded, resampled and queued in it)
 async function receivePath(): Promise<{ p50: number; p99: number; max: number }> {
   const session = await client.realtime.connect({ model: 'blast-3000', skipModelCheck: true, keepaliveMs: 0 });
-  let t = 0;
   const costs: number[] = [];
-  session.on('response.output_audio.delta', () => {
-    t = performance.now();
-  });
   const duplex = realtimeDuplex(session, { outputFormat: OUT, maxQueuedOutputMs: 70_000 });
   await duplex.ready;
-  session.on('response.output_audio.delta', () => costs.push(performance.now() - t));
+  const sink = session.outputAudioSink!;
+  session.setOutputAudioSink((d) => {
+    const t = performance.now();
+    sink(d);
+    costs.push(performance.now() - t);
+  });
   duplex.resume();
   session.createResponse();
   await session.waitFor('response.done');
@@ -131,31 +157,129 @@ async function receivePath(): Promise<{ p50: number; p99: number; max: number }>
   const warm = costs.slice(200);
   return { p50: pct(warm, 50), p99: pct(warm, 99), max: Math.max(...warm) };
 }
-const recv = await receivePath();
 
 // --- 3. send path: 20 ms of 48 kHz stereo mic PCM per write → append sent (write() runs _write synchronously)
-async function sendPath(): Promise<{ p50: number; p99: number; bytesPerFrame: number }> {
+const MIC_FRAME = Buffer.alloc(48000 * 4 * 0.02);
+for (let i = 0; i < MIC_FRAME.length / 2; i++) MIC_FRAME.writeInt16LE(Math.round(3000 * Math.sin(i / 7)), i * 2);
+/** The append message of 20 ms at 24 kHz mono s16, bytes. */
+const APPEND_BYTES = '{"type":"input_audio_buffer.append","audio":""}'.length + Math.ceil(960 / 3) * 4;
+
+async function sendPath(): Promise<{ p50: number; p99: number }> {
   const duplex = await openDuplex('stream-0', { batchMs: 20 });
   duplex.resume();
-  const frame = Buffer.alloc(48000 * 4 * 0.02);
-  for (let i = 0; i < frame.length / 2; i++) frame.writeInt16LE(Math.round(3000 * Math.sin(i / 7)), i * 2);
   const costs: number[] = [];
   for (let i = 0; i < 3000; i++) {
     const t = performance.now();
-    duplex.write(frame);
+    duplex.write(MIC_FRAME);
     costs.push(performance.now() - t);
     if (i % 50 === 0) await sleep(0);
   }
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < 200; i++) duplex.write(frame);
-  const after = process.memoryUsage().heapUsed;
   await sleep(50);
   duplex.destroy();
   const warm = costs.slice(200);
-  return { p50: pct(warm, 50), p99: pct(warm, 99), bytesPerFrame: Math.max(0, (after - before) / 200) };
+  return { p50: pct(warm, 50), p99: pct(warm, 99) };
 }
-const send = await sendPath();
+
+interface AllocFigures {
+  sendBytes: number;
+  sendCalls: number;
+  /** A bare ws.send of a Buffer of the message's size per step (what ws and the socket cost by themselves). */
+  wsSendBytes: number;
+  /** JS heap bytes per delta, socket to PCM queued. */
+  receiveBytes: number;
+  /** ArrayBuffer bytes per delta (mostly the socket's read buffers: as many as the reads, which depend on timing). */
+  receiveArrayBufferBytes: number;
+  receiveDeltas: number;
+  receiveClean: boolean;
+  /** The same response received by a session with an audio sink that does nothing (socket, ws, session): JS heap bytes per delta. */
+  bareReceiveBytes: number;
+}
+
+/** The child (started with the allocation meter's flags): bytes per send-path frame and per received delta. Prints one JSON line. */
+async function allocationChild(): Promise<never> {
+  const gcNow = (globalThis as { gc: () => void }).gc;
+  // Send: each step writes one 20 ms frame (one append of 20 ms goes out, the socket writes it); every 10th
+  // step lets the event loop run (socket callbacks), inside the window.
+  const duplex = await openDuplex('stream-0', { batchMs: 20 });
+  duplex.resume();
+  const send = await allocationPerCall((i) => {
+    duplex.write(MIC_FRAME);
+    if (i % 10 === 9) return new Promise((r) => setImmediate(r));
+    return undefined;
+  }, 2000);
+  duplex.destroy();
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/realtime?model=stream-0`, { perMessageDeflate: false });
+  await new Promise((r) => ws.once('open', r));
+  const message = Buffer.from(`{"type":"input_audio_buffer.append","audio":"${'A'.repeat(1280)}"}`);
+  const wsSend = await allocationPerCall((i) => {
+    ws.send(message, { binary: false });
+    if (i % 20 === 19) return new Promise((r) => setImmediate(r));
+    return undefined;
+  }, 2000);
+  ws.close();
+  // Receive: 1000 deltas blasted by the server, from socket bytes to PCM queued in the pacer (nothing is played:
+  // the reader is paused), one window around the whole response; ws's receive buffers count too.
+  const DELTAS = 1000;
+  const receive = async (withDuplex: boolean): Promise<{ bytes: number; arrayBufferBytes: number; clean: boolean }> => {
+    const session = await client.realtime.connect({ model: `blast-${DELTAS}`, skipModelCheck: true, keepaliveMs: 0 });
+    const rx = withDuplex ? realtimeDuplex(session, { outputFormat: OUT, maxQueuedOutputMs: 70_000 }) : null;
+    await rx?.ready;
+    const sink = session.outputAudioSink ?? (() => {});
+    let n = 0;
+    let done: () => void = () => {};
+    const all = new Promise<void>((r) => (done = r));
+    session.setOutputAudioSink((d) => {
+      sink(d);
+      if (++n === DELTAS) done();
+    });
+    gcNow();
+    gcNow();
+    const profiler = new v8.GCProfiler();
+    profiler.start();
+    const h0 = v8.getHeapStatistics().used_heap_size;
+    const a0 = process.memoryUsage().arrayBuffers;
+    session.createResponse();
+    await all;
+    const h1 = v8.getHeapStatistics().used_heap_size;
+    const a1 = process.memoryUsage().arrayBuffers;
+    const clean = profiler.stop().statistics.length === 0;
+    rx?.destroy();
+    await session.close();
+    return { bytes: (h1 - h0) / DELTAS, arrayBufferBytes: (a1 - a0) / DELTAS, clean };
+  };
+  // Two warm-ups, then the median of three windows: a window in which the JIT (re)compiles the path counts
+  // the code it makes (seen: one window in three, up to 4x the others).
+  const median = async (withDuplex: boolean) => {
+    const runs = [await receive(withDuplex), await receive(withDuplex), await receive(withDuplex)].sort((a, b) => a.bytes - b.bytes);
+    return { ...runs[1]!, clean: runs.every((r) => r.clean) };
+  };
+  await receive(true);
+  await receive(false);
+  const bare = await median(false);
+  const full = await median(true);
+  const figures: AllocFigures = {
+    sendBytes: send.bytes, sendCalls: send.calls, wsSendBytes: wsSend.bytes,
+    receiveBytes: full.bytes, receiveArrayBufferBytes: full.arrayBufferBytes, receiveDeltas: DELTAS, receiveClean: full.clean && bare.clean, bareReceiveBytes: bare.bytes,
+  };
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  process.exit(0);
+}
+
+function allocationInChild(): AllocFigures {
+  const r = spawnSync(process.execPath, [...ALLOC_METER_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: { ...process.env, REALTIME_BENCH_ALLOC_CHILD: '1', REALTIME_BENCH_PORT: String(port) },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 120_000,
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as AllocFigures;
+  } catch {
+    console.error(`realtime-duplex bench: the allocation child failed (${r.status ?? r.signal}): ${line}`);
+    return { sendBytes: NaN, sendCalls: 0, wsSendBytes: NaN, receiveBytes: NaN, receiveArrayBufferBytes: NaN, receiveDeltas: 0, receiveClean: false, bareReceiveBytes: NaN };
+  }
+}
 
 // --- 4. interrupt → silent output (first frame without the interrupted audio), 30 barge-ins
 async function interruptToSilence(): Promise<number[]> {
@@ -177,15 +301,91 @@ async function interruptToSilence(): Promise<number[]> {
   }
   return out;
 }
-const silence = await interruptToSilence();
 
-// --- 5. concurrent sessions: each streams 4 s of output while its mic sends 20 ms frames in real time
-async function concurrent(n: number): Promise<{ late: number; frames: number; lateTurns: number }> {
-  const duplexes = await Promise.all(Array.from({ length: n }, () => openDuplex('stream-4000', { outputFormat: { sampleRate: 24000, channels: 1, encoding: 's16le' }, inputFormat: { sampleRate: 24000, channels: 1, encoding: 's16le' } })));
+// --- 5. concurrent sessions against the emulator in another process: each plays a 4 s reply in real time
+// while its mic sends 20 ms frames in real time
+interface EmulatorChild {
+  url: string;
+  ask(cmd: string): Promise<Record<string, number>>;
+  close(): void;
+}
+
+async function startEmulatorChild(): Promise<EmulatorChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'realtime-duplex-emulator-child.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => (await lines.next()).value as string;
+  const url = await next();
+  return {
+    url,
+    ask: async (cmd) => {
+      child.stdin!.write(`${cmd}\n`);
+      return JSON.parse(await next()) as Record<string, number>;
+    },
+    close: () => child.stdin!.end(),
+  };
+}
+
+/** Starts the CPU profiler (REALTIME_BENCH_PROFILE=<path prefix>: the measured window only); returns its stop-and-save. */
+async function startWindowProfile(): Promise<(file: string) => Promise<void>> {
+  const inspector = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+interface ScaleRun {
+  sessions: number;
+  frames: number;
+  late: number;
+  clockResets: number;
+  underruns: number;
+  /** This process's CPU over the measured window, ms per second of wall time per session. */
+  cpuMsPerSecondPerSession: number;
+  emulatorCpuShare: number;
+  failed: number;
+  /** Event-loop delay of this process over the window. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** GC pauses in the window: total and longest, ms. */
+  gcMs: number;
+  gcMaxMs: number;
+}
+
+const MONO24 = { sampleRate: 24000, channels: 1, encoding: 's16le' as const };
+
+async function concurrent(emulator: EmulatorChild, n: number): Promise<ScaleRun> {
+  const emuClient = new TokenLab({ apiKey: 'sk-bench-000000000000', baseURL: emulator.url, maxRetries: 0 });
+  const opened = await Promise.allSettled(
+    Array.from({ length: n }, async () => {
+      const d = realtimeDuplex(emuClient, { model: 'gpt-realtime-mini', connect: { keepaliveMs: 0 }, turnDetection: 'local', transcription: false, outputFormat: MONO24, inputFormat: MONO24 });
+      d.on('error', () => {});
+      await d.ready;
+      return d;
+    }),
+  );
+  const duplexes = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   let late = 0;
   let frames = 0;
   const mic = Buffer.alloc(960);
   const stops: Array<() => void> = [];
+  await emulator.ask('reset');
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const gcPauses: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const profiling = process.env['REALTIME_BENCH_PROFILE'] ? await startWindowProfile() : null;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   for (const d of duplexes) {
     let last = 0;
     d.on('data', () => {
@@ -199,25 +399,53 @@ async function concurrent(n: number): Promise<{ late: number; frames: number; la
     d.session!.createResponse();
   }
   await sleep(4500);
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  const emu = await emulator.ask('stats');
+  loopDelay.disable();
+  gcObserver.disconnect();
+  if (profiling) await profiling(`${process.env['REALTIME_BENCH_PROFILE']}-${n}.cpuprofile`);
   for (const s of stops) s();
-  const lateTurns = duplexes.reduce((a, d) => a + d.pacedOutput.clockResets, 0);
+  const clockResets = duplexes.reduce((a, d) => a + d.pacedOutput.clockResets, 0);
+  const underruns = duplexes.reduce((a, d) => a + d.pacedOutput.underruns, 0);
   for (const d of duplexes) d.destroy();
-  await sleep(200);
-  return { late, frames, lateTurns };
+  await emuClient.close();
+  await sleep(300);
+  return {
+    sessions: n,
+    frames,
+    late,
+    clockResets,
+    underruns,
+    cpuMsPerSecondPerSession: ((cpu.user + cpu.system) / 1000 / (wallMs / 1000)) / Math.max(1, duplexes.length),
+    emulatorCpuShare: emu['cpuMs']! / emu['wallMs']!,
+    failed: n - duplexes.length,
+    loopP99Ms: loopDelay.percentile(99) / 1e6,
+    loopMaxMs: loopDelay.max / 1e6,
+    gcMs: gcPauses.reduce((a, b) => a + b, 0),
+    gcMaxMs: Math.max(0, ...gcPauses),
+  };
 }
-const scaleRows: string[][] = [];
-let sustained = 0;
-for (const n of [50, 100, 200, 300]) {
-  const r = await concurrent(n);
-  const latePct = (100 * r.late) / Math.max(1, r.frames);
-  scaleRows.push([String(n), String(r.frames), f3(latePct), String(r.lateTurns)]);
-  if (latePct < 1) sustained = n;
-  else break;
+
+async function scaleRuns(): Promise<{ rows: string[][]; sustained: number }> {
+  const emulator = await startEmulatorChild();
+  const rows: string[][] = [];
+  let sustained = 0;
+  for (const n of SCALE_SESSIONS) {
+    const r = await concurrent(emulator, n);
+    const latePct = (100 * r.late) / Math.max(1, r.frames);
+    rows.push([String(n), String(r.failed), String(r.frames), f3(latePct), String(r.clockResets), String(r.underruns), f3(r.cpuMsPerSecondPerSession), `${Math.round(r.cpuMsPerSecondPerSession * r.sessions / 10)} %`, `${Math.round(r.emulatorCpuShare * 100)} %`, `${f1(r.loopP99Ms)} / ${f1(r.loopMaxMs)}`, `${f1(r.gcMs)} / ${f1(r.gcMaxMs)}`]);
+    console.log(rows[rows.length - 1]!.join(' | '));
+    if (latePct < 1 && r.failed === 0) sustained = n;
+    else break;
+  }
+  emulator.close();
+  return { rows, sustained };
 }
 
 // --- 6. heap over a 60-minute session at accelerated pace: 60 turns of 60 s in and 60 s out, each interrupted
 async function longSession(): Promise<string[][]> {
-  const duplex = await openDuplex('blast-3000', { maxQueuedOutputMs: 70_000, outputFormat: { sampleRate: 24000, channels: 1, encoding: 's16le' }, inputFormat: { sampleRate: 24000, channels: 1, encoding: 's16le' }, sendPolicy: 'drop-oldest' });
+  const duplex = await openDuplex('blast-3000', { maxQueuedOutputMs: 70_000, outputFormat: MONO24, inputFormat: MONO24, sendPolicy: 'drop-oldest' });
   duplex.resume();
   const mic = Buffer.alloc(960);
   const rows: string[][] = [];
@@ -238,33 +466,60 @@ async function longSession(): Promise<string[][]> {
   duplex.destroy();
   return rows;
 }
+
+if (process.env['REALTIME_BENCH_ALLOC_CHILD'] === '1') await allocationChild();
+
+if (ONLY === 'scale') {
+  const scale = await scaleRuns();
+  console.log(table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows));
+  await client.close();
+  server?.stdin!.end();
+  process.exit(0);
+}
+
+const perEventRows = [
+  await perEvent('ws + JSON.parse (floor)', rawWs),
+  await perEvent('openai SDK v6 OpenAIRealtimeWS', openaiSdk),
+  await perEvent('tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession),
+  await perEvent("tokenlab-audio RealtimeSession audio sink (what realtimeDuplex uses: read from the frame's bytes)", tokenlabAudioSink),
+];
+const recv = await receivePath();
+const send = await sendPath();
+const alloc = allocationInChild();
+const silence = await interruptToSilence();
+const scale = await scaleRuns();
 const memRows = await longSession();
 
 await client.close();
-server.stdin!.end();
+server?.stdin!.end();
 
 writeSection(
   'realtime-duplex',
-  'Realtime duplex (client side, server in another process on 127.0.0.1)',
+  'Realtime duplex (client side, servers in other processes on 127.0.0.1)',
   `
-Per-event overhead, ${N_EVENTS} output-audio deltas of 20 ms blasted by the server (best of 3), µs per event from the first to the last handled:
+Load average (1 / 5 / 15 min, ${os.cpus().length} cores) at start ${loadText(loadStart)}, at end ${loadText()}.
+
+Per-event overhead on the scripted server (bench/realtime-bench-server.ts: it blasts ${N_EVENTS} output-audio deltas of 20 ms as fast as the socket takes them, which the emulator does not do), best of 3, µs per event from the first to the last handled:
 
 ${table(['client', 'µs / event'], perEventRows)}
 
-Duplex per 20 ms frame (targets ≤ 0.5 ms p99 each):
+Duplex per 20 ms frame on the scripted server (targets ≤ 0.5 ms p99 each; bytes allocated per frame measured in a child process with a 64 MiB young generation, no GC in the window, bench/alloc-meter.ts):
 
-${table(['path', 'p50 ms', 'p99 ms', 'note'], [
-  ['send: 48 kHz stereo PCM in → append sent', f3(send.p50), f3(send.p99), `heap ≈ ${Math.round(send.bytesPerFrame)} B/frame (the append message is ~1.3 KB of base64 + JSON)`],
-  ['receive: delta → 48 kHz stereo PCM queued', f3(recv.p50), f3(recv.p99), `max ${f3(recv.max)} ms`],
+${table(['path', 'p50 ms', 'p99 ms', 'bytes allocated / frame', 'of which the socket and ws by themselves', 'the message'], [
+  ['send: 48 kHz stereo PCM in → append sent', f3(send.p50), f3(send.p99), `${Math.round(alloc.sendBytes)}`, `${Math.round(alloc.wsSendBytes)} (a bare ws.send of the same bytes)`, `${APPEND_BYTES} B sent`],
+  ['receive: delta frame → 48 kHz stereo PCM queued', f3(recv.p50), f3(recv.p99), `${Math.round(alloc.receiveBytes)} JS heap + ${Math.round(alloc.receiveArrayBufferBytes)} ArrayBuffer`, `${Math.round(alloc.bareReceiveBytes)} JS heap (a session whose audio sink does nothing)`, '1427 B received'],
 ])}
+
+Send: ${alloc.sendCalls} frames, one append each (batchMs 20), socket writes included. The duplex builds the append message as bytes in a reused buffer (base64 written in place) and hands them to \`ws\` as a text frame; \`ws\` copies them into the masked frame it writes (that copy, ${APPEND_BYTES + 8} B, is the message on the wire) and it and net add their own bookkeeping: the duplex's own share is the difference of the two columns.
+Receive: ${alloc.receiveDeltas} deltas blasted, one window around the whole response (median of three after two warm-ups${alloc.receiveClean ? '' : '; a GC ran in a window: not exact'}); the ArrayBuffer bytes are mostly the socket's read buffers (the message as it arrived). The session reads the delta from the frame bytes (no string, no JSON.parse), the duplex decodes base64 and resamples into reused buffers, and the pacer copies the PCM into its ring. Max receive cost ${f3(recv.max)} ms.
 
 Interrupt → first silent output frame (30 barge-ins at random moments, 20 ms frames): p50 ${f1(pct(silence, 50))} ms, p99 ${f1(pct(silence, 99))} ms, max ${f1(Math.max(...silence))} ms (target: ≤ one 20 ms frame p99, before the sink's own cushion).
 
-Concurrent duplex sessions in this one process (each: 4 s of real-time output, mic frames every 20 ms); a frame is late when it comes > 40 ms after the previous one:
+Concurrent duplex sessions in this one process against the emulator in another process (bench/realtime-duplex-emulator-child.ts: local turn mode, no transcription, every response 4 s of speech in ~20 ms deltas at 1.5x real time). Each session: 24 kHz mono in and out, mic frames of 20 ms every 20 ms, one response played in real time, 4.5 s measured. A frame is late when it comes > 40 ms after the previous one; a clock reset is a pacer that fell > 200 ms behind (event loop stalled) and re-anchored. The emulator shares the machine's ${os.cpus().length} cores:
 
-${table(['sessions', 'frames', 'late %', 'clock resets'], scaleRows)}
+${table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows)}
 
-Sustained with < 1 % late frames: **${sustained}** sessions (goal ≥ 200).
+Sustained with < 1 % late frames: **${scale.sustained}** sessions (goal ≥ 200).
 
 Heap over a 60-minute session at accelerated pace (60 turns: 60 s of mic in, 60 s of output, barge-in):
 

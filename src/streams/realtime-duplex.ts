@@ -71,8 +71,9 @@ export interface RealtimeDuplexOptions {
   /** Output cushion, ms (default 100). */
   readonly cushionMs?: number | undefined;
   /**
-   * Output queued ahead of playback in the pacer's ring, ms (default 20 000; allocated up front, so mind it at
-   * scale). Audio beyond it waits in the stream's write queue until playback makes room.
+   * Output queued ahead of playback in the pacer's ring, ms (default 5000). Allocated up front (and the ring's
+   * first lap builds its read views), so it is kept small for many sessions per process; audio that arrives
+   * further ahead waits in the stream's write queue (as copies) until playback makes room.
    */
   readonly maxQueuedOutputMs?: number | undefined;
   /**
@@ -270,7 +271,7 @@ export class RealtimeDuplex extends Duplex {
       format: this.outputFormat,
       frameMs: options.frameMs ?? 20,
       cushionMs: options.cushionMs ?? 100,
-      maxQueuedMs: options.maxQueuedOutputMs ?? 20_000,
+      maxQueuedMs: options.maxQueuedOutputMs ?? 5000,
       underrun: 'silence',
     });
     this.#paced.on('data', this.#onFrame);

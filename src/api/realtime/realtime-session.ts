@@ -410,6 +410,10 @@ export class RealtimeSession {
   setOutputAudioSink(sink: ((delta: OutputAudioDelta) => void) | undefined): void {
     this.#outputAudioSink = sink;
   }
+  /** @internal The audio sink set by {@link RealtimeSession.setOutputAudioSink}. */
+  get outputAudioSink(): ((delta: OutputAudioDelta) => void) | undefined {
+    return this.#outputAudioSink;
+  }
 
   /** Updates the session (only present fields change; `type` defaults to `realtime`). */
   updateSession(session: Partial<RealtimeSessionConfig>): void {
