@@ -3,7 +3,7 @@
  * derived from the content, options and output, so submitting twice queues nothing twice), follows the batch's
  * progress and collects its report: one record per job, the possible double charges, and why it stopped.
  */
-import type { Queue } from 'bullmq';
+import type { FlowProducer, Queue } from 'bullmq';
 import { InputError } from '../core/errors.js';
 import { batchJobKey, type BatchJob } from '../jobs/batch/batch-job.js';
 import type { BatchRecord } from '../jobs/batch/batch-manifest.js';
@@ -20,7 +20,9 @@ import {
   type QueueRecord,
   type QueueRedis,
 } from './queue-store.js';
-import { QUEUE_JOB_ATTEMPTS, type PossibleDoubleCharge, type QueueJobData } from './start-batch-worker.js';
+import { QUEUE_JOB_ATTEMPTS, type LongMergeJobData, type LongPieceJobData, type PossibleDoubleCharge, type QueueJobData } from './start-batch-worker.js';
+import { cutLongQueueJob, type LongQueueJob } from './cut-long-queue-job.js';
+import { LONG_MERGE_JOB, LONG_PIECE_JOB, isPieceJobId, pieceJobId } from './queue-store.js';
 
 /** Options of {@link BatchQueue.open}. */
 export interface BatchQueueOptions {
@@ -93,11 +95,14 @@ export class BatchQueue {
   readonly queueName: string;
   readonly #queue: Queue<QueueJobData>;
   readonly #redis: QueueRedis;
+  readonly #connection: ReturnType<typeof parseRedisUrl>['options'];
+  #flow: FlowProducer | undefined;
 
-  private constructor(queueName: string, queue: Queue<QueueJobData>, redis: QueueRedis) {
+  private constructor(queueName: string, queue: Queue<QueueJobData>, redis: QueueRedis, connection: ReturnType<typeof parseRedisUrl>['options']) {
     this.queueName = queueName;
     this.#queue = queue;
     this.#redis = redis;
+    this.#connection = connection;
   }
 
   /**
@@ -118,7 +123,7 @@ export class BatchQueue {
       const client = await Promise.race([queue.waitUntilReady(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
       const redis = client as unknown as QueueRedis;
       defineQueueScripts(redis);
-      return new BatchQueue(queueName, queue, redis);
+      return new BatchQueue(queueName, queue, redis, connection);
     } catch (error) {
       await queue.close().catch(() => {});
       throw new QueueConnectionError(`Cannot connect to Redis at ${safeUrl}: ${(error as Error).message}`, error);
@@ -172,6 +177,55 @@ export class BatchQueue {
     return { batchId, total: jobs.length, submitted: adds.length, alreadyDone, alreadyQueued };
   }
 
+  /**
+   * Queues a long file (any length, past the upload limit) as one item of batch `batchId`: the file is cut here at
+   * pauses into pieces in `job.workDir` (shared storage), each piece becomes a queue job that any worker runs with
+   * `transcribePiece`, and a merge job (a BullMQ flow parent) writes the transcript once every piece is done. Keyed by
+   * the file's content and the options: enqueuing it again requests no finished piece again, and a done item is not
+   * queued at all.
+   * @throws InputError for a bad batch id, a missing file or one with no speech; FormatError when it is not audio.
+   */
+  async submitLong(batchId: string, job: LongQueueJob, options: { signal?: AbortSignal | undefined; ffmpegPath?: string | undefined } = {}): Promise<QueueSubmitResult & { readonly pieces: number }> {
+    if (!BATCH_ID_PATTERN.test(batchId)) throw new InputError(`A batch id is 1 to 100 letters, digits, ".", "_" or "-" (got ${JSON.stringify(batchId)}).`, 'TLA_ERR_INPUT_OPTION');
+    const k = batchKeys(this.queueName, batchId);
+    const cut = await cutLongQueueJob(job, options);
+    const jobId = queueJobId(cut.jobKey, job.output);
+    const task = job.kind === 'translate-long' ? 'translate' : 'transcribe';
+    await this.#redis.hset(k.jobs, { [jobId]: JSON.stringify({ name: job.name, output: job.output, kind: task }) });
+    await this.#redis.hset(k.meta, { total: Object.keys(await this.#redis.hgetall(k.jobs)).length, submittedAt: new Date().toISOString() });
+    const status = await this.#redis.hget(k.status, jobId);
+    if (status === 'done') return { batchId, total: 1, submitted: 0, alreadyDone: 1, alreadyQueued: 0, pieces: cut.units.length };
+    if (status !== null) await this.#redis.hdel(k.status, jobId);
+    await this.#redis.del(k.stop);
+    const existing = await this.#queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return { batchId, total: 1, submitted: 0, alreadyDone: 0, alreadyQueued: 1, pieces: cut.units.length };
+      // A merge that failed (a piece failed, or the batch stopped): queue it and its pieces anew; finished pieces answer from their saved results.
+      await existing.remove({ removeChildren: true }).catch(() => {});
+    }
+    const { FlowProducer } = await loadBullmq();
+    this.#flow ??= new FlowProducer({ connection: this.#connection });
+    const merge: LongMergeJobData = { batchId, jobId, key: cut.jobKey, long: job, task, pieceCount: cut.units.length, sourceDurationMs: cut.sourceDurationMs };
+    await this.#flow.add({
+      name: LONG_MERGE_JOB,
+      queueName: this.queueName,
+      data: merge as unknown as QueueJobData,
+      opts: { jobId, attempts: QUEUE_JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: false },
+      children: cut.units.map((unit) => {
+        const data: LongPieceJobData = { batchId, jobId: pieceJobId(cut.jobKey, unit.index, jobId), key: cut.jobKey, name: job.name, unit };
+        return {
+          name: LONG_PIECE_JOB,
+          queueName: this.queueName,
+          data: data as unknown as QueueJobData,
+          // A piece that fails for good fails the merge (recorded as the item's failure); the rest stay saved.
+          opts: { jobId: data.jobId, attempts: QUEUE_JOB_ATTEMPTS, backoff: { type: 'exponential' as const, delay: 1000 }, failParentOnFailure: true, removeOnComplete: true, removeOnFail: false },
+        };
+      }),
+    });
+    return { batchId, total: 1, submitted: 1, alreadyDone: 0, alreadyQueued: 0, pieces: cut.units.length };
+  }
+
   /** Counts of the batch's jobs by status. */
   async progress(batchId: string): Promise<QueueBatchProgress> {
     const k = batchKeys(this.queueName, batchId);
@@ -211,10 +265,10 @@ export class BatchQueue {
       ...progress,
       records,
       possibleDoubleCharges: Object.entries(suspects)
-        .filter(([id]) => id in jobs)
+        .filter(([id]) => id in jobs || isPieceJobId(id))
         .map(([, json]) => JSON.parse(json) as PossibleDoubleCharge),
       inFlightRequests: Object.entries(inflight)
-        .filter(([id]) => id in jobs)
+        .filter(([id]) => id in jobs || isPieceJobId(id))
         .map(([jobId, json]) => {
           const e = JSON.parse(json) as { name: string; worker: string; since: string };
           return { jobId, name: e.name, worker: e.worker, since: e.since };
@@ -286,6 +340,7 @@ export class BatchQueue {
 
   /** Closes the connection. */
   async close(): Promise<void> {
+    await this.#flow?.close();
     await this.#queue.close();
   }
 }

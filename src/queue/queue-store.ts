@@ -38,6 +38,24 @@ export function queueJobId(key: string, output: string): string {
   return `j${createHash('sha256').update(`${key}\n${output}`).digest('hex').slice(0, 48)}`;
 }
 
+/** BullMQ job names of a long file's jobs: one per piece, and the merge (their flow parent). */
+export const LONG_PIECE_JOB = 'long-piece';
+export const LONG_MERGE_JOB = 'long-merge';
+
+/**
+ * The BullMQ job id of piece `index` of the long job `jobKey` under its merge job: one job per piece per item
+ * (BullMQ links a flow's children by id, so another item of the same file needs its own). The work itself is
+ * shared: a piece whose result is saved answers from it, whichever job runs it.
+ */
+export function pieceJobId(jobKey: string, index: number, mergeJobId: string): string {
+  return `p${jobKey}-${index}-${mergeJobId.slice(1, 17)}`;
+}
+
+/** True for ids made by {@link pieceJobId}. */
+export function isPieceJobId(id: string): boolean {
+  return /^p[0-9a-f]+-\d+-[0-9a-f]+$/.test(id);
+}
+
 /** The Redis keys of one batch. */
 export function batchKeys(queueName: string, batchId: string) {
   const base = `tla:${queueName}:${batchId}`;

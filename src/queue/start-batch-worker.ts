@@ -5,6 +5,8 @@
  * of billable requests in flight so a takeover names a possible double charge.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import { TokenLab, type TokenLabOptions } from '../api/client.js';
@@ -14,10 +16,17 @@ import type { BatchJob } from '../jobs/batch/batch-job.js';
 import { batchRecord, type BatchRecord } from '../jobs/batch/batch-manifest.js';
 import { runBatchJob } from '../jobs/batch/run-batch-job.js';
 import { BatchCostMeter } from '../jobs/batch/batch-cost.js';
+import { CostMeter } from '../api/cost/cost-meter.js';
+import { writeFileAtomic } from '../api/write-file-atomic.js';
+import { transcribePiece, readPieceResult } from '../jobs/long-transcription/transcribe-piece.js';
+import { formatLongTranscript, mergePieceResults } from '../jobs/long-transcription/merge-transcript.js';
+import type { TranscriptionPieceResult, TranscriptionPieceUnit } from '../jobs/long-transcription/piece-unit.js';
+import type { LongQueueJob } from './cut-long-queue-job.js';
+import { LongJobWorkDir } from '../jobs/long-transcription/long-job-work-dir.js';
 import { batchItemError } from '../jobs/batch/run-batch.js';
 import { loadBullmq } from './load-bullmq.js';
 import { QueueConnectionError } from './queue-errors.js';
-import { DEFAULT_QUEUE_NAME, batchKeys, defineQueueScripts, parseRedisUrl, recordResult, type BatchKeys, type QueueRecord, type QueueRedis } from './queue-store.js';
+import { LONG_MERGE_JOB, LONG_PIECE_JOB, DEFAULT_QUEUE_NAME, batchKeys, defineQueueScripts, parseRedisUrl, recordResult, type BatchKeys, type QueueRecord, type QueueRedis } from './queue-store.js';
 
 /** The data of one queue job (what {@link BatchQueue.submit} adds). */
 export interface QueueJobData {
@@ -26,6 +35,29 @@ export interface QueueJobData {
   /** The job's content + options key ({@link batchJobKey}). */
   readonly key: string;
   readonly job: BatchJob;
+}
+
+/** The data of one piece of a long file in the queue (what {@link BatchQueue.submitLong} adds). */
+export interface LongPieceJobData {
+  readonly batchId: string;
+  /** The piece's BullMQ job id. */
+  readonly jobId: string;
+  /** The long job's key (content + options). */
+  readonly key: string;
+  /** The long file's name in reports. */
+  readonly name: string;
+  readonly unit: TranscriptionPieceUnit;
+}
+
+/** The data of a long file's merge job, run once all its pieces are done. */
+export interface LongMergeJobData {
+  readonly batchId: string;
+  readonly jobId: string;
+  readonly key: string;
+  readonly long: LongQueueJob;
+  readonly task: 'transcribe' | 'translate';
+  readonly pieceCount: number;
+  readonly sourceDurationMs: number;
 }
 
 /** A billable request that was in flight when its worker went away (or its connection failed): it may have been charged twice. */
@@ -90,7 +122,7 @@ export const QUEUE_JOB_ATTEMPTS = 3;
  * @throws QueueDependencyError without bullmq; QueueConnectionError when Redis cannot be reached.
  */
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
-  const { Worker } = await loadBullmq();
+  const { Worker, UnrecoverableError } = await loadBullmq();
   const { options: connection, safeUrl } = parseRedisUrl(options.redis);
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
@@ -110,6 +142,89 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     const line: QueueRecord = batchRecord({ key: data.key, job: data.job, status, attempts, startedAt: t0, worker: workerId }, fields);
     if (await recordResult(redis!, keys(data.batchId), data.jobId, line)) options.onItem?.(line, { possibleDoubleCharge: suspect });
   };
+
+  // Long files' pieces are priced by the long-transcription code through a meter (no cap here).
+  const pieceMeter = new CostMeter({ client });
+
+  /** Marks a billable request in flight (a previous one of a dead worker becomes a possible double charge). */
+  const markInflight = async (k: BatchKeys, jobId: string, name: string): Promise<PossibleDoubleCharge | undefined> => {
+    let suspect: PossibleDoubleCharge | undefined;
+    const previous = await redis!.hget(k.inflight, jobId);
+    if (previous) {
+      const p = JSON.parse(previous) as InflightEntry;
+      suspect = { jobId, name: p.name, worker: p.worker, since: p.since, requestIds: p.requestIds, detectedBy: workerId, reason: p.worker === workerId ? 'connection-failed' : 'worker-lost' };
+      await redis!.hset(k.suspect, { [jobId]: JSON.stringify(suspect) });
+    }
+    const entry: InflightEntry = { worker: workerId, name, since: new Date().toISOString(), requestIds: [] };
+    await redis!.hset(k.inflight, { [jobId]: JSON.stringify(entry) });
+    return suspect;
+  };
+
+  /** One piece of a long file: idempotent (a saved result is returned without a request). */
+  const processPiece = async (job: Job<LongPieceJobData>): Promise<void> => {
+    const data = job.data;
+    const k = keys(data.batchId);
+    if (await readPieceResult(data.unit.resultPath ?? '', data.unit)) return;
+    const stop = await redis!.get(k.stop);
+    if (stop) throw new UnrecoverableError(`Not started: the batch stopped (${stop}).`);
+    await markInflight(k, data.jobId, `${data.unit.label}`);
+    try {
+      await transcribePiece(client, data.unit, { meter: pieceMeter, scope: data.key });
+      await redis!.hdel(k.inflight, data.jobId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429) {
+        await redis!.hdel(k.inflight, data.jobId);
+        await worker.rateLimit(error.retryAfterMs ?? 1000);
+        throw Worker.RateLimitError();
+      }
+      const network = error instanceof TimeoutError || error instanceof ConnectionError || (error instanceof ApiError && error.status === 0);
+      if (network && job.attemptsMade + 1 < QUEUE_JOB_ATTEMPTS) throw error;
+      await redis!.hdel(k.inflight, data.jobId);
+      if (error instanceof ApiError && (error.status === 402 || error.status === 401)) {
+        await redis!.set(k.stop, `${error.status === 402 ? 'insufficient-balance' : 'authentication'} at ${data.unit.label}: ${error.message}`);
+      }
+      throw new UnrecoverableError(`${data.unit.label} failed: ${(error as Error).message}`);
+    }
+  };
+
+  /** A long file's merge: every piece is done (BullMQ runs a flow parent after its children). */
+  const processMerge = async (job: Job<LongMergeJobData>): Promise<void> => {
+    const data = job.data;
+    const k = keys(data.batchId);
+    const t0 = performance.now();
+    if ((await redis!.hget(k.status, data.jobId)) === 'done') return;
+    const itemJob = { name: data.long.name, kind: data.task, output: data.long.output };
+    const results: TranscriptionPieceResult[] = [];
+    const wd = await LongJobWorkDir.open(data.long.workDir, data.key, {});
+    for (let i = 0; i < data.pieceCount; i++) {
+      const r = await readPieceResult(wd.resultPath(i), { jobKey: data.key, index: i });
+      if (!r) throw new UnrecoverableError(`piece ${i + 1} of ${data.long.name} has no saved result in ${wd.dir}: enqueue the file again.`);
+      results.push(r);
+    }
+    const merged = mergePieceResults(data.task, results, data.sourceDurationMs);
+    const text = formatLongTranscript(merged, data.long.responseFormat ?? 'text');
+    const requestIds = results.map((r) => r.requestId).filter((id): id is string => typeof id === 'string');
+    try {
+      await mkdir(path.dirname(data.long.output), { recursive: true });
+      await writeFileAtomic(data.long.output, text);
+    } catch (e) {
+      const error = new BatchOutputError(data.long.output, e, requestIds);
+      const line = batchRecord({ key: data.key, job: itemJob, status: 'failed', attempts: job.attemptsMade + 1, startedAt: t0, worker: workerId }, { error: batchItemError(error), requestIds });
+      await recordResult(redis!, k, data.jobId, line);
+      await redis!.set(k.stop, `output at ${data.long.name}: ${error.message}`);
+      return;
+    }
+    const priced = results.every((r) => r.costUsd !== undefined);
+    const costUsd = results.reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
+    const line = batchRecord(
+      { key: data.key, job: itemJob, status: 'done', attempts: job.attemptsMade + 1, startedAt: t0, worker: workerId },
+      { requestIds, costUsd: priced ? costUsd : null, costNote: priced ? `${results.length} pieces` : `${results.filter((r) => r.costUsd === undefined).length} of ${results.length} pieces could not be priced`, warning: merged.text.trim() === '' ? 'no speech found: the transcript is empty' : null },
+    );
+    if (await recordResult(redis!, k, data.jobId, line)) options.onItem?.(line, { possibleDoubleCharge: undefined });
+  };
+
+  const processAny = (job: Job<QueueJobData>): Promise<void> =>
+    job.name === LONG_PIECE_JOB ? processPiece(job as unknown as Job<LongPieceJobData>) : job.name === LONG_MERGE_JOB ? processMerge(job as unknown as Job<LongMergeJobData>) : processJob(job);
 
   const processJob = async (job: Job<QueueJobData>): Promise<void> => {
     const data = job.data;
@@ -162,7 +277,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     }
   };
 
-  const worker: Worker<QueueJobData> = new Worker<QueueJobData>(queueName, processJob, {
+  const worker: Worker<QueueJobData> = new Worker<QueueJobData>(queueName, processAny, {
     connection,
     concurrency: options.concurrency ?? 4,
     lockDuration: options.lockDurationMs ?? 30_000,

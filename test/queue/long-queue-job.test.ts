@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenLab } from '../../src/api/client.js';
+import { startEmulator } from '../../src/emulator/start-emulator.js';
+import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
+import { transcribeLong } from '../../src/jobs/long-transcription/transcribe-long.js';
+import { BatchQueue, startBatchWorker } from '../../src/queue/index.js';
+import { writeLectureWav, type LectureAudio } from '../../scripts/make-lecture-audio.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+
+let redis: RedisServer;
+let emu: EmulatorHandle;
+let root: string;
+let lecture: LectureAudio;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  emu = await startEmulator({ voiceEngine: 'builtin' });
+  root = await mkdtemp(path.join(tmpdir(), 'tla-queue-long-'));
+  lecture = await writeLectureWav(path.join(root, 'lecture.wav'), { durationMs: 70_000, seed: 5, longPauseMs: 12_000, monologueMs: 30_000, engine: 'builtin' });
+}, 60_000);
+afterAll(async () => {
+  await emu?.close();
+  await redis?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+const transcriptions = (): number => emu.requests.filter((r) => r.path === '/v1/audio/transcriptions').length;
+
+describe('a long file through the queue: pieces are jobs, the merge runs when all are done', () => {
+  it('cuts at the producer, two workers transcribe the pieces, the merge writes the SRT in source time; enqueuing again requests nothing; a local transcribeLong reuses the pieces', async () => {
+    const queueName = 'long-q';
+    const workDir = path.join(root, 'work');
+    const output = path.join(root, 'out', 'lecture.srt');
+    const queue = await BatchQueue.open({ redis: redis.url, queueName });
+    const workers = await Promise.all(['wa', 'wb'].map((id) => startBatchWorker({ redis: redis.url, queueName, client: { apiKey: 'k', baseURL: emu.url }, concurrency: 2, workerId: id })));
+    try {
+      const before = transcriptions();
+      const submitted = await queue.submitLong('long-1', { kind: 'transcribe-long', name: 'lecture.wav', file: lecture.path, output, model: 'whisper-1', responseFormat: 'srt', workDir, maxPieceMs: 20_000 });
+      expect(submitted.submitted).toBe(1);
+      expect(submitted.pieces).toBeGreaterThanOrEqual(3);
+      const report = await queue.wait('long-1', { pollIntervalMs: 100 });
+      expect(report).toMatchObject({ total: 1, done: 1, failed: 0, duplicateResults: 0 });
+      const record = report.records[0]!;
+      expect(record).toMatchObject({ name: 'lecture.wav', kind: 'transcribe', output, status: 'done' });
+      expect(record.requestIds).toHaveLength(submitted.pieces);
+      expect(record.costUsd).toBeGreaterThan(0);
+      expect(transcriptions() - before).toBe(submitted.pieces);
+      // Both workers took pieces.
+      const srt = await readFile(output, 'utf8');
+      const cues = [...srt.matchAll(/(\d\d):(\d\d):(\d\d),(\d{3}) --> /g)].map((m) => ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number(m[4]));
+      expect(cues.length).toBeGreaterThanOrEqual(submitted.pieces);
+      // Cue starts are in the source's time: the last one is past the first piece's length.
+      expect(Math.max(...cues)).toBeGreaterThan(30_000);
+      for (const start of cues) expect(lecture.regions.some((s) => start >= s.startMs - 300 && start <= s.endMs)).toBe(true);
+
+      // Enqueued again: the item is done, nothing is queued or requested.
+      expect(await queue.submitLong('long-1', { kind: 'transcribe-long', name: 'lecture.wav', file: lecture.path, output, model: 'whisper-1', responseFormat: 'srt', workDir, maxPieceMs: 20_000 })).toMatchObject({ submitted: 0, alreadyDone: 1 });
+      // In another batch (the pieces are keyed by content + options): queued, but every piece answers from its saved result.
+      const other = await queue.submitLong('long-2', { kind: 'transcribe-long', name: 'lecture.wav', file: lecture.path, output: path.join(root, 'out', 'again.srt'), model: 'whisper-1', responseFormat: 'srt', workDir, maxPieceMs: 20_000 });
+      expect(other.submitted).toBe(1);
+      expect(await queue.wait('long-2', { pollIntervalMs: 100 })).toMatchObject({ done: 1 });
+      expect(await readFile(path.join(root, 'out', 'again.srt'), 'utf8')).toBe(srt);
+      expect(transcriptions() - before).toBe(submitted.pieces);
+
+      // The same work directory serves a local transcribeLong: 0 requests.
+      const client = new TokenLab({ apiKey: 'k', baseURL: emu.url });
+      try {
+        const local = await transcribeLong(client, { file: lecture.path, model: 'whisper-1', responseFormat: 'srt', workDir, maxPieceMs: 20_000, timestamps: true });
+        expect(local.requestsMade).toBe(0);
+        expect(local.output).toBe(srt);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      await queue.close();
+    }
+  }, 120_000);
+});
