@@ -5,6 +5,7 @@ import { vadGate } from '../../src/streams/vad-gate.js';
 import { bursts, loudnessEngine } from '../core/vad/fake-engine.js';
 import { chunked, toS16 } from '../core/vad/synth-speech.js';
 import { realtimeDuplex, type RealtimeDuplex, type RealtimeInterruption } from '../../src/streams/realtime-duplex.js';
+import { realtimeEventErrors } from '../api/realtime/realtime-schema-validator.js';
 import { pcm24kBase64, startScriptedServer, type ScriptedConnection, type ScriptedServer } from '../api/realtime/scripted-realtime-server.js';
 
 let server: ScriptedServer;
@@ -67,6 +68,12 @@ describe('realtimeDuplex', () => {
     expect(appends.length).toBeGreaterThanOrEqual(23);
     for (const a of appends) expect(Buffer.from(a.audio, 'base64').length).toBe(1920); // 40 ms at 24 kHz mono s16
     expect(conn.received.some((e) => e.type === 'input_audio_buffer.commit')).toBe(false);
+    // Every event sent is valid for the dialect, and the appends built as bytes went out as text frames.
+    for (const e of conn.received) {
+      const { __taken, ...clean } = e as any;
+      expect(realtimeEventErrors(clean, 'client', conn.dialect)).toEqual([]);
+    }
+    expect(conn.binaryFrames).toBe(0);
     duplex.destroy();
   });
 

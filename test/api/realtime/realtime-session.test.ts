@@ -124,6 +124,50 @@ describe('RealtimeSession', () => {
     expect(info).toMatchObject({ code: 1000, initiatedBy: 'client', responseInterrupted: false, error: undefined });
   });
 
+  it('appendAudioBytes: the append goes out as a text frame, valid in both dialects, carrying the bytes', async () => {
+    for (const dialect of ['ga', 'beta'] as const) {
+      const session = await client.realtime.connect({ model: 'gpt-realtime', dialect, skipModelCheck: true });
+      const conn = await server.connection();
+      const audio = Buffer.from(Array.from({ length: 4801 }, (_, i) => (i * 37) & 255));
+      session.appendAudioBytes(audio, 1, 4800);
+      session.appendAudioBytes(audio, 0, 10);
+      const a = await conn.next('input_audio_buffer.append');
+      const b = await conn.next('input_audio_buffer.append');
+      expect(Buffer.from(a.audio, 'base64').equals(audio.subarray(1))).toBe(true);
+      expect(Buffer.from(b.audio, 'base64').equals(audio.subarray(0, 10))).toBe(true);
+      for (const e of [a, b]) {
+        const { __taken, ...clean } = e as any;
+        expect(realtimeEventErrors(clean, 'client', dialect)).toEqual([]);
+      }
+      expect(conn.binaryFrames).toBe(0);
+      expect(() => session.appendAudioBytes(audio, 0, 0)).toThrow(RealtimeEventError);
+      await session.close();
+      expect(() => session.appendAudioBytes(audio)).toThrow(/closed/);
+    }
+  });
+
+  it('the audio sink gets every delta: read from the bytes when nobody listens for the event, parsed when someone does', async () => {
+    const session = await client.realtime.connect({ model: 'gpt-realtime', skipModelCheck: true });
+    const conn = await server.connection();
+    const got: Array<{ item: string; audio: string; fromBytes: boolean }> = [];
+    session.setOutputAudioSink((d) => {
+      got.push({ item: d.itemId, audio: d.text ?? d.bytes.toString('latin1', d.deltaStart, d.deltaEnd), fromBytes: d.text === undefined });
+    });
+    const first = pcm24kBase64(20);
+    conn.send({ type: 'response.output_audio.delta', response_id: 'r1', item_id: 'it_1', output_index: 0, content_index: 0, delta: first } as any);
+    await new Promise((r) => setTimeout(r, 50));
+    const seen: string[] = [];
+    session.on('response.output_audio.delta', (e) => seen.push(e.delta));
+    conn.send({ type: 'response.output_audio.delta', response_id: 'r1', item_id: 'it_2', output_index: 0, content_index: 0, delta: 'AAAA' } as any);
+    await session.waitFor('response.output_audio.delta');
+    expect(got).toEqual([
+      { item: 'it_1', audio: first, fromBytes: true },
+      { item: 'it_2', audio: 'AAAA', fromBytes: false },
+    ]);
+    expect(seen).toEqual(['AAAA']);
+    await session.close();
+  });
+
   it('beta: the wire speaks beta both ways, the app sees GA', async () => {
     const session = await client.realtime.connect({ model: 'gpt-realtime', dialect: 'beta', skipModelCheck: true, session: { audio: { input: { format: { type: 'audio/pcmu' } } } } });
     const conn = await server.connection();

@@ -14,6 +14,8 @@ export interface ScriptedConnection {
   readonly headers: IncomingMessage['headers'];
   /** Client events received, parsed (wire dialect). */
   readonly received: Array<Record<string, any>>;
+  /** Client frames that came as binary WebSocket frames (the protocol wants text). */
+  readonly binaryFrames: number;
   /** Sends a GA server event (translated for a beta socket); adds an event_id when missing. */
   send(event: Omit<RealtimeServerEvent, 'event_id'> & { event_id?: string }): void;
   /** Resolves with the next client event of `type` (already received ones count). */
@@ -40,12 +42,16 @@ export async function startScriptedServer(options: { apiKeys?: string[]; onEvent
       wss.handleUpgrade(req, socket as any, head, (ws) => {
         const dialect = req.headers['openai-beta'] === 'realtime=v1' ? 'beta' : 'ga';
         const received: Array<Record<string, any>> = [];
+        let binaryFrames = 0;
         const waiters: Array<{ type: string; resolve: (e: Record<string, any>) => void; from: number }> = [];
         const conn: ScriptedConnection = {
           socket: ws,
           dialect,
           headers: req.headers,
           received,
+          get binaryFrames() {
+            return binaryFrames;
+          },
           send(event) {
             const full = { event_id: `evt_${++counter}`, ...event } as RealtimeServerEvent;
             const wire = dialect === 'beta' ? serverEventToBeta(full) : full;
@@ -57,7 +63,8 @@ export async function startScriptedServer(options: { apiKeys?: string[]; onEvent
             return new Promise((resolve) => waiters.push({ type, resolve, from: received.length }));
           },
         };
-        ws.on('message', (data) => {
+        ws.on('message', (data, isBinary) => {
+          if (isBinary) binaryFrames++;
           const event = JSON.parse(String(data));
           received.push(event);
           const w = waiters.findIndex((x) => x.type === event.type);
