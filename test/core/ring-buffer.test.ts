@@ -407,13 +407,16 @@ describe('RingBuffer small writes from a reused buffer (word copies)', () => {
   // (DataView loads and stores of 4 or 8 bytes). Enough operations that V8 optimises the write path,
   // so that both the interpreted and the optimised copies are checked.
   it.each([
-    [256, 1, 11],
-    [512, 2, 12],
-    [128, 4, 13],
-  ])('capacity %i, frameBytes %i (seed %i): every byte arrives, at every offset and alignment', (capacity, frameBytes, seed) => {
+    [256, 1, false, 11],
+    [512, 2, false, 12],
+    [128, 4, false, 13],
+    [256, 4, true, 14],
+    [256, 6, true, 15],
+    [256, 6, false, 16],
+  ])('capacity %i, frameBytes %i, shared %s (seed %i): every byte arrives, at every offset and alignment', (capacity, frameBytes, shared, seed) => {
     const random = prng(seed);
     const int = (n: number) => Math.floor(random() * n);
-    const ring = new RingBuffer({ capacity, frameBytes });
+    const ring = new RingBuffer({ capacity, frameBytes, shared });
     const backing = new Uint8Array(400);
     // Reused sources: aligned, at odd byte offsets of one buffer, and a Node Buffer.
     const sources = [new Uint8Array(72), backing.subarray(3, 3 + 69), backing.subarray(130, 130 + 64), Buffer.alloc(40)];

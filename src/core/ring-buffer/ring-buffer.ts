@@ -365,7 +365,10 @@ export class RingBuffer {
         else addToCounter(this.#ctl!, DROPPED_BY_WRITER, droppedNow, PRODUCER_VERSION);
       }
     }
-    copyIn(this.#data, usable, this.#slack, src, offset, n, this.#position(w));
+    const pos = this.#position(w);
+    // Small writes that do not wrap (shared rings come here for every write) get the word copies too.
+    if (n <= 64 && pos + n <= usable && (n <= 16 || n === src.length)) this.#copySmall(src, offset, n, pos);
+    else copyIn(this.#data, usable, this.#slack, src, offset, n, pos);
     if (ctl === null) {
       this.#moveW(n);
     } else {
