@@ -1,8 +1,8 @@
-import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
+import { addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../../core/errors.js';
 import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 import { OggPacketParser, type OggPacketInfo, type OggParseStats } from './ogg-packet-parser.js';
-import { OpusDecoder, parseOpusHead, type OpusCorruptPacket, type OpusCorruptPolicy, type OpusHead, type OpusSampleRate } from '../opus/opus.js';
+import { OpusDecoder, parseOpusHead, type OpusCorruptPacket, type OpusCorruptPolicy, OpusPcmDecoderTransform, type OpusHead, type OpusSampleRate } from '../opus/opus.js';
 import { OutputTrimmer } from '../output-trimmer.js';
 
 /** Options of {@link OggOpusDecoder}. */
@@ -30,7 +30,7 @@ export interface OggOpusDecoderOptions {
  * Errors (FormatError): empty input, not Ogg (`TLA_ERR_NOT_OGG`), not Opus (`TLA_ERR_OGG_NOT_OPUS`,
  * e.g. Vorbis: decode with ffmpeg), multichannel Opus (`TLA_ERR_OPUS_UNSUPPORTED`).
  */
-export class OggOpusDecoder extends Transform {
+export class OggOpusDecoder extends OpusPcmDecoderTransform {
   readonly #options: OggOpusDecoderOptions;
   readonly #parser: OggPacketParser;
   #serial = -1;
@@ -196,20 +196,6 @@ export class OggOpusDecoder extends Transform {
     this.#trimmer = new OutputTrimmer(2 * channels, Math.round(head.preSkip * this.#rateScale));
     this.emit('head', head);
   }
-}
-
-/** Typed events of {@link OggOpusDecoder} (plus those of a Transform). */
-export interface OggOpusDecoder {
-  on(event: 'head', listener: (head: OpusHead) => void): this;
-  on(event: 'format', listener: (format: PcmFormat) => void): this;
-  on(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
-  on(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'head', listener: (head: OpusHead) => void): this;
-  once(event: 'format', listener: (format: PcmFormat) => void): this;
-  once(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
-  once(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 

@@ -286,6 +286,23 @@ export interface OpusDecoder {
 }
 
 
+/** The base of the container decoders that give PCM (Ogg/Opus, WebM/Opus): one declaration of their typed events. */
+export abstract class OpusPcmDecoderTransform extends Transform {}
+
+/** Typed events of the Opus container decoders (plus those of a Transform). */
+export interface OpusPcmDecoderTransform {
+  on(event: 'head', listener: (head: OpusHead) => void): this;
+  on(event: 'format', listener: (format: PcmFormat) => void): this;
+  on(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  on(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'head', listener: (head: OpusHead) => void): this;
+  once(event: 'format', listener: (format: PcmFormat) => void): this;
+  once(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
+  once(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 /** Options of {@link OpusEncoder}. */
 export interface OpusEncoderOptions {
   /** Input PCM rate (an Opus rate). Default 48000. */

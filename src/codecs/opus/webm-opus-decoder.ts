@@ -1,7 +1,7 @@
-import { Transform, addAbortSignal, type TransformCallback } from 'node:stream';
+import { addAbortSignal, type TransformCallback } from 'node:stream';
 import { FormatError, InputError } from '../../core/errors.js';
 import type { PcmFormat } from '../../core/pcm/pcm-format.js';
-import { OpusDecoder, parseOpusHead, type OpusCorruptPacket, type OpusCorruptPolicy, type OpusHead, type OpusSampleRate } from './opus.js';
+import { OpusDecoder, parseOpusHead, type OpusCorruptPacket, type OpusCorruptPolicy, OpusPcmDecoderTransform, type OpusHead, type OpusSampleRate } from './opus.js';
 import { OutputTrimmer } from '../output-trimmer.js';
 
 /** Options of {@link WebmOpusDecoder}. */
@@ -64,7 +64,7 @@ interface Track {
  * EBML (`TLA_ERR_NOT_WEBM`), no Opus audio track (`TLA_ERR_WEBM_NOT_OPUS`: decode with ffmpeg),
  * damaged element sizes (`TLA_ERR_WEBM_DAMAGED`), multichannel Opus (`TLA_ERR_OPUS_UNSUPPORTED`).
  */
-export class WebmOpusDecoder extends Transform {
+export class WebmOpusDecoder extends OpusPcmDecoderTransform {
   readonly #options: WebmOpusDecoderOptions;
   #buf = new Uint8Array(64 * 1024);
   #start = 0;
@@ -351,20 +351,6 @@ export class WebmOpusDecoder extends Transform {
       if (out && out.length > 0) this.push(out);
     }
   }
-}
-
-/** Typed events of {@link WebmOpusDecoder} (plus those of a Transform). */
-export interface WebmOpusDecoder {
-  on(event: 'head', listener: (head: OpusHead) => void): this;
-  on(event: 'format', listener: (format: PcmFormat) => void): this;
-  on(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
-  on(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'head', listener: (head: OpusHead) => void): this;
-  once(event: 'format', listener: (format: PcmFormat) => void): this;
-  once(event: 'corrupt', listener: (packet: OpusCorruptPacket) => void): this;
-  once(event: 'truncated', listener: (info: { leftoverBytes: number }) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 

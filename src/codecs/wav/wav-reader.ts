@@ -245,33 +245,13 @@ function converterFor(header: WavHeader, encoding: PcmEncoding): Converter {
         return (src, frames, out) => {
           const n = frames * ch;
           const copy = alignedCopy(src, 4);
-          const input = copy ? new Float32Array(copy, 0, n) : new Float32Array(src.buffer, src.byteOffset, n);
-          if (toS16) {
-            const o = s16Out(out, n);
-            for (let i = 0; i < n; i++) o[i] = floatToS16(input[i]!);
-          } else {
-            const o = f32Out(out, n);
-            for (let i = 0; i < n; i++) {
-              const x = input[i]!;
-              o[i] = x === x ? x : 0;
-            }
-          }
+          writeFloats(copy ? new Float32Array(copy, 0, n) : new Float32Array(src.buffer, src.byteOffset, n), toS16, out);
         };
       }
       return (src, frames, out) => {
         const n = frames * ch;
         const copy = alignedCopy(src, 8);
-        const input = copy ? new Float64Array(copy, 0, n) : new Float64Array(src.buffer, src.byteOffset, n);
-        if (toS16) {
-          const o = s16Out(out, n);
-          for (let i = 0; i < n; i++) o[i] = floatToS16(input[i]!);
-        } else {
-          const o = f32Out(out, n);
-          for (let i = 0; i < n; i++) {
-            const x = input[i]!;
-            o[i] = x === x ? x : 0;
-          }
-        }
+        writeFloats(copy ? new Float64Array(copy, 0, n) : new Float64Array(src.buffer, src.byteOffset, n), toS16, out);
       };
     case 'pcm':
       break;
@@ -322,5 +302,20 @@ function converterFor(header: WavHeader, encoding: PcmEncoding): Converter {
             const o = f32Out(out, n);
             for (let i = 0, b = 0; i < n; i++, b += 4) o[i] = (src[b]! | (src[b + 1]! << 8) | (src[b + 2]! << 16) | (src[b + 3]! << 24)) * INV_2_31;
           };
+  }
+}
+
+/** Float samples (32- or 64-bit) out as s16le or f32le; NaN becomes silence. */
+function writeFloats(input: Float32Array | Float64Array, toS16: boolean, out: Buffer): void {
+  const n = input.length;
+  if (toS16) {
+    const o = s16Out(out, n);
+    for (let i = 0; i < n; i++) o[i] = floatToS16(input[i]!);
+  } else {
+    const o = f32Out(out, n);
+    for (let i = 0; i < n; i++) {
+      const x = input[i]!;
+      o[i] = x === x ? x : 0;
+    }
   }
 }
