@@ -215,6 +215,8 @@ export { findAudioFiles, type FoundAudioFile } from './jobs/batch/find-audio-fil
 export { readSpeechList, type SpeechListEntry } from './jobs/batch/read-speech-list.js';
 export { planTranscribeJobs, planSpeakJobs, type TranscribePlanOptions, type SpeakPlanOptions } from './jobs/batch/plan-batch-jobs.js';
 export { BatchOutputError, BatchInputError } from './jobs/batch/batch-errors.js';
+export { BatchCostMeter, type BatchCostMeterOptions, type BatchCostEstimate, type BatchItemEstimate, type BatchItemCost } from './jobs/batch/batch-cost.js';
+export { probeAudioDurationMs, type ProbeAudioDurationOptions } from './jobs/batch/probe-audio-duration.js';
 
 // cost: prices from the catalog, usage from answers, a meter with a budget cap
 export { CostMeter, summarizeCosts, type CostMeterOptions, type CostRecord, type CostSummary, type CostReservation, type PricingSource } from './api/cost/cost-meter.js';

@@ -117,6 +117,7 @@ const MAIN = [
   'value findAudioFiles', 'type FoundAudioFile', 'value readSpeechList', 'type SpeechListEntry',
   'value planTranscribeJobs', 'value planSpeakJobs', 'type TranscribePlanOptions', 'type SpeakPlanOptions',
   'value BatchOutputError', 'value BatchInputError',
+  'value BatchCostMeter', 'type BatchCostMeterOptions', 'type BatchCostEstimate', 'type BatchItemEstimate', 'type BatchItemCost', 'value probeAudioDurationMs', 'type ProbeAudioDurationOptions',
   // cost
   'value CostMeter', 'value summarizeCosts', 'type CostMeterOptions', 'type CostRecord', 'type CostSummary', 'type CostReservation', 'type PricingSource',
   'value costOf', 'type CostEstimate', 'value priceSheetOf', 'type PriceSheet', 'type PricingUnit',
@@ -146,7 +147,8 @@ const DISCORD = [
 
 const QUEUE = [
   'value BatchQueue', 'type BatchQueueOptions', 'type InFlightRequest', 'type QueueBatchProgress', 'type QueueBatchReport', 'type QueueSubmitResult', 'type QueueWaitOptions',
-  'value startBatchWorker', 'value QUEUE_JOB_ATTEMPTS', 'type BatchWorker', 'type BatchWorkerOptions', 'type PossibleDoubleCharge', 'type QueueJobData',
+  'value startBatchWorker', 'value QUEUE_JOB_ATTEMPTS', 'type BatchWorker', 'type BatchWorkerOptions', 'type LongMergeJobData', 'type LongPieceJobData', 'type PossibleDoubleCharge', 'type QueueJobData',
+  'value cutLongQueueJob', 'type CutLongQueueJob', 'type LongQueueJob',
   'value QueueConnectionError', 'value QueueDependencyError', 'value DEFAULT_QUEUE_NAME', 'value parseRedisUrl', 'value queueJobId',
   'type ParsedRedisUrl', 'type QueueJobStatus', 'type QueueRecord',
 ];

@@ -7,7 +7,9 @@
 export { BatchQueue } from './batch-queue.js';
 export type { BatchQueueOptions, InFlightRequest, QueueBatchProgress, QueueBatchReport, QueueSubmitResult, QueueWaitOptions } from './batch-queue.js';
 export { startBatchWorker, QUEUE_JOB_ATTEMPTS } from './start-batch-worker.js';
-export type { BatchWorker, BatchWorkerOptions, PossibleDoubleCharge, QueueJobData } from './start-batch-worker.js';
+export type { BatchWorker, BatchWorkerOptions, LongMergeJobData, LongPieceJobData, PossibleDoubleCharge, QueueJobData } from './start-batch-worker.js';
+export { cutLongQueueJob } from './cut-long-queue-job.js';
+export type { CutLongQueueJob, LongQueueJob } from './cut-long-queue-job.js';
 export { QueueConnectionError, QueueDependencyError } from './queue-errors.js';
 export { DEFAULT_QUEUE_NAME, parseRedisUrl, queueJobId } from './queue-store.js';
 export type { ParsedRedisUrl, QueueJobStatus, QueueRecord } from './queue-store.js';
