@@ -1,5 +1,6 @@
 import { bytesToF32, downmixToMono } from '../pcm/pcm-convert.js';
 import { assertPcmFormat, bytesPerFrame, type PcmFormat } from '../pcm/pcm-format.js';
+import { FrameCarry } from '../pcm/frame-carry.js';
 import { InputError } from '../errors.js';
 
 /** The part of a streaming resampler the feeder needs (mono in, mono out, state kept across calls). */
@@ -49,8 +50,7 @@ export class FrameFeeder {
   readonly frameSamples: number;
   private readonly onFrame: VadFrameHandler;
   private readonly bpf: number;
-  private readonly carry: Uint8Array;
-  private carryLength = 0;
+  private readonly carry: FrameCarry;
   private interleaved = new Float32Array(0);
   private mono = new Float32Array(0);
   private readonly frame: Float32Array;
@@ -73,7 +73,7 @@ export class FrameFeeder {
     this.frameSamples = options.frameSamples;
     this.onFrame = options.onFrame;
     this.bpf = bytesPerFrame(options.format);
-    this.carry = new Uint8Array(this.bpf);
+    this.carry = new FrameCarry(this.bpf);
     this.frame = new Float32Array(options.frameSamples);
     this.dcBlock = options.dcBlock ?? true;
     this.dcPole = 1 - (2 * Math.PI * 10) / options.format.sampleRate;
@@ -95,24 +95,17 @@ export class FrameFeeder {
   /** Feeds bytes; full engine frames are handed to `onFrame` before this returns. */
   write(bytes: Uint8Array): void {
     if (this.ended) throw new InputError('FrameFeeder.write() after end(): create a new FrameFeeder for new audio.', 'TLA_ERR_WRITE_AFTER_END');
+    const carry = this.carry;
     let offset = 0;
-    const bpf = this.bpf;
-    if (this.carryLength > 0) {
-      const take = Math.min(bpf - this.carryLength, bytes.length);
-      this.carry.set(bytes.subarray(0, take), this.carryLength);
-      this.carryLength += take;
-      offset = take;
-      if (this.carryLength < bpf) return;
-      this.decode(this.carry, 1);
-      this.carryLength = 0;
+    if (!carry.isEmpty) {
+      offset = carry.fill(bytes, 0, bytes.length);
+      if (!carry.isFull) return;
+      this.decode(carry.frame, 1);
+      carry.clear();
     }
-    const frames = Math.floor((bytes.length - offset) / bpf);
-    if (frames > 0) this.decode(bytes.subarray(offset, offset + frames * bpf), frames);
-    const rest = bytes.length - offset - frames * bpf;
-    if (rest > 0) {
-      this.carry.set(bytes.subarray(bytes.length - rest));
-      this.carryLength = rest;
-    }
+    const whole = carry.wholeBytes(bytes.length - offset);
+    if (whole > 0) this.decode(bytes.subarray(offset, offset + whole), whole / this.bpf);
+    carry.hold(bytes, offset + whole, bytes.length);
   }
 
   /**
@@ -122,7 +115,7 @@ export class FrameFeeder {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.carryLength = 0;
+    this.carry.clear();
     if (this.resampler) {
       const tail = this.resampler.flush();
       this.append(tail, tail.length);
