@@ -280,21 +280,25 @@ function heapInChild(): HeapFigures {
 }
 
 /** The child: bytes per frame of each pipeline, fresh pipelines warmed up first. Prints one JSON line. */
-async function measureHeap(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const speexMod = (await import('@echogarden/speex-resampler-wasm/simd' as string)) as { default: () => Promise<SpeexS16Module> };
-  const speex = await speexMod.default();
+/** onnxruntime-node (null when it cannot load), the Silero model's path, and the frames and deltas every pass uses. */
+async function peersAndInputs(): Promise<{ ort: OrtModule | null; modelPath: string; frames: Buffer[]; deltas: Buffer[] }> {
   let ort: OrtModule | null = null;
   try {
     ort = (await import('onnxruntime-node' as string)) as OrtModule;
   } catch {
     ort = null;
   }
-  const modelPath = require.resolve('@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+  const modelPath = createRequire(import.meta.url).resolve('@ricky0123/vad-web/dist/silero_vad_v5.onnx');
   const input = talk48kStereo(FRAMES);
   const frames: Buffer[] = [];
   for (let f = 0; f < FRAMES; f++) frames.push(input.subarray(f * 3840, (f + 1) * 3840));
-  const deltas = deltaMessages(FRAMES);
+  return { ort, modelPath, frames, deltas: deltaMessages(FRAMES) };
+}
+
+async function measureHeap(): Promise<void> {
+  const speexMod = (await import('@echogarden/speex-resampler-wasm/simd' as string)) as { default: () => Promise<SpeexS16Module> };
+  const speex = await speexMod.default();
+  const { ort, modelPath, frames, deltas } = await peersAndInputs();
   const N = 1000;
   const ou = oursUplink();
   const upOurs = await allocationPerCall((i) => ou(frames[i % FRAMES]!), N);
@@ -322,7 +326,6 @@ async function measureHeap(): Promise<void> {
 async function main(): Promise<void> {
   const started = performance.now();
   const loadStart = os.loadavg();
-  const require = createRequire(import.meta.url);
   const speexMod = (await import('@echogarden/speex-resampler-wasm/simd' as string)) as { default: () => Promise<SpeexS16Module> };
   const speex = await speexMod.default();
   // Paced emission in real time, first (before onnxruntime's threads exist): ours = PacedOutput's clock; peer = setInterval(20) slicing the concat queue.
@@ -361,18 +364,8 @@ async function main(): Promise<void> {
   const emitOurs = Math.max(0, emitOursRaw - idle);
   const emitPeer = Math.max(0, emitPeerRaw - idle);
 
-  let ort: OrtModule | null = null;
-  try {
-    ort = (await import('onnxruntime-node' as string)) as OrtModule;
-  } catch {
-    ort = null;
-  }
-  const modelPath = require.resolve('@ricky0123/vad-web/dist/silero_vad_v5.onnx');
-
-  const input = talk48kStereo(FRAMES);
-  const frames: Buffer[] = [];
-  for (let f = 0; f < FRAMES; f++) frames.push(input.subarray(f * 3840, (f + 1) * 3840));
-  const deltas = deltaMessages(FRAMES);
+  // Loaded after the paced measurements: onnxruntime's threads would colour them.
+  const { ort, modelPath, frames, deltas } = await peersAndInputs();
 
   const upOurs: number[] = [];
   const upPeer: number[] = [];
