@@ -24,9 +24,10 @@ export interface FromDiscordOptions {
   /**
    * `true` (default): during a pause the silence is emitted as time passes (a realtime session or VAD
    * downstream sees the pause when it happens). `false`: a pause becomes silence only when the next packet
-   * arrives (nothing is emitted while the user is quiet; no timer runs then). Live, a network stall longer than
-   * `jitterMs` cannot be told from a pause while it lasts: its packets are then placed after the silence already
-   * emitted (the timeline grows by the stall). Raise `jitterMs` on a jittery link, or turn this off for recording.
+   * arrives or the receive stream ends (nothing is emitted while the user is quiet; no timer runs then). Live, a
+   * network stall longer than `jitterMs` cannot be told from a pause while it lasts: its packets are then placed
+   * after the silence already emitted, and the next pause is shortened by as much. Raise `jitterMs` on a link
+   * whose jitter comes near it (packets then wait longer), or turn this off for recording.
    */
   livePauses?: boolean;
   /** Silence that ends a speech segment, in ms (default 100). Discord's silence packets end it at once. */
@@ -62,11 +63,18 @@ export interface FromDiscordStats {
 
 /** Packets held at most before the oldest is placed regardless (2 s at 20 ms). */
 const MAX_HELD_PACKETS = 100;
-
-interface PendingPacket {
-  packet: Buffer;
-  arrivalMs: number;
-}
+/**
+ * Lateness, in ms, from which time not covered by packets counts as a lost or paused frame. Close to a whole
+ * frame, not half of one: the clock follows the fastest path seen, so a real gap makes the next packets at
+ * least 20 ms late, while jitter rarely makes every held packet this late. A gap seen short shows up again on
+ * the next packet (nothing is lost); invented silence could only be taken back at the next pause.
+ */
+const GAP_THRESHOLD_MS = 18;
+/**
+ * How long after inserting silence packets that come early are taken as proof the silence was too long (a
+ * stall or jitter taken for a gap) rather than as a faster path, in ms (added to `jitterMs`).
+ */
+const CREDIT_WINDOW_MS = 1000;
 
 /** Typed events of {@link FromDiscordStream}. */
 export interface FromDiscordStream {
@@ -84,10 +92,13 @@ export interface FromDiscordStream {
  *
  * `@discordjs/voice` hands over bare Opus payloads (no sequence numbers or timestamps): a lost packet or a
  * pause is only visible as time passing. This stream places every packet from its arrival time: packets
- * are held `jitterMs` and compared with the time since the first packet (against the earliest arrival
- * seen, so a slow first packet does not skew the rest); time not covered by packets becomes silence of
- * the right length, in place. A clump after a network stall is played back to back; a lost packet costs
- * its own 20 ms of silence; a 1 s pause stays a 1 s silence where it was.
+ * are held `jitterMs` and compared with a reference clock (the first packet's arrival, moved earlier when a
+ * packet proves the path faster, so a slow first packet does not skew the rest); time not covered by
+ * packets becomes silence of the right length, in place. A clump after a network stall is played back to
+ * back; a lost packet costs its own 20 ms of silence; a 1 s pause stays a 1 s silence where it was. Silence
+ * that later packets prove too long (jitter or a stall taken for a gap) is taken back from the next pause,
+ * so errors do not add up: the output stays within a frame of the arrival timeline at every pause, and the
+ * receive stream's end is a point on that timeline too (a trailing pause is kept).
  *
  * - One Opus decoder per stream, decoding directly at the output rate and channel count.
  * - Discord's 3-byte silence packets become 20 ms of zeros (not decoded) and end the speech segment.
@@ -111,15 +122,26 @@ export class FromDiscordStream extends Readable {
   readonly #frameSamples: number;
   readonly #speechEndFrames: number;
   readonly #maxBufferedBytes: number;
-  readonly #pending: PendingPacket[] = [];
+  // Held packets: a ring (no object per packet), oldest at #heldStart.
+  readonly #heldPackets: Array<Buffer | undefined> = new Array<Buffer | undefined>(MAX_HELD_PACKETS + 1);
+  readonly #heldArrivals = new Float64Array(MAX_HELD_PACKETS + 1);
+  #heldStart = 0;
+  #heldCount = 0;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   /** When the timer was meant to fire (performance.now()). */
   #dueAtMs = 0;
-  #t0 = -1;
-  /** Earliest (arrival − position) seen, in ms: the path delay of the fastest packet. */
-  #baseMs = 0;
+  #started = false;
+  /** Arrival time (performance.now()) of output position 0 over the fastest path seen, in ms. */
+  #refMs = 0;
   #outFrames = 0;
+  /** Frames of silence already emitted that the clock has shown to be too many: the next gap is shorter by them. */
+  #aheadFrames = 0;
+  /** Frames of silence inserted lately (until #creditUntilMs) that early packets may turn into #aheadFrames. */
+  #creditFrames = 0;
+  #creditUntilMs = 0;
+  /** The most a packet came early (ms) since that silence: the clock is left alone until the window closes. */
+  #creditEarlyMs = 0;
   #silenceRun = 0;
   /** 20 ms frames in the last packet decoded (Discord sends 20 ms packets). */
   #lastPacketFrames = 1;
@@ -218,12 +240,18 @@ export class FromDiscordStream extends Readable {
       this.emit('corrupt', { byteLength: 0, reason: `a ${typeof packet} instead of an Opus packet`, atMs: this.outputMs });
       return;
     }
-    if (this.#t0 < 0) this.#t0 = now;
-    this.#pending.push({ packet: Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), arrivalMs: now });
+    if (!this.#started) {
+      this.#started = true;
+      this.#refMs = now;
+    }
+    const slot = (this.#heldStart + this.#heldCount) % (MAX_HELD_PACKETS + 1);
+    this.#heldPackets[slot] = Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
+    this.#heldArrivals[slot] = now;
+    this.#heldCount++;
     // Placed by the timer, never while a clump is still being delivered (its later packets tell where it belongs);
     // only a hold far beyond any clump is placed at once, to bound memory.
-    if (this.#pending.length > MAX_HELD_PACKETS) this.#commit(now, false);
-    else if (this.#pending.length === 1) this.#arm(now);
+    if (this.#heldCount > MAX_HELD_PACKETS) this.#commit(now, false);
+    else if (this.#heldCount === 1) this.#arm(now);
   };
 
   /**
@@ -231,40 +259,101 @@ export class FromDiscordStream extends Readable {
    * to `now − jitterMs` when `livePauses` is on; then re-arms the timer for the next due moment.
    */
   #commit(now: number, all: boolean): void {
-    const pending = this.#pending;
-    while (pending.length > 0 && (all || now - pending[0]!.arrivalMs >= this.jitterMs || pending.length > MAX_HELD_PACKETS)) {
-      // The gap before the head is the smallest lateness among the held packets taken back to back: a packet
-      // delayed by jitter is followed by punctual ones, a real gap delays all of them.
-      let gapMs = Infinity;
-      for (let i = 0; i < pending.length; i++) {
-        const lateness = pending[i]!.arrivalMs - this.#t0 - (this.#outFrames + i) * 20 - this.#baseMs;
-        if (lateness < gapMs) gapMs = lateness;
+    const size = MAX_HELD_PACKETS + 1;
+    const arrivals = this.#heldArrivals;
+    while (this.#heldCount > 0 && (all || now - arrivals[this.#heldStart]! >= this.jitterMs || this.#heldCount > MAX_HELD_PACKETS)) {
+      // The head's lateness is the smallest among the held packets taken back to back: a packet delayed by
+      // jitter is followed by punctual ones, while a real gap delays all of them.
+      const dueMs = this.#refMs + (this.#outFrames - this.#aheadFrames) * 20;
+      let lateMs = Infinity;
+      for (let i = 0, j = this.#heldStart; i < this.#heldCount; i++, j = j + 1 === size ? 0 : j + 1) {
+        const late = arrivals[j]! - dueMs - i * 20;
+        if (late < lateMs) lateMs = late;
       }
-      if (gapMs < 0) this.#baseMs += gapMs;
-      const gapFrames = Math.max(0, Math.round(gapMs / 20));
-      if (gapFrames > 0) this.#emitSilence(gapFrames, true);
-      this.#decodeOne(pending.shift()!.packet);
+      this.#placeGap(lateMs, now, 'packet');
+      const packet = this.#heldPackets[this.#heldStart]!;
+      this.#heldPackets[this.#heldStart] = undefined;
+      this.#heldStart = this.#heldStart + 1 === size ? 0 : this.#heldStart + 1;
+      this.#heldCount--;
+      this.#decodeOne(packet);
     }
-    if (this.livePauses && pending.length === 0 && this.#t0 >= 0 && !this.#inputDone) {
-      // Nothing held: time beyond the jitter allowance is a pause (or loss) that is happening now.
-      const dueFrames = Math.floor((now - this.#t0 - this.#baseMs - this.jitterMs) / 20) - this.#outFrames;
-      if (dueFrames > 0) this.#emitSilence(dueFrames, true);
+    if (this.#heldCount === 0 && this.#started && !this.#inputDone && this.livePauses) {
+      // Nothing held: whole frames beyond the jitter allowance are a pause (or loss) that is happening now.
+      this.#placeGap(now - this.jitterMs - this.#refMs - (this.#outFrames - this.#aheadFrames) * 20, now, 'live');
     }
     this.#arm(now);
   }
 
+  /**
+   * Acts on the lateness (ms) of what comes next against the clock: a packet about to be placed, the pause
+   * going on now (`'live'`, whole frames only) or the end (to the nearest frame). Late: silence for the
+   * frames missed. Early: the path is faster than any seen (the clock moves earlier), unless silence was
+   * inserted just before; then the early packets show that silence was too long (jitter or a stall taken
+   * for a gap), and the next gap is shortened by it instead.
+   */
+  #placeGap(lateMs: number, now: number, what: 'packet' | 'live' | 'end'): void {
+    const gapMs = what === 'packet' ? GAP_THRESHOLD_MS : what === 'live' ? 20 : 10;
+    if (this.#creditFrames > 0) {
+      if (now <= this.#creditUntilMs && lateMs < gapMs) {
+        if (what === 'packet' && -lateMs > this.#creditEarlyMs) this.#creditEarlyMs = -lateMs;
+        return;
+      }
+      lateMs += this.#settleCredit(now);
+    }
+    if (lateMs < 0) {
+      if (what === 'packet') this.#refMs += lateMs;
+      return;
+    }
+    if (lateMs < gapMs) return;
+    const frames = Math.floor((lateMs + 20 - gapMs) / 20);
+    const absorbed = Math.min(frames, this.#aheadFrames);
+    this.#aheadFrames -= absorbed;
+    // Silence owed from earlier is spent first; both parts of the gap can still be proven too long (a stall
+    // filled frame by frame while it lasts is one gap: the clump after it can take all of it back).
+    this.#creditFrames += frames;
+    this.#creditUntilMs = now + this.jitterMs + CREDIT_WINDOW_MS;
+    if (frames > absorbed) this.#emitSilence(frames - absorbed, true);
+  }
+
+  /**
+   * Acts on the early packets seen since silence was inserted: that many frames of it were too many (to the
+   * nearest frame); the rest of the earliness is a faster path. The credit left lapses with its window.
+   * Returns how much earlier (ms) the next frame is now due.
+   */
+  #settleCredit(now: number): number {
+    const frames = Math.min(this.#creditFrames, Math.round(this.#creditEarlyMs / 20));
+    const fasterMs = Math.max(0, this.#creditEarlyMs - frames * 20);
+    this.#aheadFrames += frames;
+    this.#refMs -= fasterMs;
+    this.#creditFrames = now > this.#creditUntilMs ? 0 : this.#creditFrames - frames;
+    this.#creditEarlyMs = 0;
+    return frames * 20 + fasterMs;
+  }
+
   #arm(now: number): void {
+    if (this.destroyed || this.#finished || !this.#started) {
+      this.#clearTimer();
+      return;
+    }
+    let dueAt: number;
+    if (this.#heldCount > 0) dueAt = this.#heldArrivals[this.#heldStart]! + this.jitterMs;
+    else if (this.livePauses && !this.#inputDone) dueAt = this.#refMs + this.jitterMs + (this.#outFrames - this.#aheadFrames + 1) * 20;
+    else {
+      this.#clearTimer();
+      return;
+    }
+    // A timer that fires no later is kept (it re-arms when it fires): no timer churn per packet in a clump.
+    if (this.#timer !== null && this.#dueAtMs <= dueAt) return;
+    this.#clearTimer();
+    this.#dueAtMs = dueAt;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, dueAt - now));
+  }
+
+  #clearTimer(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.destroyed || this.#finished || this.#t0 < 0) return;
-    let dueAt: number;
-    if (this.#pending.length > 0) dueAt = this.#pending[0]!.arrivalMs + this.jitterMs;
-    else if (this.livePauses && !this.#inputDone) dueAt = this.#t0 + this.#baseMs + this.jitterMs + (this.#outFrames + 1) * 20;
-    else return;
-    this.#dueAtMs = dueAt;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, dueAt - now));
   }
 
   readonly #onTimer = (): void => {
@@ -342,7 +431,12 @@ export class FromDiscordStream extends Readable {
     if (this.#inputDone || this.destroyed) return;
     this.#inputDone = true;
     this.#detach();
-    this.#commit(performance.now(), true);
+    const now = performance.now();
+    this.#commit(now, true);
+    if (this.#started) {
+      // The end is a point on the timeline: a pause before it is kept (to the nearest frame; no packet can follow).
+      this.#placeGap(now - this.#refMs - (this.#outFrames - this.#aheadFrames) * 20, now, 'end');
+    }
     this.#finish();
   };
 
@@ -371,10 +465,7 @@ export class FromDiscordStream extends Readable {
   }
 
   #release(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
+    this.#clearTimer();
     if (this.#immediate !== null) {
       clearImmediate(this.#immediate);
       this.#immediate = null;
@@ -394,7 +485,8 @@ export class FromDiscordStream extends Readable {
       this.#inputDone = true;
       this.#detach();
     }
-    this.#pending.length = 0;
+    this.#heldPackets.fill(undefined);
+    this.#heldCount = 0;
     this.#release();
     callback(error);
   }

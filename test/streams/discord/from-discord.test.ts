@@ -4,6 +4,7 @@
 import { AudioReceiveStream, EndBehaviorType } from '@discordjs/voice';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { seededRandom } from '../../../scripts/seeded-random.js';
 import { OpusDecoder } from '../../../src/codecs/opus/opus.js';
 import { InputError } from '../../../src/core/errors.js';
 import { DISCORD_PCM, REALTIME_PCM, STT_PCM, type PcmFormat } from '../../../src/core/pcm/pcm-format.js';
@@ -31,8 +32,11 @@ function receiveStream(): AudioReceiveStream {
   return new AudioReceiveStream({ end: { behavior: EndBehaviorType.Manual } });
 }
 
-/** Pushes slot i at i × 20 ms (null: nothing, the packet is lost or the user is quiet), then ends after `endAfterMs`. */
-function feed(stream: AudioReceiveStream, slots: Slot[], endAfterMs = 20): void {
+/**
+ * Pushes slot i at i × 20 ms (null: nothing, the packet is lost or the user is quiet), then ends `endAfterMs`
+ * after the last slot's end (the end is a point on the timeline: the output reaches it).
+ */
+function feed(stream: AudioReceiveStream, slots: Slot[], endAfterMs = 0): void {
   slots.forEach((slot, i) => {
     if (slot === null) return;
     if (Buffer.isBuffer(slot)) setTimeout(() => stream.push(slot), i * 20);
@@ -162,6 +166,39 @@ describe('fromDiscord keeps the timeline', () => {
     expect(bytes).toBe(msToByte(DISCORD_PCM, 700));
     expect(out.stats.insertedSilenceMs).toBe(500);
   });
+});
+
+describe('fromDiscord keeps the timeline under jitter, late packets and stalls', () => {
+  // 30 s of speech segments (1 % lost, 0.5 % damaged, 5 silence frames after each) and pauses of 0.3-1.5 s, each
+  // packet arriving up to 12 ms late, one packet in 97 arriving 70 ms late (after later ones), and a 200 ms stall
+  // every 3 s whose packets arrive in one clump. Arrival times are virtual, so this is exact.
+  const rand = seededRandom(11);
+  const slots: Array<Buffer | null> = [];
+  while (slots.length < 1500) {
+    const n = 100 + Math.floor(rand() * 150);
+    for (let i = 0; i < n; i++) {
+      const r = rand();
+      slots.push(r < 0.01 ? null : r < 0.015 ? INVALID_PACKET : PACKETS[(slots.length + i) % PACKETS.length]!);
+    }
+    for (let i = 0; i < 5; i++) slots.push(DISCORD_SILENCE_PACKET);
+    for (let i = 15 + Math.floor(rand() * 60); i > 0; i--) slots.push(null);
+  }
+  const delays = slots.map((_, i) => (i % 150 < 10 ? (10 - (i % 150)) * 20 : i % 97 === 13 ? 70 : 0) + rand() * 12);
+
+  for (const livePauses of [true, false]) {
+    it(`output length equals the arrival timeline within one frame (livePauses ${livePauses})`, async () => {
+      const stream = receiveStream();
+      const out = fromDiscord(stream, { format: STT_PCM, livePauses });
+      slots.forEach((p, i) => {
+        if (p !== null) setTimeout(() => stream.push(p), i * 20 + delays[i]!);
+      });
+      setTimeout(() => stream.push(null), slots.length * 20);
+      const { pcm } = await collect(out, slots.length * 20 + 1000);
+      expect(Math.abs(pcm.length / msToByte(STT_PCM, 1) - slots.length * 20)).toBeLessThanOrEqual(20);
+      expect(out.stats.corruptPackets).toBe(slots.filter((p) => p === INVALID_PACKET).length);
+      expect(vi.getTimerCount()).toBe(0);
+    }, 60_000);
+  }
 });
 
 describe('fromDiscord ends and fails cleanly', () => {
