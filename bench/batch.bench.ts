@@ -9,6 +9,8 @@ import { startEmulator } from '../src/emulator/start-emulator.js';
 import { findAudioFiles } from '../src/jobs/batch/find-audio-files.js';
 import { planTranscribeJobs } from '../src/jobs/batch/plan-batch-jobs.js';
 import { runBatch } from '../src/jobs/batch/run-batch.js';
+import { BatchCostMeter } from '../src/jobs/batch/batch-cost.js';
+import { formatUsd } from '../src/api/cost/budget-exceeded-error.js';
 import { writeBatchFiles } from '../scripts/make-batch-files.js';
 import { table, writeSection } from './report.js';
 
@@ -33,8 +35,13 @@ try {
   const out = path.join(root, 'out');
   const jobs = planTranscribeJobs(await findAudioFiles([dir]), { kind: 'transcribe', outputDir: out });
   const manifestPath = path.join(out, 'manifest.jsonl');
+  // The dry run a user would do first: every file's length probed (no decoding), catalog prices, nothing billable.
+  const estimateStarted = performance.now();
+  const cost = await BatchCostMeter.create(jobs, { client });
+  const estimate = await cost.estimateAll();
+  const estimateMs = performance.now() - estimateStarted;
   const rssBefore = process.memoryUsage().rss;
-  const first = await runBatch({ client, jobs, manifestPath, concurrency: 16 });
+  const first = await runBatch({ client, jobs, manifestPath, concurrency: 16, costOf: cost.costOf, estimateCostUsd: cost.estimateCostUsd });
   const rssAfter = process.memoryUsage().rss;
   const requestsBefore = countRequests();
   const rerun = await runBatch({ client, jobs, manifestPath, concurrency: 16 });
@@ -58,6 +65,8 @@ try {
         ['rerun', rerun.total, rerun.done, rerun.skipped, rerun.failed, rerun.stoppedBy?.reason ?? 'no', (rerun.durationMs / 1000).toFixed(2), '-', rerunRequests],
       ],
     ),
+    '',
+    `Cost: the dry run (\`--dry-run\`: ${FILES} files probed with ffmpeg, 4 at once, whisper-1's catalog price) took ${(estimateMs / 1000).toFixed(2)} s and estimated $${formatUsd(estimate.totalUsd)} with ${estimate.unpriced.length} files unpriced (the corrupt ones, named with the reason); the run metered $${formatUsd(first.costUsd ?? 0)} (${first.unpricedItems} done items unpriced; text answers carry no usage, so each item is priced from its probed length and its manifest line says so).`,
     '',
     `The rerun hashes every file to check the manifest and requests only the ${rerun.failed} failed items again (done items: 0 requests). RSS grew ${((rssAfter - rssBefore) / 2 ** 20).toFixed(1)} MiB over the first run (emulator in the same process).`,
     '',
