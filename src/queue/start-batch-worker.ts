@@ -289,7 +289,9 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     // Connection errors are retried by ioredis; they surface through waitUntilReady or the jobs.
   });
   try {
-    const ready = worker.waitUntilReady();
+    // waitUntilReady() resolves to the worker's blocking connection, where every command would queue behind a
+    // BZPOPMIN of up to drainDelay (5 s); the job bookkeeping goes over the worker's normal client instead.
+    const ready = worker.waitUntilReady().then(() => worker.client);
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const client0 = await Promise.race([ready, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]).finally(() => clearTimeout(timer));

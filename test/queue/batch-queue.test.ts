@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { planTranscribeJobs } from '../../src/jobs/batch/plan-batch-jobs.js';
 import { BatchQueue, QueueConnectionError, QueueDependencyError, parseRedisUrl, startBatchWorker } from '../../src/queue/index.js';
 import { loadBullmq, type BullmqModule } from '../../src/queue/load-bullmq.js';
 import { writeBatchFiles } from '../../scripts/make-batch-files.js';
-import { BIN } from '../cli/run-cli-process.js';
+import { spawnCli } from '../cli/run-cli-process.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
 let redis: RedisServer;
@@ -30,10 +30,10 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(id: string, queueName: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('TOKENLAB_')) env[k] = v;
-  Object.assign(env, { TOKENLAB_AUDIO_CLI_SOURCE: '1', TOKENLAB_API_KEY: 'sk-queue', TOKENLAB_BASE_URL: emu.url });
-  const child = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--queue', queueName, '--worker-id', id, '--concurrency', '2', '--lock-duration-ms', '1500', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnCli(['worker', '--redis', redis.url, '--queue', queueName, '--worker-id', id, '--concurrency', '2', '--lock-duration-ms', '1500', '--json'], {
+    env: { TOKENLAB_API_KEY: 'sk-queue', TOKENLAB_BASE_URL: emu.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const ready = new Promise<void>((resolve, reject) => {
