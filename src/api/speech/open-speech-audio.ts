@@ -6,7 +6,7 @@ import { FormatError, abortError } from '../../core/errors.js';
 import type { PcmFormat } from '../../core/pcm/pcm-format.js';
 import { type WavHeader, WavHeaderParser } from '../../codecs/wav/wav-header.js';
 import { ApiError } from '../../transports/http-errors.js';
-import { SpeechAudio, type SpeechSource } from './speech-audio.js';
+import { SpeechAudio, type SpeechPcmDecoder, type SpeechSource } from './speech-audio.js';
 import { SPEECH_PCM_FORMAT, SPEECH_SNIFF_BYTES, contentTypeOfFormat, detectSpeechFormat, pcmParamsOf } from './speech-format.js';
 
 const MAX_PEEK_BYTES = 256 * 1024;
@@ -21,6 +21,7 @@ export async function openSpeechAudio(init: {
   cacheKey: string | undefined;
   pieces: number;
   pcmFormat: PcmFormat | undefined;
+  decodePcm: SpeechPcmDecoder;
   signal: AbortSignal | undefined;
 }): Promise<SpeechAudio> {
   const head: Buffer[] = [];
@@ -68,6 +69,7 @@ export async function openSpeechAudio(init: {
       cacheKey: init.cacheKey,
       wavHeader,
       pcmFormat,
+      decodePcm: init.decodePcm,
       wavLengthKnown: init.pieces === 1,
     });
   } catch (e) {

@@ -10,7 +10,6 @@ import type { WavHeader } from '../../codecs/wav/wav-header.js';
 import { ApiError } from '../../transports/http-errors.js';
 import { writeStreamAtomic } from '../write-file-atomic.js';
 import type { SpeechAudioFormat } from './speech-format.js';
-import { speechPcm } from './speech-pcm.js';
 
 /** `speech.audio.done` usage from an SSE response. */
 export interface SpeechUsage {
@@ -31,6 +30,12 @@ export interface SpeechSaveResult {
   readonly byteLength: number;
   readonly format: SpeechAudioFormat;
 }
+
+/**
+ * @internal Turns speech audio into PCM: the body of `pcm()`. Decoding belongs to the streams layer, so the client
+ * that composes both layers hands it in (`streams/speech-pcm.ts`).
+ */
+export type SpeechPcmDecoder = (audio: SpeechAudio, format: PcmFormat | undefined) => PcmReadable;
 
 /** @internal Where a {@link SpeechAudio} pulls its bytes from, and how to cancel it. */
 export interface SpeechSource {
@@ -61,6 +66,7 @@ export class SpeechAudio extends Readable {
   usage: SpeechUsage | undefined;
   readonly #source: SpeechSource;
   readonly #pcmFormat: PcmFormat;
+  readonly #decodePcm: SpeechPcmDecoder;
   /** Bytes a single-request WAV announces (header + data), checked when the body ends. */
   readonly #announcedBytes: number | undefined;
   #receivedBytes = 0;
@@ -79,6 +85,7 @@ export class SpeechAudio extends Readable {
     cacheKey: string | undefined;
     wavHeader: WavHeader | undefined;
     pcmFormat: PcmFormat;
+    decodePcm: SpeechPcmDecoder;
     /** Whether the WAV header covers the whole body (one request: yes; pieces joined: the header says "unknown"). */
     wavLengthKnown?: boolean;
   }) {
@@ -94,6 +101,7 @@ export class SpeechAudio extends Readable {
     this.cacheKey = init.cacheKey;
     this.wavHeader = init.wavHeader;
     this.#pcmFormat = init.pcmFormat;
+    this.#decodePcm = init.decodePcm;
     const h = init.wavHeader;
     this.#announcedBytes = init.wavLengthKnown !== false && h?.dataByteLength ? h.dataOffset + h.dataByteLength : undefined;
     this.usage = undefined;
@@ -180,7 +188,7 @@ export class SpeechAudio extends Readable {
    * @throws FormatError (on the stream) when the audio cannot be decoded.
    */
   pcm(format?: PcmFormat): PcmReadable {
-    return speechPcm(this, format);
+    return this.#decodePcm(this, format);
   }
 
   /**

@@ -13,7 +13,7 @@ import { type PcmFormat, assertPcmFormat } from '../../core/pcm/pcm-format.js';
 import type { HttpResponse, HttpTransport } from '../../transports/http.js';
 import { openSpeechAudio } from './open-speech-audio.js';
 import { assertSpeechTextHasNoSecrets } from './secret-guard.js';
-import type { SpeechAudio, SpeechUsage } from './speech-audio.js';
+import type { SpeechAudio, SpeechPcmDecoder, SpeechUsage } from './speech-audio.js';
 import { SpeechCache, speechCacheKey } from './speech-cache.js';
 import { type SpeechCreateOptions, type SpeechCreateParams, validateSpeechParams } from './speech-params.js';
 import { speechPieces } from './speech-pieces.js';
@@ -29,11 +29,13 @@ export const SPEECH_DEFAULTS = { timeoutMs: 300_000, deadlineMs: 900_000 } as co
 export class Speech {
   readonly #http: HttpTransport;
   readonly #cache: SpeechCache | undefined;
+  readonly #decodePcm: SpeechPcmDecoder;
 
-  /** @internal */
-  constructor(http: HttpTransport, cacheDir: string | undefined) {
+  /** @internal Built by the client, which hands in the streams layer's PCM decoder for `SpeechAudio.pcm()`. */
+  constructor(http: HttpTransport, cacheDir: string | undefined, decodePcm: SpeechPcmDecoder) {
     this.#http = http;
     this.#cache = cacheDir ? new SpeechCache(cacheDir) : undefined;
+    this.#decodePcm = decodePcm;
   }
 
   /**
@@ -121,6 +123,7 @@ export class Speech {
       cacheKey,
       pieces: pieces.length,
       pcmFormat: options.pcmFormat,
+      decodePcm: this.#decodePcm,
       signal,
     }).catch((e: unknown) => {
       controller.abort();
@@ -151,6 +154,7 @@ export class Speech {
       cacheKey,
       pieces: 1,
       pcmFormat,
+      decodePcm: this.#decodePcm,
       signal,
     });
   }

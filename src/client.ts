@@ -1,13 +1,16 @@
 /**
  * The TokenLab client: `new TokenLab({ apiKey })`, shaped like the openai SDK (`client.models`,
  * `client.audio.speech`, `client.audio.transcriptions`, `client.audio.translations`) so switching is easy.
+ * It is the composition root of the api and streams layers: it builds the api objects and hands `Speech` the streams
+ * layer's PCM decoder (for `SpeechAudio.pcm()`), so nothing under `api/` imports `streams/`.
  */
 import type { Dispatcher } from 'undici';
-import { HttpTransport } from '../transports/http.js';
-import { Models } from './models.js';
-import { Realtime } from './realtime/realtime.js';
-import { Speech } from './speech/speech.js';
-import { Transcriptions, Translations, DEFAULT_UPLOAD_LIMIT_BYTES } from './transcriptions.js';
+import { HttpTransport } from './transports/http.js';
+import { Models } from './api/models.js';
+import { Realtime } from './api/realtime/realtime.js';
+import { Speech } from './api/speech/speech.js';
+import { Transcriptions, Translations, DEFAULT_UPLOAD_LIMIT_BYTES } from './api/transcriptions.js';
+import { speechPcm } from './streams/speech-pcm.js';
 
 /** Default API base URL (override with `baseURL` or `TOKENLAB_BASE_URL`). */
 export const DEFAULT_BASE_URL = 'https://api.tokenlab.sh/v1';
@@ -79,7 +82,7 @@ export class TokenLab {
     this.models = new Models(this.http);
     this.realtime = new Realtime(this.http, this.models);
     this.audio = {
-      speech: new Speech(this.http, options.speechCacheDir),
+      speech: new Speech(this.http, options.speechCacheDir, speechPcm),
       transcriptions: new Transcriptions(this.http, uploadLimitBytes),
       translations: new Translations(this.http, uploadLimitBytes),
     };

@@ -1,16 +1,18 @@
 /**
- * `SpeechAudio.pcm()`: speech audio as PCM. Raw `pcm` and 16-bit / float WAV are unwrapped in-process and converted
+ * The PCM decoder behind `SpeechAudio.pcm()`. Raw `pcm` and 16-bit / float WAV are unwrapped in-process and converted
  * with the in-process resampler when the wanted layout differs; compressed audio goes through `decode()`.
+ * It lives in the streams layer because decoding is this layer's job: the client (src/client.ts, the composition
+ * root) hands it to `Speech`, so nothing under `api/` imports `streams/`.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '../../core/pcm/pcm-format.js';
-import { FrameAligner } from '../../codecs/frame-aligner.js';
-import { ResampleStream } from '../../streams/resample-stream.js';
-import { decode } from '../../streams/decode.js';
-import type { PcmReadable, SpeechAudio } from './speech-audio.js';
-import { SPEECH_PCM_FORMAT } from './speech-format.js';
+import { type PcmFormat, assertPcmFormat, bytesPerFrame, samePcmFormat } from '../core/pcm/pcm-format.js';
+import { FrameAligner } from '../codecs/frame-aligner.js';
+import type { PcmReadable, SpeechAudio } from '../api/speech/speech-audio.js';
+import { SPEECH_PCM_FORMAT } from '../api/speech/speech-format.js';
+import { ResampleStream } from './resample-stream.js';
+import { decode } from './decode.js';
 
-/** The audio as PCM in `format` (default: its own layout for raw and WAV audio, 24 kHz mono s16le otherwise). */
+/** @internal The audio as PCM in `format` (default: its own layout for raw and WAV audio, 24 kHz mono s16le otherwise). */
 export function speechPcm(audio: SpeechAudio, format: PcmFormat | undefined): PcmReadable {
   if (format !== undefined) assertPcmFormat(format);
   const native = audio.nativePcmFormat;
