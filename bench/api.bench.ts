@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
 import OpenAI from 'openai';
-import { TokenLab } from '../src/api/client.js';
+import { TokenLab } from '../src/client.js';
 import { ttsSource } from '../src/streams/tts-source.js';
 import { parseWavHeader } from '../src/codecs/wav/wav-header.js';
 import { startEmulator } from '../src/emulator/start-emulator.js';
