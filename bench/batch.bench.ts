@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TokenLab } from '../src/api/client.js';
+import { TokenLab } from '../src/client.js';
 import { startEmulator } from '../src/emulator/start-emulator.js';
 import { findAudioFiles } from '../src/jobs/batch/find-audio-files.js';
 import { planTranscribeJobs } from '../src/jobs/batch/plan-batch-jobs.js';

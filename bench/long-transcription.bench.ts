@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TokenLab } from '../src/api/client.js';
+import { TokenLab } from '../src/client.js';
 import { decode } from '../src/streams/decode.js';
 import { transcribeLong, type LongJobClient } from '../src/jobs/long-transcription/transcribe-long.js';
 import { cutPieces, PIECE_PCM } from '../src/jobs/long-transcription/piece-cutter.js';

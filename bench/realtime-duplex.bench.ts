@@ -19,7 +19,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import WebSocket from 'ws';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
-import { TokenLab } from '../src/api/client.js';
+import { TokenLab } from '../src/client.js';
 import { realtimeDuplex, type RealtimeDuplex } from '../src/streams/realtime-duplex.js';
 import { loadText, table, writeSection } from './report.js';
 import { ALLOC_METER_FLAGS, allocationPerCall } from './alloc-meter.js';

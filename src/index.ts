@@ -92,7 +92,7 @@ export {
 } from './transports/http-errors.js';
 
 // api: the client
-export { TokenLab, DEFAULT_BASE_URL, type TokenLabOptions } from './api/client.js';
+export { TokenLab, DEFAULT_BASE_URL, type TokenLabOptions } from './client.js';
 export type { RequestOptions, WithRequestId } from './api/request-options.js';
 export { type Realtime, type RealtimeConnectOptions } from './api/realtime/realtime.js';
 export {

@@ -1,4 +1,4 @@
-import { TokenLab } from '../api/client.js';
+import { TokenLab } from '../client.js';
 import type { CliIo, CommonFlags } from './cli-io.js';
 import { secondsOption } from './parse-command-args.js';
 

@@ -6,7 +6,7 @@ import { BatchCostMeter } from '../jobs/batch/batch-cost.js';
 import { numberOption } from './parse-command-args.js';
 import { runQueuedBatch, type QueueTarget } from './run-queued-batch.js';
 import { UsageError } from './usage-error.js';
-import type { TokenLab } from '../api/client.js';
+import type { TokenLab } from '../client.js';
 import type { BatchJob } from '../jobs/batch/batch-job.js';
 import { runBatch, type BatchReport } from '../jobs/batch/run-batch.js';
 import { formatMs, printJson, status, type CliIo, type CommonFlags } from './cli-io.js';

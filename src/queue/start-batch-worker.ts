@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
-import { TokenLab, type TokenLabOptions } from '../api/client.js';
+import { TokenLab, type TokenLabOptions } from '../client.js';
 import { ApiError, ConnectionError, TimeoutError } from '../transports/http-errors.js';
 import { BatchOutputError } from '../jobs/batch/batch-errors.js';
 import type { BatchJob } from '../jobs/batch/batch-job.js';

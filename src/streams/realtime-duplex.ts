@@ -14,7 +14,7 @@ import { DeltaDecoder } from './realtime/delta-decoder.js';
 import { realtimeWire, type RealtimeWire } from './realtime/realtime-wire.js';
 import { PacedOutput } from './paced-output.js';
 import { isVadEventSource, type VadGate, type VadGateEvent } from './vad-gate.js';
-import type { TokenLab } from '../api/client.js';
+import type { TokenLab } from '../client.js';
 import { RealtimeOverflowError } from '../api/realtime/realtime-errors.js';
 import type { RealtimeConnectOptions } from '../api/realtime/realtime.js';
 import type { OutputAudioDelta } from '../api/realtime/audio-delta-scanner.js';

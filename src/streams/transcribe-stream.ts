@@ -4,7 +4,7 @@
  * (bounded by `concurrency`), and transcripts come out in the order the utterances went in.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import type { TokenLab } from '../api/client.js';
+import type { TokenLab } from '../client.js';
 import type { Transcription, TranscriptionVerbose } from '../api/transcriptions.js';
 import { InputError, abortError } from '../core/errors.js';
 import { type PcmFormat, assertPcmFormat, bytesPerFrame } from '../core/pcm/pcm-format.js';

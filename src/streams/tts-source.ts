@@ -4,7 +4,7 @@
  * other formats are decoded, and any difference from the wanted `format` is converted.
  */
 import { PassThrough, pipeline } from 'node:stream';
-import type { TokenLab } from '../api/client.js';
+import type { TokenLab } from '../client.js';
 import type { PcmReadable } from '../api/speech/speech-audio.js';
 import { SPEECH_PCM_FORMAT } from '../api/speech/speech-format.js';
 import type { SpeechCreateOptions, SpeechCreateParams } from '../api/speech/speech-params.js';

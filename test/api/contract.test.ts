@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { startLoopback, type LoopbackServer } from '../transports/loopback-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { NotFoundError } from '../../src/transports/http-errors.js';
 import { realtimeSupportOf, type Model } from '../../src/api/models.js';
 import { InputError } from '../../src/core/errors.js';

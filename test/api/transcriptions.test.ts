@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { PayloadTooLargeError, ServerError } from '../../src/transports/http-errors.js';
 import type { UploadProgressEvent } from '../../src/api/transcriptions.js';
 import { InputError } from '../../src/core/errors.js';

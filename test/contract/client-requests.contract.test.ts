@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle, EmulatorRequestRecord } from '../../src/emulator/emulator-options.js';
 import { queryErrors, requestErrors } from './openapi-validator.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { vadGate } from '../../src/streams/vad-gate.js';
 import { bursts, loudnessEngine } from '../core/vad/fake-engine.js';
 import { chunked, toS16 } from '../core/vad/synth-speech.js';

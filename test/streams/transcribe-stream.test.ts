@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { transcribeStream, type UtteranceTranscript } from '../../src/streams/transcribe-stream.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';

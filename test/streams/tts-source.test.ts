@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { ServerError } from '../../src/transports/http-errors.js';
 import { ttsSource } from '../../src/streams/tts-source.js';
 import { startEmulator } from '../../src/emulator/start-emulator.js';

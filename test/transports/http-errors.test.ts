@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import {
   ApiError,
   AuthenticationError,

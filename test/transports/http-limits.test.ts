@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpTransport, errorFieldsOfCutBody } from '../../src/transports/http.js';
 import { ApiError, RateLimitError, ResponseTooLargeError, ServerError, TimeoutError } from '../../src/transports/http-errors.js';
 import { SseParser } from '../../src/transports/sse-parser.js';
-import { TokenLab } from '../../src/api/client.js';
+import { TokenLab } from '../../src/client.js';
 import { encodeWav } from '../../src/codecs/wav/wav-writer.js';
 import { startLoopback, type LoopbackServer } from './loopback-server.js';
 

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../core/errors.js';
 import type { PcmFormat } from '../../core/pcm/pcm-format.js';
-import { TokenLab } from '../../api/client.js';
+import { TokenLab } from '../../client.js';
 import type { TranscriptionVerbose } from '../../api/transcriptions.js';
 import { encodeWav } from '../../codecs/wav/wav-writer.js';
 import { startEmulator } from '../../emulator/start-emulator.js';

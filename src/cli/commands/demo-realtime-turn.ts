@@ -1,4 +1,4 @@
-import type { TokenLab } from '../../api/client.js';
+import type { TokenLab } from '../../client.js';
 import type { RealtimeSession } from '../../api/realtime/realtime-session.js';
 import { realtimeDuplex, type RealtimeInterruption, type RealtimeTurnMetrics } from '../../streams/realtime-duplex.js';
 import type { RealtimeResponder } from '../../emulator/realtime/realtime-responder.js';

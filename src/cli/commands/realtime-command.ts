@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { TokenLab } from '../../api/client.js';
+import type { TokenLab } from '../../client.js';
 import type { RealtimeSession } from '../../api/realtime/realtime-session.js';
 import { WavWriter } from '../../codecs/wav/wav-writer.js';
 import { InputError } from '../../core/errors.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { TokenLab } from '../../api/client.js';
+import { TokenLab } from '../../client.js';
 import { planSpeakJobs } from '../../jobs/batch/plan-batch-jobs.js';
 import { readSpeechList } from '../../jobs/batch/read-speech-list.js';
 import type { CliIo, CommonFlags } from '../cli-io.js';

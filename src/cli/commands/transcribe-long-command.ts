@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { TokenLab } from '../../api/client.js';
+import type { TokenLab } from '../../client.js';
 import { CostMeter } from '../../api/cost/cost-meter.js';
 import { formatUsd } from '../../api/cost/budget-exceeded-error.js';
 import { decode } from '../../streams/decode.js';

@@ -1,4 +1,4 @@
-import { TokenLab } from '../../api/client.js';
+import { TokenLab } from '../../client.js';
 import { status, type CliIo } from '../cli-io.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { numberOption, parseCommandArgs, secondsOption } from '../parse-command-args.js';

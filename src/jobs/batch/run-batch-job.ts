@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { TokenLab } from '../../api/client.js';
+import type { TokenLab } from '../../client.js';
 import type { UploadProgressEvent } from '../../api/transcriptions.js';
 import { writeFileAtomic } from '../../api/write-file-atomic.js';
 import { BatchOutputError } from './batch-errors.js';

@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TokenLab } from '../../api/client.js';
+import type { TokenLab } from '../../client.js';
 import { InputError } from '../../core/errors.js';
 import { ApiError, ConnectionError, TimeoutError } from '../../transports/http-errors.js';
 import { BatchOutputError } from './batch-errors.js';

@@ -2,7 +2,7 @@
 // catalog check, a spoken turn through realtimeDuplex under server VAD, a barge-in whose truncate the emulator
 // accepts (it refuses audio_end_ms beyond the item's audio), local turns, and schema-valid traffic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../../src/api/client.js';
+import { TokenLab } from '../../../src/client.js';
 import { startEmulator } from '../../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../../src/emulator/emulator-options.js';
 import type { RealtimeServerError } from '../../../src/api/realtime/realtime-errors.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../../src/api/client.js';
+import { TokenLab } from '../../../src/client.js';
 import { RealtimeEventError, RealtimeModelError, RealtimeServerError } from '../../../src/api/realtime/realtime-errors.js';
 import type { RealtimeCloseInfo } from '../../../src/api/realtime/realtime-session.js';
 import { AuthenticationError, InsufficientBalanceError, NotFoundError, RateLimitError, TimeoutError } from '../../../src/transports/http-errors.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { detectSpeechFormat, pcmParamsOf } from '../../../src/api/speech/speech-format.js';
 import { sniffUpload } from '../../../src/api/upload-type.js';
 import { FrameAligner } from '../../../src/codecs/frame-aligner.js';
-import { TokenLab } from '../../../src/api/client.js';
+import { TokenLab } from '../../../src/client.js';
 import { InputError } from '../../../src/core/errors.js';
 
 const b = (...bytes: (number | string)[]) => Buffer.concat(bytes.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : Buffer.from([x]))));

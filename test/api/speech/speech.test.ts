@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../../src/api/client.js';
+import { TokenLab } from '../../../src/client.js';
 import { ApiError, ConnectionError, ServerError } from '../../../src/transports/http-errors.js';
 import { InputError } from '../../../src/core/errors.js';
 import { startEmulator } from '../../../src/emulator/start-emulator.js';

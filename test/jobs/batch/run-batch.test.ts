@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenLab } from '../../../src/api/client.js';
+import { TokenLab } from '../../../src/client.js';
 import { resolveFfmpeg } from '../../../src/codecs/ffmpeg/ffmpeg-resolve.js';
 import { startEmulator } from '../../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../../src/emulator/emulator-options.js';
