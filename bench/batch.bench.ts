@@ -2,7 +2,7 @@
 // emulator's latency option standing in for the API's processing time. Reports items/s, wall time, what was
 // reported, and that a rerun requests nothing; then items/s at concurrency 1, 4 and 16 on a smaller batch.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokenLab } from '../src/client.js';
 import { startEmulator } from '../src/emulator/start-emulator.js';

@@ -10,7 +10,8 @@ import { costOf } from '../../api/cost/cost-of.js';
 import { expectedSpeechUsage, expectedTranscriptionUsage } from '../../api/cost/estimate-usage.js';
 import type { PriceSheet } from '../../api/cost/price-sheet.js';
 import type { BatchJob } from './batch-job.js';
-import { probeAudioDurationMs } from './probe-audio-duration.js';
+import { concurrencyLimiter } from './concurrency-limiter.js';
+import { ffmpegDurationMs, headerDurationMs } from './probe-audio-duration.js';
 import type { BatchJobResult } from './run-batch-job.js';
 
 /** The estimate of one item, made before it runs. */
@@ -63,9 +64,12 @@ export interface BatchCostMeterOptions {
   readonly prices?: CostMeterOptions['prices'];
   readonly signal?: AbortSignal | undefined;
   readonly ffmpegPath?: string | undefined;
-  /** Files probed at once. Default 4. */
+  /** ffmpeg probes run at once, for files whose header does not state their length (WAV, FLAC and Ogg/Opus are read in-process). Default 4. */
   readonly probeConcurrency?: number | undefined;
 }
+
+/** Items estimated at once (open files at a time). */
+const ESTIMATE_CONCURRENCY = 16;
 
 /** The model a job is billed under: transcription defaults to whisper-1 (as {@link runBatchJob} sends it). */
 function billedModel(job: BatchJob): string | undefined {
@@ -89,11 +93,13 @@ export class BatchCostMeter {
   readonly #options: BatchCostMeterOptions;
   readonly #estimates = new Map<BatchJob, Promise<BatchItemEstimate>>();
   readonly #known = new Map<BatchJob, BatchItemEstimate>();
+  readonly #ffmpegSlot: <T>(task: () => Promise<T>) => Promise<T>;
 
   private constructor(jobs: readonly BatchJob[], meter: CostMeter, options: BatchCostMeterOptions) {
     this.#jobs = jobs;
     this.#meter = meter;
     this.#options = options;
+    this.#ffmpegSlot = concurrencyLimiter(Math.max(1, options.probeConcurrency ?? 4));
   }
 
   /** A model's prices (fetched once), or the reason there are none. */
@@ -118,11 +124,17 @@ export class BatchCostMeter {
     return cost;
   }
 
+  /** A file's length: from its header in-process, else from ffmpeg (a bounded number at once). */
+  async #durationMs(file: string): Promise<number> {
+    const options = { signal: this.#options.signal, ffmpegPath: this.#options.ffmpegPath };
+    return (await headerDurationMs(file)) ?? (await this.#ffmpegSlot(() => ffmpegDurationMs(file, options)));
+  }
+
   /** The estimate of one job (its file probed once, without decoding). */
   estimateOf(job: BatchJob): Promise<BatchItemEstimate> {
     let p = this.#estimates.get(job);
     if (!p) {
-      p = estimateItem(job, (model) => this.#sheet(model), this.#options).then((e) => {
+      p = estimateItem(job, (model) => this.#sheet(model), (file) => this.#durationMs(file), this.#options).then((e) => {
         this.#known.set(job, e);
         return e;
       });
@@ -145,7 +157,8 @@ export class BatchCostMeter {
         items[index] = await this.estimateOf(this.#jobs[index]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#jobs.length, this.#options.probeConcurrency ?? 4) }, worker));
+    // Header reads are a few bytes each; ffmpeg probes are bounded separately (probeConcurrency).
+    await Promise.all(Array.from({ length: Math.min(this.#jobs.length, ESTIMATE_CONCURRENCY) }, worker));
     return summarizeEstimates(items);
   }
 
@@ -178,7 +191,7 @@ export class BatchCostMeter {
   };
 }
 
-async function estimateItem(job: BatchJob, sheetOf: (model: string) => Promise<{ sheet: PriceSheet | undefined; problem: string }>, options: BatchCostMeterOptions): Promise<BatchItemEstimate> {
+async function estimateItem(job: BatchJob, sheetOf: (model: string) => Promise<{ sheet: PriceSheet | undefined; problem: string }>, durationOf: (file: string) => Promise<number>, options: BatchCostMeterOptions): Promise<BatchItemEstimate> {
   const model = billedModel(job);
   const base = { name: job.name, kind: job.kind, model };
   let durationMs: number | undefined;
@@ -186,7 +199,8 @@ async function estimateItem(job: BatchJob, sheetOf: (model: string) => Promise<{
   if (job.kind === 'speak') characters = job.text.length;
   else {
     try {
-      durationMs = await probeAudioDurationMs(job.file, { signal: options.signal, ffmpegPath: options.ffmpegPath });
+      options.signal?.throwIfAborted();
+      durationMs = await durationOf(job.file);
     } catch (error) {
       if (options.signal?.aborted || (error as { code?: string }).code === 'TLA_ERR_FFMPEG_NOT_FOUND') throw error;
       return { ...base, durationMs, characters, costUsd: undefined, missing: (error as Error).message, notes: [] };

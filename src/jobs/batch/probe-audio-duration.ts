@@ -1,6 +1,7 @@
 import { runFfmpeg } from '../../codecs/ffmpeg/ffmpeg-process.js';
 import { FfmpegError } from '../../codecs/ffmpeg/ffmpeg-errors.js';
 import { InputError } from '../../core/errors.js';
+import { readStatedDurationMs } from './read-stated-duration.js';
 
 /** Options of {@link probeAudioDurationMs}. */
 export interface ProbeAudioDurationOptions {
@@ -9,12 +10,38 @@ export interface ProbeAudioDurationOptions {
 }
 
 /**
- * The length of a file's first audio track, ms, without decoding it: the length its container states, or else
- * the last packet's time as ffmpeg copies the packets to nowhere (fast even for hours of audio).
- * @throws InputError (`TLA_ERR_INPUT_FILE`) when the file is not audio, is corrupt or has no audio track;
- *   FfmpegNotFoundError without ffmpeg; AbortError.
+ * The length of a file's first audio track, ms, without decoding it: read in-process from the header where it
+ * states the length (WAV, RF64, FLAC, Ogg/Opus: a few bytes read, no process started); else the length the
+ * container states to ffmpeg, or the last packet's time as ffmpeg copies the packets to nowhere (fast even for
+ * hours of audio). Both give the same number, to the nearest 10 ms.
+ * @throws InputError (`TLA_ERR_INPUT_FILE`) when the file is not audio, is corrupt, has no audio track or
+ *   cannot be read; FfmpegNotFoundError without ffmpeg; AbortError.
  */
 export async function probeAudioDurationMs(file: string, options: ProbeAudioDurationOptions = {}): Promise<number> {
+  options.signal?.throwIfAborted();
+  return (await headerDurationMs(file)) ?? (await ffmpegDurationMs(file, options));
+}
+
+/**
+ * The length the file's header states (see {@link readStatedDurationMs}), or undefined when only ffmpeg can tell.
+ * @throws InputError (`TLA_ERR_INPUT_FILE`) when the file cannot be read.
+ * @internal
+ */
+export async function headerDurationMs(file: string): Promise<number | undefined> {
+  try {
+    return await readStatedDurationMs(file);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'there is no such file' : e.code === 'EISDIR' ? 'it is a directory' : `it cannot be read (${e.message})`;
+    throw new InputError(`Cannot tell how long ${file} is: ${why}.`, 'TLA_ERR_INPUT_FILE', { cause: error });
+  }
+}
+
+/**
+ * The length as ffmpeg finds it (one process per file: callers bound how many run at once).
+ * @internal
+ */
+export async function ffmpegDurationMs(file: string, options: ProbeAudioDurationOptions = {}): Promise<number> {
   let tail: string;
   try {
     const run = await runFfmpeg(['-hide_banner', '-nostdin', '-loglevel', 'info', '-i', file, '-map', '0:a:0', '-c', 'copy', '-f', 'null', '-'], {
