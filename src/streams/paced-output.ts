@@ -4,6 +4,7 @@ import { InputError, abortError } from '../core/errors.js';
 import { RingBuffer } from '../core/ring-buffer/ring-buffer.js';
 import { bytesPerFrame, framesToMs, msToFrames, pcmFormat, type PcmFormat } from '../core/pcm/pcm-format.js';
 import { FrameCarry } from '../core/pcm/frame-carry.js';
+import { pacedClock, type PacedClockMember } from './paced-clock.js';
 
 /** What a {@link PacedOutput} does when a frame is due and less than a full frame of audio is queued. */
 export type UnderrunPolicy = 'silence' | 'pause';
@@ -64,9 +65,10 @@ export interface PacedOutput {
 /**
  * Real-time pacer: PCM in, in any amount; fixed frames out at real time, from one drift-corrected clock.
  *
- * **Clock.** Frame `n` is due at `t0 + n * frameDurationMs` on `performance.now()`; each turn sleeps
- * with `setTimeout` until the next due time (the deadline advances by a frame, it is not re-measured,
- * so timer lateness never accumulates into drift). If the loop stalled, at most `maxCatchUpFrames`
+ * **Clock.** Frame `n` is due at `t0 + n * frameDurationMs` on `performance.now()`; one timer shared
+ * by every PacedOutput in the thread wakes at the earliest due time, and runs every stream due within
+ * a millisecond of it (the deadline advances by a frame, it is not re-measured, so timer lateness never
+ * accumulates into drift). If the loop stalled, at most `maxCatchUpFrames`
  * overdue frames go out at once; beyond that the grid is re-anchored to now (counted in `clockResets`).
  *
  * **Readable side.** Every frame is exactly {@link PacedOutput.frameBytes} bytes in {@link PacedOutput.format}.
@@ -115,8 +117,12 @@ export class PacedOutput extends Duplex {
   #discardBytes = 0;
 
   #state: PacedState = 'buffering';
-  #timer: NodeJS.Timeout | null = null;
+  /** This stream on the thread's shared clock (one timer for all paced outputs): its next due time and tick. */
+  readonly #member: PacedClockMember = { dueMs: 0, tick: (nowMs) => this.#tick(nowMs) };
   #nextTimeMs = 0;
+  /** Frames are copied out of the ring into slices of a slab (see #takeFrameBuffer). */
+  #slab: Buffer | null = null;
+  #slabOffset = 0;
   #clockRunning = false;
   #readerWaiting = false;
   #finalCallback: ((error?: Error | null) => void) | null = null;
@@ -335,23 +341,19 @@ export class PacedOutput extends Duplex {
   #startClock(): void {
     if (this.#clockRunning || this.destroyed || this.#finished) return;
     this.#clockRunning = true;
-    this.#nextTimeMs = performance.now();
-    // First frame on the next timer turn: _read and _write never push synchronously.
-    this.#timer = setTimeout(this.#tick, 0);
+    this.#nextTimeMs = this.#member.dueMs = performance.now();
+    // First frame on a later timer turn: _read and _write never push synchronously.
+    pacedClock.add(this.#member);
   }
 
   #stopClock(): void {
     this.#clockRunning = false;
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
+    pacedClock.delete(this.#member);
   }
 
-  readonly #tick = (): void => {
-    this.#timer = null;
-    if (!this.#clockRunning || this.destroyed) return;
-    const now = performance.now();
+  /** Emits the frames due by `now` (the shared clock's time), at most maxCatchUpFrames. */
+  #tick(now: number): void {
+    if (!this.#clockRunning || this.destroyed) return this.#stopClock();
     let emitted = 0;
     while (this.#clockRunning && this.#nextTimeMs <= now && emitted < this.maxCatchUpFrames) {
       this.#nextTimeMs += this.frameDurationMs;
@@ -364,8 +366,8 @@ export class PacedOutput extends Duplex {
       this.#clockResets++;
       this.#nextTimeMs = now + this.frameDurationMs;
     }
-    this.#timer = setTimeout(this.#tick, Math.max(0, this.#nextTimeMs - performance.now()));
-  };
+    this.#member.dueMs = this.#nextTimeMs;
+  }
 
   /** Emits one frame (or stops the clock). Returns false when the clock must not emit more this turn. */
   #emitFrame(): boolean {
@@ -381,7 +383,7 @@ export class PacedOutput extends Duplex {
 
     const queued = this.#ring.availableRead;
     if (queued >= this.frameBytes) {
-      const frame = Buffer.allocUnsafe(this.frameBytes);
+      const frame = this.#takeFrameBuffer();
       this.#ring.read(frame, 0, this.frameBytes);
       this.#pump();
       return this.#pushFrame(frame, this.frameSamples);
@@ -419,8 +421,26 @@ export class PacedOutput extends Duplex {
     return ok;
   }
 
+  /**
+   * A frame-sized Buffer for the next full frame: the next slice of a slab of about 64 KiB, so that an
+   * ArrayBuffer is made once per slab rather than once or twice per frame (Buffer.allocUnsafe's 8 KiB
+   * pool holds two 20 ms frames of 48 kHz stereo). Slices are never reused: a reader may keep every
+   * frame it was given. (A slab stays alive while any of its frames is referenced, as with Node's pool.)
+   */
+  #takeFrameBuffer(): Buffer {
+    const frameBytes = this.frameBytes;
+    let slab = this.#slab;
+    if (slab === null || this.#slabOffset + frameBytes > slab.length) {
+      slab = this.#slab = Buffer.allocUnsafeSlow(Math.max(1, Math.floor(SLAB_BYTES / frameBytes)) * frameBytes);
+      this.#slabOffset = 0;
+    }
+    const frame = slab.subarray(this.#slabOffset, this.#slabOffset + frameBytes);
+    this.#slabOffset += frameBytes;
+    return frame;
+  }
+
   #silenceFrame(): Buffer {
-    return Buffer.alloc(this.frameBytes);
+    return this.#takeFrameBuffer().fill(0);
   }
 
   /** Pushes one frame carrying `audioFrames` written sample frames (the rest is inserted silence). */
@@ -468,6 +488,9 @@ export class PacedOutput extends Duplex {
     callback(error);
   }
 }
+
+/** Bytes of a slab of emitted frames (see PacedOutput#takeFrameBuffer). */
+const SLAB_BYTES = 65_536;
 
 function checkRange(name: string, value: number, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
