@@ -233,6 +233,7 @@ describe('realtimeDuplex', () => {
     const transcripts: any[] = [];
     duplex.on('transcript', (t) => transcripts.push(t));
     const metrics = new Promise<any>((r) => duplex.once('turn-metrics', r));
+    const sentAt = performance.now();
     conn.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 900, item_id: 'u1' } as any);
     conn.send({ type: 'input_audio_buffer.committed', item_id: 'u1' } as any);
     conn.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'u1', content_index: 0, transcript: 'hello', usage: { type: 'duration', seconds: 1 } } as any);
@@ -241,9 +242,14 @@ describe('realtimeDuplex', () => {
     conn.send({ type: 'response.output_audio_transcript.done', response_id: 'resp_m', item_id: 'item_m', output_index: 0, content_index: 0, transcript: 'hi there' } as any);
     conn.send({ type: 'response.done', response: { id: 'resp_m', object: 'realtime.response', status: 'completed', output: [] } } as any);
     const m = await metrics;
+    const turnMs = performance.now() - sentAt;
     expect(m.responseId).toBe('resp_m');
-    expect(m.serverMs).toBeGreaterThanOrEqual(0);
-    expect(m.clientMs).toBeGreaterThanOrEqual(0);
+    // Every step was seen (speech_stopped -> committed -> first delta -> first frame played), in order, inside the turn.
+    for (const stepMs of [m.endpointingMs, m.serverMs, m.clientMs]) {
+      expect(stepMs).toBeTypeOf('number');
+      expect(stepMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(m.endpointingMs + m.serverMs + m.clientMs).toBeLessThanOrEqual(turnMs);
     expect(m.interrupted).toBe(false);
     expect(transcripts).toEqual([
       { role: 'user', itemId: 'u1', text: 'hello', final: true },
