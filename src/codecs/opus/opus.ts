@@ -21,6 +21,26 @@ interface OpusBackend {
   applyEncoderCTL?(ctl: number, value: number): void;
   encoderCTL?(ctl: number, value: number): void;
 }
+/**
+ * The parts of an opusscript instance its own `decode()` uses (v0.0.x). Read directly so a decoded frame is copied
+ * once from the WebAssembly heap into a slab of ours, instead of into a fresh pool buffer per call; when the
+ * shape differs (another version, @discordjs/opus) the backend's `decode()` is used.
+ */
+interface OpusscriptInternals {
+  handler: { _decode(inPointer: number, byteLength: number, outPointer: number): number };
+  inOpus: Uint8Array;
+  inOpusPointer: number;
+  outPCM: Uint16Array;
+  channels: number;
+}
+function opusscriptInternals(backend: OpusBackend): OpusscriptInternals | undefined {
+  const b = backend as unknown as Partial<OpusscriptInternals>;
+  return typeof b.handler?._decode === 'function' && b.inOpus instanceof Uint8Array && typeof b.inOpusPointer === 'number' && b.outPCM instanceof Uint16Array ? (b as OpusscriptInternals) : undefined;
+}
+/** Decoded PCM is handed out as slices of slabs this large (a reader keeps a slab alive while it holds a slice). */
+const DECODE_SLAB_BYTES = 64 * 1024;
+const OPUS_ERRORS: Record<string, string> = { '-1': 'Bad argument', '-2': 'Buffer too small', '-3': 'Internal error', '-4': 'Invalid packet', '-5': 'Unimplemented', '-6': 'Invalid state', '-7': 'Memory allocation fail' };
+
 interface PrismOpusStream {
   encoder: OpusBackend | null;
   destroy(): void;
@@ -65,6 +85,10 @@ function checkChannels(what: string, channels: number): 1 | 2 {
   return channels;
 }
 
+// Samples per channel at 48 kHz of one frame, by the TOC's size bits (module constants: read once per packet).
+const SILK_FRAME_SAMPLES = [480, 960, 1920, 2880] as const;
+const CELT_FRAME_SAMPLES = [120, 240, 480, 960] as const;
+
 /**
  * Samples per channel (at 48 kHz) in an Opus packet, read from its TOC byte (RFC 6716 §3.1), or 0
  * when the packet is empty or malformed. Scale by `sampleRate / 48000` for other decode rates.
@@ -74,9 +98,9 @@ export function opusPacketSamples(packet: Uint8Array): number {
   const toc = packet[0]!;
   const config = toc >> 3;
   let frameSamples: number;
-  if (config < 12) frameSamples = [480, 960, 1920, 2880][config & 3]!;
+  if (config < 12) frameSamples = SILK_FRAME_SAMPLES[config & 3]!;
   else if (config < 16) frameSamples = (config & 1) === 0 ? 480 : 960;
-  else frameSamples = [120, 240, 480, 960][config & 3]!;
+  else frameSamples = CELT_FRAME_SAMPLES[config & 3]!;
   const code = toc & 3;
   let frames: number;
   if (code === 0) frames = 1;
@@ -168,6 +192,9 @@ export class OpusDecoder extends Transform {
   #decodedPackets = 0;
   #lastSamples = 960;
   #head: OpusHead | undefined;
+  #direct: OpusscriptInternals | undefined;
+  #slab: Buffer = Buffer.alloc(0);
+  #slabOffset = 0;
 
   constructor(options: OpusDecoderOptions = {}) {
     super({ writableObjectMode: true });
@@ -178,6 +205,7 @@ export class OpusDecoder extends Transform {
     this.#policy = policy;
     this.format = Object.freeze({ sampleRate, channels, encoding: 's16le' as const });
     this.#prism = new (loadPrism().opus.Decoder)({ rate: sampleRate, channels, frameSize: (sampleRate / 50) | 0 });
+    this.#direct = this.#prism.encoder ? opusscriptInternals(this.#prism.encoder) : undefined;
     if (options.signal) addAbortSignal(options.signal, this);
   }
 
@@ -198,7 +226,7 @@ export class OpusDecoder extends Transform {
 
   /**
    * Decodes one packet to PCM now (for callers that drive it directly rather than as a stream).
-   * @returns PCM bytes (a new Buffer), or `null` when the packet was rejected (see `onCorrupt`).
+   * @returns PCM bytes (its own bytes: later decodes never overwrite them), or `null` when the packet was rejected (see `onCorrupt`).
    * @throws FormatError with `onCorrupt: 'error'`.
    */
   decodePacket(packet: Uint8Array): Buffer | null {
@@ -210,7 +238,7 @@ export class OpusDecoder extends Transform {
     else if (opusPacketSamples(packet) === 0) reason = 'invalid TOC byte / frame count';
     else {
       try {
-        const pcm = backend.decode(Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), (this.format.sampleRate * 120) / 1000);
+        const pcm = this.#direct ? this.#decodeDirect(this.#direct, packet) : backend.decode(Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength), (this.format.sampleRate * 120) / 1000);
         this.#decodedPackets++;
         this.#lastSamples = pcm.length / (2 * this.format.channels);
         return pcm;
@@ -224,6 +252,23 @@ export class OpusDecoder extends Transform {
       throw new FormatError(`Opus packet ${this.#decodedPackets + this.#corruptPackets} (${packet.length} bytes) could not be decoded: ${reason}.`, 'TLA_ERR_OPUS_PACKET');
     }
     return this.#policy === 'silence' ? Buffer.alloc(this.#lastSamples * 2 * this.format.channels) : null;
+  }
+
+  /** One packet through opusscript's own buffers, the PCM copied once into the current slab. */
+  #decodeDirect(codec: OpusscriptInternals, packet: Uint8Array): Buffer {
+    codec.inOpus.set(packet);
+    const samples = codec.handler._decode(codec.inOpusPointer, packet.length, codec.outPCM.byteOffset);
+    if (samples < 0) throw new Error(`Decode error: ${OPUS_ERRORS[String(samples)] ?? samples}`);
+    // opusscript leaves one byte of the s16le output in each 16-bit slot of its output view.
+    const byteLength = samples * codec.channels * 2;
+    if (this.#slabOffset + byteLength > this.#slab.length) {
+      this.#slab = Buffer.allocUnsafeSlow(Math.max(DECODE_SLAB_BYTES, byteLength));
+      this.#slabOffset = 0;
+    }
+    const pcm = this.#slab.subarray(this.#slabOffset, this.#slabOffset + byteLength);
+    pcm.set(codec.outPCM.subarray(0, byteLength));
+    this.#slabOffset += byteLength;
+    return pcm;
   }
 
   override _transform(packet: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -270,6 +315,7 @@ export class OpusDecoder extends Transform {
     // Frees the WebAssembly memory of opusscript.
     this.#prism?.destroy();
     this.#prism = undefined;
+    this.#direct = undefined;
   }
 }
 

@@ -57,6 +57,24 @@ describe('OpusEncoder / OpusDecoder', () => {
     });
   }
 
+  it("decodePacket gives the backend's own decode, in bytes that later decodes never overwrite", async () => {
+    const packets = await packetsOf(new OpusEncoder({ sampleRate: 48000, channels: 2 }), tone(48000, 2, 48000));
+    const requireHere = createRequire(import.meta.url);
+    const prism = requireHere('prism-media') as { opus: { Decoder: new (o: object) => { encoder: { decode(p: Buffer): Buffer }; destroy(): void } } };
+    for (const [sampleRate, channels] of [[48000, 2], [24000, 1], [16000, 1]] as const) {
+      const ours = new OpusDecoder({ sampleRate, channels });
+      const reference = new prism.opus.Decoder({ rate: sampleRate, channels, frameSize: sampleRate / 50 });
+      // All kept first (more than one slab's worth), compared after: a shared buffer reused too early would show.
+      const decoded = packets.map((p) => ours.decodePacket(p)!);
+      const expected = packets.map((p) => Buffer.from(reference.encoder!.decode(p)));
+      expect(decoded.reduce((n, b) => n + b.length, 0)).toBe(48000 * (sampleRate / 48000) * channels * 2);
+      for (let i = 0; i < packets.length; i++) expect(decoded[i]!.equals(expected[i]!), `packet ${i} at ${sampleRate}/${channels}`).toBe(true);
+      expect(decoded.some((b) => b.some((x) => x !== 0))).toBe(true);
+      ours.destroy();
+      reference.destroy();
+    }
+  });
+
   it('works at every Opus rate, mono', async () => {
     for (const sampleRate of [8000, 12000, 16000, 24000, 48000] as const) {
       const packets = await packetsOf(new OpusEncoder({ sampleRate, channels: 1 }), tone(sampleRate, 1, sampleRate / 10));
