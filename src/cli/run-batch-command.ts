@@ -1,13 +1,14 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { formatUsd } from '../api/cost/budget-exceeded-error.js';
 import { InputError } from '../core/errors.js';
-import { BatchCostMeter } from '../jobs/batch/batch-cost.js';
+import { BatchCostMeter, type BatchCostEstimate } from '../jobs/batch/batch-cost.js';
+import { BatchManifest } from '../jobs/batch/batch-manifest.js';
 import { numberOption } from './parse-command-args.js';
 import { runQueuedBatch, type QueueTarget } from './run-queued-batch.js';
-import { UsageError } from './usage-error.js';
 import type { TokenLab } from '../client.js';
-import type { BatchJob } from '../jobs/batch/batch-job.js';
+import { batchJobKey, type BatchJob } from '../jobs/batch/batch-job.js';
 import { runBatch, type BatchReport } from '../jobs/batch/run-batch.js';
 import { formatMs, printJson, status, type CliIo, type CommonFlags } from './cli-io.js';
 import { exitCodeFor } from './describe-error.js';
@@ -39,8 +40,8 @@ export const BATCH_FLAG_HELP: readonly (readonly [string, string])[] = [
 
 /** Help lines of the cost flags as a batch reads them. */
 export const BATCH_COST_FLAG_HELP: readonly (readonly [string, string])[] = [
-  ['--max-cost USD', 'batch: stop before the item that would take the estimated cost past USD; says where it stopped'],
-  ['--dry-run', 'batch: estimate the cost (catalog prices; audio lengths probed, characters counted); sends nothing billable'],
+  ['--max-cost USD', 'stop before the estimated cost would pass USD; finished work is kept (--queue: nothing is queued over it)'],
+  ['--dry-run', 'estimate the cost from catalog prices and the audio\'s length or the text\'s characters; sends nothing billable'],
 ];
 
 /** What a batch command passes to {@link runBatchCommand}. */
@@ -117,6 +118,55 @@ async function printDryRun(io: CliIo, common: CommonFlags, jobs: readonly BatchJ
 }
 
 /**
+ * The estimate a `--max-cost` cap is kept against.
+ * @throws InputError (`TLA_ERR_BUDGET_UNPRICED`) when an item's cost cannot be known (a model without prices).
+ */
+async function estimateForCap(cost: BatchCostMeter): Promise<BatchCostEstimate> {
+  const estimate = await cost.estimateAll();
+  const unknownPrice = estimate.unpriced.find((u) => u.durationMs !== undefined || u.characters !== undefined);
+  if (unknownPrice) {
+    throw new InputError(`Cannot keep --max-cost: ${unknownPrice.name} cannot be priced (${unknownPrice.missing}). Run without a cap, or choose a priced model (tokenlab-audio models).`, 'TLA_ERR_BUDGET_UNPRICED');
+  }
+  return estimate;
+}
+
+/**
+ * `--max-cost` with `--queue`: the workers do not share a spending counter, so the producer keeps the cap before
+ * anything is queued. It estimates the items the manifest does not record as done (as `--dry-run` does) and
+ * refuses to submit when that passes the cap (exit 7, as a local batch stopped by its cap). Undefined: go on.
+ */
+async function refuseQueueOverCap(io: CliIo, common: CommonFlags, client: TokenLab, jobs: readonly BatchJob[], maxCostUsd: number, manifestPath: string): Promise<ExitCode | undefined> {
+  const done = await doneInManifest(manifestPath, jobs, io.signal);
+  const pending = jobs.filter((job) => !done.has(job));
+  const estimate = await estimateForCap(await BatchCostMeter.create(pending, { client, signal: io.signal }));
+  if (estimate.totalUsd <= maxCostUsd) return undefined;
+  const message =
+    `Budget cap: the ${pending.length} item${pending.length === 1 ? '' : 's'} to queue would cost about $${formatUsd(estimate.totalUsd)}, over --max-cost $${formatUsd(maxCostUsd)}; nothing was queued. ` +
+    'Raise the cap, or queue fewer files (--dry-run shows each item\'s estimate).';
+  if (common.json) printJson(io, { total: jobs.length, alreadyDone: done.size, queued: 0, estimatedCostUsd: estimate.totalUsd, maxCostUsd, stoppedBy: { reason: 'budget', item: null, message }, exitCode: EXIT.batchIncomplete });
+  else io.stderr.write(`tokenlab-audio: ${message}\n`);
+  await client.close();
+  return EXIT.batchIncomplete;
+}
+
+/** The jobs an existing manifest records as done with their current key (none when there is no manifest yet). */
+async function doneInManifest(manifestPath: string, jobs: readonly BatchJob[], signal: AbortSignal): Promise<Set<BatchJob>> {
+  const done = new Set<BatchJob>();
+  if (!(await stat(manifestPath).catch(() => undefined))) return done;
+  const manifest = await BatchManifest.open(manifestPath);
+  try {
+    for (const job of jobs) {
+      if (manifest.keyOf(job.output) === undefined) continue;
+      const key = await batchJobKey(job, signal).catch(() => undefined);
+      if (key !== undefined && manifest.isDone(job.output, key)) done.add(job);
+    }
+  } finally {
+    await manifest.close();
+  }
+  return done;
+}
+
+/**
  * Runs a batch for a command: an overall progress bar on a terminal, one status line per failed item, a
  * summary (or one JSON document with `--json`), and the exit code scripts can trust ({@link EXIT}). Every item's
  * cost (catalog prices, the answer's usage) goes into the manifest and the summary; `--dry-run` only estimates;
@@ -134,19 +184,16 @@ export async function runBatchCommand(io: CliIo, common: CommonFlags, client: To
       : undefined;
   try {
     if (options.queue && !options.dryRun) {
-      if (options.maxCostUsd !== undefined) throw new UsageError('--max-cost applies to batches run here; with --queue, estimate first with --dry-run', command);
+      if (options.maxCostUsd !== undefined) {
+        const refused = await refuseQueueOverCap(io, common, client, jobs, options.maxCostUsd, options.manifestPath);
+        if (refused !== undefined) return refused;
+      }
       await client.close();
       return await runQueuedBatch(io, common, jobs, options.queue, options);
     }
     const cost = await BatchCostMeter.create(jobs, { client, signal: io.signal });
     if (options.dryRun) return await printDryRun(io, common, jobs, cost);
-    if (options.maxCostUsd !== undefined) {
-      const estimate = await cost.estimateAll();
-      const unknownPrice = estimate.unpriced.find((u) => u.durationMs !== undefined || u.characters !== undefined);
-      if (unknownPrice) {
-        throw new InputError(`Cannot keep --max-cost: ${unknownPrice.name} cannot be priced (${unknownPrice.missing}). Run without a cap, or choose a priced model (tokenlab-audio models).`, 'TLA_ERR_BUDGET_UNPRICED');
-      }
-    }
+    if (options.maxCostUsd !== undefined) await estimateForCap(cost);
     bar?.start(jobs.length, 0, { failed: 0 });
     report = await runBatch({
       client,

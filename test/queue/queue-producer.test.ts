@@ -133,4 +133,24 @@ describe('the queue producer on the CLI (transcribe DIR -o OUT --queue URL)', ()
       await worker2.close();
     }
   }, 60_000);
+  it('--max-cost with --queue: the producer estimates the unfinished items and queues nothing when that passes the cap (exit 7, estimate and cap said)', async () => {
+    const queueName = 'cli-capped';
+    const dir = path.join(root, 'capped-in');
+    await writeBatchFiles(dir, 3);
+    const out = path.join(root, 'capped-out');
+    const env = { TOKENLAB_API_KEY: 'k', TOKENLAB_BASE_URL: emu.url };
+    const before = transcriptions(emu);
+    // Each 0.85 s clip is estimated at 0.85 s of whisper-1: three cost about $0.000255, over a cap of $0.0002.
+    const refused = await runCliInProcess(['transcribe', dir, '-o', out, '--queue', redis.url, '--queue-name', queueName, '--max-cost', '0.0002', '--detach'], { env });
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(/Budget cap: the 3 items to queue would cost about \$0\.0002[56], over --max-cost \$0\.0002; nothing was queued/);
+    const json = await runCliInProcess(['transcribe', dir, '-o', out, '--queue', redis.url, '--queue-name', queueName, '--max-cost', '0.0002', '--detach', '--json'], { env });
+    expect(json.code).toBe(7);
+    expect(JSON.parse(json.stdout)).toMatchObject({ queued: 0, maxCostUsd: 0.0002, estimatedCostUsd: expect.closeTo(3 * 0.85 * WHISPER_PER_SECOND, 12), stoppedBy: { reason: 'budget' } });
+    // Under the cap: all three are queued (none was queued by the refused runs).
+    const queued = await runCliInProcess(['transcribe', dir, '-o', out, '--queue', redis.url, '--queue-name', queueName, '--max-cost', '0.001', '--detach'], { env });
+    expect(queued.code).toBe(0);
+    expect(queued.stderr).toMatch(/queued 3 of 3 items as batch batch-[0-9a-f]{16} \(0 already done, 0 already queued\)/);
+    expect(transcriptions(emu) - before).toBe(0);
+  }, 60_000);
 });

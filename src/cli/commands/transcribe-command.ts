@@ -12,7 +12,7 @@ import { UsageError } from '../usage-error.js';
 import { writeFileAtomic } from '../../api/write-file-atomic.js';
 import { assertOutputDir } from '../assert-output-dir.js';
 import type { CommandHelp } from '../command-help.js';
-import { BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
+import { BATCH_COST_FLAG_HELP, BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-batch-command.js';
 import { LONG_FLAG_HELP, LONG_OPTIONS, transcribeLongCommand } from './transcribe-long-command.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../../api/audio-upload.js';
 import { isTranscribeBatch, transcribeBatch } from './transcribe-batch.js';
@@ -49,6 +49,7 @@ export const transcribeHelp: CommandHelp = {
     ['--upload-limit-bytes N', 'refuse uploads larger than N bytes (default 26214400, the API\'s limit)'],
     ...BATCH_FLAG_HELP,
     ...LONG_FLAG_HELP,
+    ...BATCH_COST_FLAG_HELP,
   ],
   examples: [
     'tokenlab-audio transcribe talk.mp3',

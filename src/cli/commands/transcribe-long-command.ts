@@ -17,12 +17,10 @@ export const LONG_OPTIONS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
-/** Help lines of {@link LONG_OPTIONS}. */
+/** Help lines of {@link LONG_OPTIONS} (the cost flags are shared with batches: `BATCH_COST_FLAG_HELP`). */
 export const LONG_FLAG_HELP: readonly (readonly [string, string])[] = [
   ['--long', 'cut the file at pauses into pieces and transcribe them in parallel (automatic over the upload limit); resumable'],
   ['--work-dir DIR', 'long: where finished pieces are kept for resuming (default: the system temp dir)'],
-  ['--max-cost USD', 'long: stop before the request that would pass this cost; finished pieces are kept'],
-  ['--dry-run', 'long: estimate the cost from the file\'s duration and the catalog\'s price; sends nothing billable'],
 ];
 
 /** What the long path needs from the `transcribe` command. */
