@@ -5,6 +5,7 @@
  */
 import { bytesPerFrame, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { f32ToS16 } from '../../core/pcm/pcm-convert.js';
+import { FrameCarry } from '../../core/pcm/frame-carry.js';
 import { Resampler } from '../../core/resampler/resampler.js';
 import { g711Encode } from '../../codecs/g711/g711.js';
 import type { RealtimeWire } from './realtime-wire.js';
@@ -15,9 +16,7 @@ export class InputEncoder {
   readonly wire: RealtimeWire;
   readonly #sink: (wireBytes: Uint8Array) => void;
   readonly #resampler: Resampler;
-  readonly #frameBytes: number;
-  readonly #carry: Uint8Array;
-  #carryBytes = 0;
+  readonly #carry: FrameCarry;
   #s16 = new Int16Array(0);
   #s16Bytes = new Uint8Array(0);
   #f32 = new Float32Array(0);
@@ -30,31 +29,23 @@ export class InputEncoder {
     this.format = format;
     this.wire = wire;
     this.#sink = sink;
-    this.#frameBytes = bytesPerFrame(format);
-    this.#carry = new Uint8Array(this.#frameBytes);
+    this.#carry = new FrameCarry(bytesPerFrame(format));
     this.#resampler = new Resampler({ inputRate: format.sampleRate, outputRate: wire.sampleRate, channels: format.channels, outputChannels: 1 });
   }
 
   /** Encodes a chunk of input PCM (any length). */
   write(chunk: Uint8Array): void {
-    const sfb = this.#frameBytes;
-    let offset = 0;
-    if (this.#carryBytes > 0) {
-      const n = Math.min(sfb - this.#carryBytes, chunk.length);
-      this.#carry.set(chunk.subarray(0, n), this.#carryBytes);
-      this.#carryBytes += n;
-      offset = n;
-      if (this.#carryBytes < sfb) return;
-      this.#encode(this.#carry, 0, sfb);
-      this.#carryBytes = 0;
+    const carry = this.#carry;
+    let at = 0;
+    if (!carry.isEmpty) {
+      at = carry.fill(chunk, 0, chunk.length);
+      if (!carry.isFull) return;
+      this.#encode(carry.frame, 0, carry.frameBytes);
+      carry.clear();
     }
-    const whole = chunk.length - offset - ((chunk.length - offset) % sfb);
-    if (whole > 0) this.#encode(chunk, offset, whole);
-    const rest = chunk.length - offset - whole;
-    if (rest > 0) {
-      this.#carry.set(chunk.subarray(offset + whole), 0);
-      this.#carryBytes = rest;
-    }
+    const whole = carry.wholeBytes(chunk.length - at);
+    if (whole > 0) this.#encode(chunk, at, whole);
+    carry.hold(chunk, at + whole, chunk.length);
   }
 
   /** Whole sample frames → wire bytes → sink. The chunk is copied into an aligned scratch (a Buffer may sit at any offset). */
