@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
 import { STT_PCM, DISCORD_PCM, type PcmFormat } from '../../../src/core/pcm/pcm-format.js';
 import { FfmpegNotFoundError } from '../../../src/codecs/ffmpeg/ffmpeg-errors.js';
@@ -7,6 +7,7 @@ import { AudioDeviceError, deviceFailureReason } from '../../../src/streams/devi
 import { defaultAudioBackend, deviceArgs } from '../../../src/streams/devices/device-args.js';
 import { mic } from '../../../src/streams/devices/mic.js';
 import { speaker } from '../../../src/streams/devices/speaker.js';
+import { useVirtualClock } from '../discord/discord-harness.js';
 
 const F32_STEREO: PcmFormat = { sampleRate: 44_100, channels: 2, encoding: 'f32le' };
 
@@ -137,12 +138,22 @@ describe('mic and speaker through the real ffmpeg (Linux stand-ins: lavfi source
   });
 
   it('plays paced through the null sink and counts exactly what was played', async () => {
-    const s = speaker({ format: STT_PCM, backend: 'null', cushionMs: 40 });
-    const started = performance.now();
-    const pcm = Buffer.alloc(16_000 * 2 * 0.3, 1); // 300 ms
-    s.end(pcm);
+    // A virtual clock decides the pace: the ffmpeg child and its pipes still run for real.
+    const undoClock = useVirtualClock();
+    let s: ReturnType<typeof speaker>;
+    try {
+      s = speaker({ format: STT_PCM, backend: 'null', cushionMs: 40 });
+      const pcm = Buffer.alloc(16_000 * 2 * 0.3, 1); // 300 ms
+      s.end(pcm);
+      await vi.advanceTimersByTimeAsync(100);
+      // Paced in real time, not dumped: 100 ms on the clock plays about 100 ms (plus the cushion), not 300.
+      expect(s.playedMs).toBeGreaterThanOrEqual(100);
+      expect(s.playedMs).toBeLessThanOrEqual(100 + 40 + 20);
+      await vi.advanceTimersByTimeAsync(300);
+    } finally {
+      undoClock();
+    }
     await once(s, 'finish');
-    expect(performance.now() - started).toBeGreaterThan(200); // paced in real time, not dumped
     expect(s.playedMs).toBe(300);
     await closed(s);
     expect(alive(s.pid)).toBe(false);
