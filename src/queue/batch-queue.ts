@@ -133,8 +133,26 @@ export class BatchQueue {
   }
 
   /**
-   * Queues the jobs of batch `batchId` that are not done yet. Submitting again (after a crash, a 402, or to add
-   * jobs) queues only what is neither done nor already queued; failed jobs are queued again.
+   * Adds items to the batch's list (what {@link wait} and {@link progress} count): {@link submit} and
+   * {@link submitLong} both add, neither resets the list. An item for an output the list already has under another
+   * id (its input or options changed since) replaces that entry, so the batch never waits for work no one will do.
+   */
+  async #addToBatch(k: ReturnType<typeof batchKeys>, entries: Readonly<Record<string, string>>): Promise<void> {
+    const outputs = new Set(Object.values(entries).map((json) => (JSON.parse(json) as { output: string }).output));
+    const listed = await this.#redis.hgetall(k.jobs);
+    const superseded = Object.entries(listed)
+      .filter(([id, json]) => !(id in entries) && outputs.has((JSON.parse(json) as { output: string }).output))
+      .map(([id]) => id);
+    for (const part of chunks(superseded, 500)) await this.#redis.hdel(k.jobs, ...part);
+    for (const part of chunks(Object.entries(entries), 500)) await this.#redis.hset(k.jobs, Object.fromEntries(part));
+    const total = Object.keys(listed).length - superseded.length + Object.keys(entries).filter((id) => !(id in listed)).length;
+    await this.#redis.hset(k.meta, { total, submittedAt: new Date().toISOString() });
+  }
+
+  /**
+   * Queues the jobs of batch `batchId` that are not done yet, adding them to the batch (items added earlier, by
+   * this or by {@link submitLong}, stay in it). Submitting again (after a crash, a 402, or to add jobs) queues only
+   * what is neither done nor already queued; failed jobs are queued again.
    * @throws InputError for a malformed batch id; the read error of an input file (its content is hashed).
    */
   async submit(batchId: string, jobs: readonly BatchJob[], options: { overwrite?: boolean | undefined; signal?: AbortSignal | undefined } = {}): Promise<QueueSubmitResult> {
@@ -170,9 +188,8 @@ export class BatchQueue {
         opts: { jobId, attempts: QUEUE_JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: false },
       });
     }
-    await this.#redis.del(k.jobs, k.stop);
-    for (const part of chunks(Object.entries(meta), 500)) await this.#redis.hset(k.jobs, Object.fromEntries(part));
-    await this.#redis.hset(k.meta, { total: jobs.length, submittedAt: new Date().toISOString() });
+    await this.#redis.del(k.stop);
+    await this.#addToBatch(k, meta);
     for (const part of chunks(adds, 500)) await this.#queue.addBulk(part);
     return { batchId, total: jobs.length, submitted: adds.length, alreadyDone, alreadyQueued };
   }
@@ -191,8 +208,7 @@ export class BatchQueue {
     const cut = await cutLongQueueJob(job, options);
     const jobId = queueJobId(cut.jobKey, job.output);
     const task = job.kind === 'translate-long' ? 'translate' : 'transcribe';
-    await this.#redis.hset(k.jobs, { [jobId]: JSON.stringify({ name: job.name, output: job.output, kind: task }) });
-    await this.#redis.hset(k.meta, { total: Object.keys(await this.#redis.hgetall(k.jobs)).length, submittedAt: new Date().toISOString() });
+    await this.#addToBatch(k, { [jobId]: JSON.stringify({ name: job.name, output: job.output, kind: task }) });
     const status = await this.#redis.hget(k.status, jobId);
     if (status === 'done') return { batchId, total: 1, submitted: 0, alreadyDone: 1, alreadyQueued: 0, pieces: cut.units.length };
     if (status !== null) await this.#redis.hdel(k.status, jobId);

@@ -8,6 +8,9 @@ import type { EmulatorHandle } from '../../src/emulator/emulator-options.js';
 import { transcribeLong } from '../../src/jobs/long-transcription/transcribe-long.js';
 import { BatchQueue, startBatchWorker } from '../../src/queue/index.js';
 import { writeLectureWav, type LectureAudio } from '../../scripts/make-lecture-audio.js';
+import { writeBatchFiles } from '../../scripts/make-batch-files.js';
+import { findAudioFiles } from '../../src/jobs/batch/find-audio-files.js';
+import { planTranscribeJobs } from '../../src/jobs/batch/plan-batch-jobs.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
 let redis: RedisServer;
@@ -27,6 +30,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const clipDir = async (dir: string): Promise<string> => {
+  await writeBatchFiles(dir, 2);
+  return dir;
+};
 const transcriptions = (): number => emu.requests.filter((r) => r.path === '/v1/audio/transcriptions').length;
 
 describe('a long file through the queue: pieces are jobs, the merge runs when all are done', () => {
@@ -76,6 +83,33 @@ describe('a long file through the queue: pieces are jobs, the merge runs when al
       }
     } finally {
       await Promise.all(workers.map((w) => w.close()));
+      await queue.close();
+    }
+  }, 120_000);
+  it('submit and submitLong on the same batch id both add to it: neither resets the other\'s items', async () => {
+    const queueName = 'mixed-q';
+    const workDir = path.join(root, 'work-mixed');
+    const clips = planTranscribeJobs(await findAudioFiles([await clipDir(path.join(root, 'mixed-in'))]), { kind: 'transcribe', outputDir: path.join(root, 'mixed-out') });
+    const long = { kind: 'transcribe-long', name: 'lecture.wav', file: lecture.path, output: path.join(root, 'mixed-out', 'lecture.srt'), model: 'whisper-1', responseFormat: 'srt', workDir, maxPieceMs: 20_000 } as const;
+    const queue = await BatchQueue.open({ redis: redis.url, queueName });
+    try {
+      // No worker yet: what the batch lists is what the producer added.
+      await queue.submit('mixed', clips.slice(0, 1));
+      await queue.submitLong('mixed', long);
+      expect((await queue.progress('mixed')).total).toBe(2);
+      await queue.submit('mixed', clips);
+      expect((await queue.progress('mixed')).total).toBe(3);
+      expect(await queue.submit('mixed', clips)).toMatchObject({ submitted: 0, alreadyQueued: 2 });
+      expect((await queue.progress('mixed')).total).toBe(3);
+      const worker = await startBatchWorker({ redis: redis.url, queueName, client: { apiKey: 'k', baseURL: emu.url }, concurrency: 4, workerId: 'wm' });
+      try {
+        const report = await queue.wait('mixed', { pollIntervalMs: 100 });
+        expect(report).toMatchObject({ total: 3, done: 3, failed: 0, notStarted: 0 });
+        expect(report.records.map((r) => r.name).sort()).toEqual(['clip-0001.wav', 'clip-0002.wav', 'lecture.wav']);
+      } finally {
+        await worker.close();
+      }
+    } finally {
       await queue.close();
     }
   }, 120_000);
