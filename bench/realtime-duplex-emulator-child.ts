@@ -17,8 +17,25 @@ let cpu0 = process.cpuUsage();
 let t0 = performance.now();
 process.stdout.write(`${emulator.url}\n`);
 const lines = createInterface({ input: process.stdin });
-lines.on('line', (line) => {
-  if (line === 'reset') {
+/** "reset <file>": profiles the window until the next "stats" and writes the profile to <file>. */
+let stopProfile: (() => Promise<void>) | null = null;
+async function startProfile(file: string): Promise<() => Promise<void>> {
+  const inspector = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+lines.on('line', async (line) => {
+  if (line.startsWith('reset')) {
+    const file = line.slice('reset'.length).trim();
+    if (file) stopProfile = await startProfile(file);
     cpu0 = process.cpuUsage();
     t0 = performance.now();
     loop.reset();
@@ -26,7 +43,12 @@ lines.on('line', (line) => {
     return;
   }
   const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(`${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 })}\n`);
+  const wallMs = performance.now() - t0;
+  if (stopProfile) {
+    await stopProfile();
+    stopProfile = null;
+  }
+  process.stdout.write(`${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 })}\n`);
 });
 lines.on('close', () => {
   void emulator.close().then(() => process.exit(0));

@@ -311,6 +311,7 @@ interface EmulatorChild {
 }
 
 async function startEmulatorChild(): Promise<EmulatorChild> {
+  // REALTIME_BENCH_PROFILE=<path prefix> profiles the emulator child's measured windows too (<prefix>-emulator-<n>.cpuprofile).
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'realtime-duplex-emulator-child.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (): Promise<string> => (await lines.next()).value as string;
@@ -375,7 +376,7 @@ async function concurrent(emulator: EmulatorChild, n: number): Promise<ScaleRun>
   let frames = 0;
   const mic = Buffer.alloc(960);
   const stops: Array<() => void> = [];
-  await emulator.ask('reset');
+  await emulator.ask(process.env['REALTIME_BENCH_PROFILE'] ? `reset ${process.env['REALTIME_BENCH_PROFILE']}-emulator-${n}.cpuprofile` : 'reset');
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
   const gcPauses: number[] = [];
@@ -434,7 +435,7 @@ async function scaleRuns(): Promise<{ rows: string[][]; sustained: number }> {
   for (const n of SCALE_SESSIONS) {
     const r = await concurrent(emulator, n);
     const latePct = (100 * r.late) / Math.max(1, r.frames);
-    rows.push([String(n), String(r.failed), String(r.frames), f3(latePct), String(r.clockResets), String(r.underruns), f3(r.cpuMsPerSecondPerSession), `${Math.round(r.cpuMsPerSecondPerSession * r.sessions / 10)} %`, `${Math.round(r.emulatorCpuShare * 100)} %`, `${f1(r.loopP99Ms)} / ${f1(r.loopMaxMs)}`, `${f1(r.gcMs)} / ${f1(r.gcMaxMs)}`]);
+    rows.push([String(n), String(r.failed), String(r.frames), f3(latePct), String(r.clockResets), String(r.underruns), f3(r.cpuMsPerSecondPerSession), `${Math.round(r.cpuMsPerSecondPerSession * r.sessions / 10)} %`, f3((r.emulatorCpuShare * 1000) / r.sessions), `${Math.round(r.emulatorCpuShare * 100)} %`, `${f1(r.loopP99Ms)} / ${f1(r.loopMaxMs)}`, `${f1(r.gcMs)} / ${f1(r.gcMaxMs)}`]);
     console.log(rows[rows.length - 1]!.join(' | '));
     // Every size runs (a loaded machine can fail a small one and pass a larger one: the curve says more).
     if (latePct < 1 && r.failed === 0 && n > sustained) sustained = n;
@@ -471,7 +472,7 @@ if (process.env['REALTIME_BENCH_ALLOC_CHILD'] === '1') await allocationChild();
 
 if (ONLY === 'scale') {
   const scale = await scaleRuns();
-  console.log(table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows));
+  console.log(table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows));
   await client.close();
   server?.stdin!.end();
   process.exit(0);
@@ -515,7 +516,7 @@ Interrupt → first silent output frame (30 barge-ins at random moments, 20 ms f
 
 Concurrent duplex sessions in this one process against the emulator in another process (bench/realtime-duplex-emulator-child.ts: local turn mode, no transcription, every response 4 s of speech in ~20 ms deltas at 1.5x real time). Each session: 24 kHz mono in and out, mic frames of 20 ms every 20 ms, one response played in real time, 4.5 s measured. A frame is late when it comes > 40 ms after the previous one; a clock reset is a pacer that fell > 200 ms behind (event loop stalled) and re-anchored. The emulator shares the machine's ${os.cpus().length} cores:
 
-${table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows)}
+${table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows)}
 
 Sustained with < 1 % late frames: **${scale.sustained}** sessions (goal ≥ 200).
 
