@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { bytesPerFrame, msToBytes, type PcmFormat } from '../../src/core/pcm/pcm-format.js';
 import { PacedOutput } from '../../src/streams/paced-output.js';
+import { useVirtualClock } from './discord/discord-harness.js';
 
 const MONO: PcmFormat = { sampleRate: 16_000, channels: 1, encoding: 's16le' };
 const STEREO48: PcmFormat = { sampleRate: 48_000, channels: 2, encoding: 's16le' };
@@ -185,23 +186,33 @@ describe('PacedOutput', () => {
   });
 
   it('catches up after a stalled event loop with a bounded burst, then re-anchors the clock', async () => {
-    const out = new PacedOutput({ format: MONO, cushionMs: 0, maxCatchUpFrames: 3 });
-    out.write(ramp(MONO, 2000));
-    const { times } = collect(out);
-    await sleep(60);
-    const before = times.length;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 300) {
-      // Stall the event loop for 300 ms (15 frame periods).
+    // A virtual clock decides it: the stall is 300 ms (15 frame periods) passing while no timer can run.
+    const undoClock = useVirtualClock();
+    try {
+      const out = new PacedOutput({ format: MONO, cushionMs: 0, maxCatchUpFrames: 3 });
+      out.write(ramp(MONO, 2000));
+      const { frames } = collect(out);
+      await vi.advanceTimersByTimeAsync(60);
+      expect(out.clockResets).toBe(0);
+      const before = frames.length;
+      expect(before).toBeGreaterThanOrEqual(3);
+      vi.setSystemTime(Date.now() + 300);
+      await vi.advanceTimersByTimeAsync(20); // the late timer fires, 15 frames behind
+      const burst = frames.length - before;
+      // At most 3 frames came out together, not 15, and the grid was re-anchored to now.
+      expect(burst).toBeGreaterThanOrEqual(1);
+      expect(burst).toBeLessThanOrEqual(3);
+      expect(out.clockResets).toBe(1);
+      // From the new anchor it plays in time again: 100 ms, 5 frames (give or take the one at the edge).
+      const afterBurst = frames.length;
+      await vi.advanceTimersByTimeAsync(100);
+      expect(frames.length - afterBurst).toBeGreaterThanOrEqual(4);
+      expect(frames.length - afterBurst).toBeLessThanOrEqual(6);
+      expect(out.clockResets).toBe(1);
+      out.destroy();
+    } finally {
+      undoClock();
     }
-    await sleep(5);
-    // After the stall: at most 3 frames came out together, not 15.
-    const burst = times.slice(before).filter((t) => t - t0 < 305).length;
-    expect(burst).toBeLessThanOrEqual(3);
-    expect(out.clockResets).toBeGreaterThanOrEqual(1);
-    await sleep(100);
-    expect(times.length).toBeGreaterThan(before + 4);
-    out.destroy();
   });
 
   it('releases its timer on end, destroy and abort', async () => {
