@@ -7,7 +7,7 @@ import type { EmulatorHandle, EmulatorOptions, EmulatorRequestRecord } from './e
 import { resolveEmulatorSettings, type ResolvedEmulatorSettings } from './emulator-settings.js';
 import { FaultBook, parseFaultSpec } from './fault-book.js';
 import { findModel, listModelsBody, modelDetailBody, modelPricingBody, pricingListBody, unknownModelError, wrongOperationError } from './model-catalog.js';
-import { defaultVadEngine } from '../core/vad/vad-tracker.js';
+import { realtimeVadEngine } from './realtime/realtime-turn-tracker.js';
 import { parseRealtimeFaultSpec } from './realtime/realtime-fault.js';
 import { RealtimeServer } from './realtime/realtime-server.js';
 import { faultStatusError, RequestContext, ResponseAbandoned } from './request-context.js';
@@ -238,7 +238,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const realtime = options.onRealtimeUpgrade
     ? undefined
     : new RealtimeServer({
-        config: { ...settings.realtime, rateLimitPerMinute: settings.rateLimitPerMinute, createVadEngine: defaultVadEngine, recognizerCommand: settings.recognizerCommand },
+        config: { ...settings.realtime, rateLimitPerMinute: settings.rateLimitPerMinute, createVadEngine: realtimeVadEngine, recognizerCommand: settings.recognizerCommand },
         faults: settings.realtime.faults,
         useEspeak: settings.espeakAvailable,
         espeakPath: settings.espeakPath,
