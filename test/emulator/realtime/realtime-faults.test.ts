@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { startEmulator } from '../../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../../src/emulator/emulator-options.js';
-import { connectClient, type TestClient } from './realtime-test-client.js';
+import { connectClient, nextOnFakeClock, serverCaughtUp, type TestClient } from './realtime-test-client.js';
 
 let emulator: EmulatorHandle;
 beforeAll(async () => {
@@ -57,12 +57,23 @@ describe('emulator realtime faults', () => {
 
   it('slow-first-delta holds the first audio back', async () => {
     const c = await connectClient(emulator.url, { query: 'emulator_fault=slow-first-delta=300' });
-    await respond(c);
-    const created = await c.next('response.created');
-    const t0 = performance.now();
-    await c.next('response.output_audio.delta');
-    expect(created.response.status).toBe('in_progress');
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+    // The emulator's timers run on a fake clock; the socket stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await respond(c);
+      const { event: created } = await nextOnFakeClock(c, 'response.created');
+      expect(created.response.status).toBe('in_progress');
+      await nextOnFakeClock(c, 'response.content_part.added');
+      // The audio part is open; its first delta is held back 300 ms (firstAudioDelayMs is 0 here).
+      await vi.advanceTimersByTimeAsync(290);
+      await serverCaughtUp(c);
+      expect(c.events.some((e) => e.type === 'response.output_audio.delta')).toBe(false);
+      const { elapsedMs } = await nextOnFakeClock(c, 'response.output_audio.delta');
+      expect(290 + elapsedMs).toBeGreaterThanOrEqual(295);
+      expect(290 + elapsedMs).toBeLessThanOrEqual(310);
+    } finally {
+      vi.useRealTimers();
+    }
     await c.close();
   });
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator } from '../../../src/emulator/start-emulator.js';
 import type { EmulatorHandle } from '../../../src/emulator/emulator-options.js';
-import { appendPcm, connectClient, speechPcm } from './realtime-test-client.js';
+import { appendPcm, connectClient, nextOnFakeClock, serverCaughtUp, speechPcm } from './realtime-test-client.js';
 
 let emulator: EmulatorHandle;
 beforeAll(async () => {
@@ -173,17 +173,27 @@ describe('server VAD idle_timeout_ms', () => {
     await c.next('session.created');
     c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 5000 } } } } });
     await c.next('session.updated');
-    c.send({ type: 'response.create', response: { output_modalities: ['text'] } });
-    await c.next('response.created');
-    const first = await c.next('response.done');
-    // The user stays silent: the mic keeps sending silence.
-    c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 1000).toString('base64') });
-    const t0 = performance.now();
-    const triggered = await c.next('input_audio_buffer.timeout_triggered', 9000);
-    expect(performance.now() - t0).toBeGreaterThan(4000);
-    expect(triggered.audio_end_ms).toBeGreaterThanOrEqual(triggered.audio_start_ms);
-    const next = await c.next('response.created');
-    expect(next.response.id).not.toBe(first.response.id);
+    // The emulator's timers run on a fake clock from here; the socket stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      c.send({ type: 'response.create', response: { output_modalities: ['text'] } });
+      const { event: first } = await nextOnFakeClock(c, 'response.done');
+      expect((await c.next('response.created')).response.id).toBe(first.response.id); // already here, before its done
+      // The user stays silent: the mic keeps sending silence.
+      c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 1000).toString('base64') });
+      await vi.advanceTimersByTimeAsync(4990);
+      await serverCaughtUp(c);
+      expect(c.events.some((e) => e.type === 'input_audio_buffer.timeout_triggered')).toBe(false);
+      const { event: triggered, elapsedMs } = await nextOnFakeClock(c, 'input_audio_buffer.timeout_triggered');
+      // 5000 ms after the text reply (no audio to play) ended, give or take the steps that delivered its response.done.
+      expect(4990 + elapsedMs).toBeGreaterThanOrEqual(4995);
+      expect(4990 + elapsedMs).toBeLessThanOrEqual(5010);
+      expect(triggered.audio_end_ms).toBeGreaterThanOrEqual(triggered.audio_start_ms);
+      const { event: next } = await nextOnFakeClock(c, 'response.created');
+      expect(next.response.id).not.toBe(first.response.id);
+    } finally {
+      vi.useRealTimers();
+    }
     await c.close();
-  }, 15_000);
+  });
 });

@@ -1,5 +1,6 @@
 // A plain `ws` realtime client for the emulator's tests: records every server event and waits for types.
 import WebSocket from 'ws';
+import { vi } from 'vitest';
 import { VoiceSynth } from '../../../src/emulator/voice-synth.js';
 
 export interface TestClient {
@@ -79,3 +80,33 @@ export function appendPcm(client: TestClient, pcm: Buffer, chunkMs = 100, bytesP
   const step = chunkMs * bytesPerMs;
   for (let at = 0; at < pcm.length; at += step) client.send({ type: 'input_audio_buffer.append', audio: pcm.subarray(at, at + step).toString('base64') });
 }
+
+/**
+ * With `vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })` installed: advances the fake clock `stepMs`
+ * at a time, letting real socket I/O run between steps, until an event of `type` arrives. Returns the event and
+ * how far the fake clock moved, so a test can say when the server sent it without reading the wall clock.
+ */
+export async function nextOnFakeClock(client: TestClient, type: string, options: { stepMs?: number; maxMs?: number } = {}): Promise<{ event: Record<string, any>; elapsedMs: number }> {
+  const { stepMs = 1, maxMs = 60_000 } = options;
+  let event: Record<string, any> | undefined;
+  // Its own timeout timer is fake too and never reached: maxMs bounds the wait instead.
+  void client.next(type, NEVER_MS).then((e) => (event = e));
+  let elapsedMs = 0;
+  for (;;) {
+    for (let turn = 0; turn < 20 && event === undefined; turn++) await new Promise((resolve) => setImmediate(resolve));
+    if (event !== undefined) return { event, elapsedMs };
+    if (elapsedMs >= maxMs) throw new Error(`no ${type} within ${maxMs} ms on the fake clock; got ${client.events.map((e) => e['type']).join(', ')}`);
+    await vi.advanceTimersByTimeAsync(stepMs);
+    elapsedMs += stepMs;
+  }
+}
+
+/** With fake timers installed: returns once the server has handled everything sent before (it answers an unknown event type with an error, in order). */
+export async function serverCaughtUp(client: TestClient): Promise<void> {
+  client.send({ type: 'tokenlab.test.barrier' });
+  const event = await client.next('error', NEVER_MS);
+  if (event['error']?.['param'] !== 'type') throw new Error(`expected the barrier's error, got ${JSON.stringify(event)}`);
+}
+
+/** The longest timer delay Node accepts: a fake-clock timeout that is never reached. */
+const NEVER_MS = 2 ** 31 - 1;
