@@ -10,11 +10,11 @@ import path from 'node:path';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../api/audio-upload.js';
 import { decode } from '../streams/decode.js';
-import { cutPieces, PIECE_PCM, type CutPiece } from '../jobs/long-transcription/piece-cutter.js';
+import { cutPieces, PIECE_PCM } from '../jobs/long-transcription/piece-cutter.js';
 import { LongJobWorkDir, fileSha256, longJobKey } from '../jobs/long-transcription/long-job-work-dir.js';
 import { DEFAULT_PIECE_CODEC } from '../jobs/long-transcription/transcribe-long.js';
 import type { LongTranscriptFormat } from '../jobs/long-transcription/merge-transcript.js';
-import type { PieceRequest, TranscriptionPieceUnit } from '../jobs/long-transcription/piece-unit.js';
+import { pieceUnitOf, type PieceRequest, type TranscriptionPieceUnit } from '../jobs/long-transcription/piece-unit.js';
 
 /** A long file to transcribe (or translate) through the queue. */
 export interface LongQueueJob {
@@ -99,7 +99,7 @@ export async function cutLongQueueJob(job: LongQueueJob, options: { signal?: Abo
         if (piece.audio.byteLength > DEFAULT_UPLOAD_LIMIT_BYTES) {
           throw new InputError(`Piece ${piece.index + 1} of ${job.name} encoded to ${piece.audio.byteLength} bytes, over the upload limit; lower maxPieceMs.`, 'TLA_ERR_LONG_PIECE');
         }
-        const unit = unitOf(piece, piece.audio, jobKey, task, request, wd, job.name);
+        const unit = pieceUnitOf(piece, piece.audio, { jobKey, task, request, resultPath: wd.resultPath(piece.index), sourceName: job.name });
         await wd.saveUnit(unit);
         units.push(unit);
       } else {
@@ -127,25 +127,4 @@ async function savedUnit(wd: LongJobWorkDir, index: number): Promise<Transcripti
   } catch {
     return undefined;
   }
-}
-
-function unitOf(piece: CutPiece, audio: NonNullable<CutPiece['audio']>, jobKey: string, task: 'transcribe' | 'translate', request: PieceRequest, wd: LongJobWorkDir, name: string): TranscriptionPieceUnit {
-  return {
-    kind: 'tokenlab-audio/transcription-piece',
-    version: 1,
-    jobKey,
-    index: piece.index,
-    task,
-    request,
-    audioPath: audio.path,
-    audioByteLength: audio.byteLength,
-    audioSha256: audio.sha256,
-    filename: path.basename(audio.path),
-    durationMs: piece.durationMs,
-    sourceStartMs: piece.sourceStartMs,
-    sourceEndMs: piece.sourceEndMs,
-    spans: piece.spans,
-    resultPath: wd.resultPath(piece.index),
-    label: `piece ${piece.index + 1} of ${name}`,
-  };
 }

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import type { CutPiece, CutPieceAudio } from './piece-cutter.js';
+
 /**
  * The unit of work of a long-file job: one piece of the source audio, encoded and saved, with everything needed
  * to transcribe it anywhere and to put its times back into the source's time. Plain JSON, so a queue can carry it.
@@ -107,4 +110,37 @@ export function pieceToSourceMs(spans: readonly PieceSpan[], pieceMs: number): n
   const span = spans[lo]!;
   const within = Math.min(Math.max(0, pieceMs - span.pieceMs), span.durationMs);
   return span.sourceMs + within;
+}
+
+/** What a piece's unit takes from its job (besides the piece). */
+export interface PieceUnitJob {
+  readonly jobKey: string;
+  readonly task: 'transcribe' | 'translate';
+  readonly request: PieceRequest;
+  /** Where the piece's result is saved. */
+  readonly resultPath: string;
+  /** The source's name in labels (`piece 3 of lecture.wav`). */
+  readonly sourceName: string;
+}
+
+/** The unit of work of a cut piece whose audio was encoded and saved (used by `transcribeLong` and the queue). */
+export function pieceUnitOf(piece: CutPiece, audio: CutPieceAudio, job: PieceUnitJob): TranscriptionPieceUnit {
+  return {
+    kind: 'tokenlab-audio/transcription-piece',
+    version: 1,
+    jobKey: job.jobKey,
+    index: piece.index,
+    task: job.task,
+    request: job.request,
+    audioPath: audio.path,
+    audioByteLength: audio.byteLength,
+    audioSha256: audio.sha256,
+    filename: path.basename(audio.path),
+    durationMs: piece.durationMs,
+    sourceStartMs: piece.sourceStartMs,
+    sourceEndMs: piece.sourceEndMs,
+    spans: piece.spans,
+    resultPath: job.resultPath,
+    label: `piece ${piece.index + 1} of ${job.sourceName}`,
+  };
 }

@@ -21,7 +21,7 @@ import { decode } from '../../streams/decode.js';
 import { type CutPiece, type PieceCodec, PIECE_PCM, cutPieces } from './piece-cutter.js';
 import { LongJobWorkDir, fileSha256, longJobKey } from './long-job-work-dir.js';
 import { type LongTranscript, type LongTranscriptFormat, formatLongTranscript, mergePieceResults } from './merge-transcript.js';
-import type { PieceRequest, TranscriptionPieceResult, TranscriptionPieceUnit } from './piece-unit.js';
+import { pieceUnitOf, type PieceRequest, type TranscriptionPieceResult, type TranscriptionPieceUnit } from './piece-unit.js';
 import { type PieceClient, readPieceResult, transcribePiece } from './transcribe-piece.js';
 import { LongTranscriptionError } from './long-transcription-error.js';
 
@@ -287,24 +287,8 @@ async function runLongJob(client: LongJobClient, task: 'transcribe' | 'translate
     while (running.size > 0 || (pending.length > 0 && failure === undefined)) await changed();
   };
 
-  const unitOf = (piece: CutPiece & { audio: NonNullable<CutPiece['audio']> }): TranscriptionPieceUnit => ({
-    kind: 'tokenlab-audio/transcription-piece',
-    version: 1,
-    jobKey,
-    index: piece.index,
-    task,
-    request,
-    audioPath: piece.audio.path,
-    audioByteLength: piece.audio.byteLength,
-    audioSha256: piece.audio.sha256,
-    filename: path.basename(piece.audio.path),
-    durationMs: piece.durationMs,
-    sourceStartMs: piece.sourceStartMs,
-    sourceEndMs: piece.sourceEndMs,
-    spans: piece.spans,
-    resultPath: wd.resultPath(piece.index),
-    label: `piece ${piece.index + 1} of ${path.basename(file)}`,
-  });
+  const unitOf = (piece: CutPiece & { audio: NonNullable<CutPiece['audio']> }): TranscriptionPieceUnit =>
+    pieceUnitOf(piece, piece.audio, { jobKey, task, request, resultPath: wd.resultPath(piece.index), sourceName: path.basename(file) });
 
   /** A piece already finished or cut in an earlier run: its result, or its saved unit to request. */
   const fromDisk = async (index: number): Promise<'done' | 'queued' | 'missing'> => {
