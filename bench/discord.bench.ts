@@ -248,8 +248,9 @@ async function receiveCost(seconds: number) {
   const packets: Buffer[] = [];
   encoder.encodeChunk(speech, (p) => packets.push(p));
   encoder.destroy();
-  // Three interleaved rounds, the median per pipeline: on a shared machine one run is at the mercy of the
-  // neighbours and of garbage left by the run before.
+  // Five interleaved rounds, the median per pipeline: on a shared machine one run is at the mercy of the
+  // neighbours and of garbage left by the run before (with three, one noisy round still moved the result by ~10 %).
+  const ROUNDS = 5;
   const runs = new Map<string, number[]>();
   const measure = async (name: string, run: () => Promise<void>) => {
     (globalThis as { gc?: () => void }).gc?.();
@@ -260,7 +261,7 @@ async function receiveCost(seconds: number) {
     const cpu = selfCpuMs() - s0 + (childCpuMs() - c0);
     runs.set(name, [...(runs.get(name) ?? []), cpu]);
   };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const feed = () => Readable.from(packets, { objectMode: true });
     const drain = (s: NodeJS.ReadableStream) => new Promise<void>((r, j) => s.on('data', () => {}).on('end', () => r()).on('error', j));
     await measure('fromDiscord → 24 kHz mono (decoder at 24 kHz)', () => drain(fromDiscord(feed(), { format: REALTIME_PCM, livePauses: false })));
@@ -275,7 +276,7 @@ async function receiveCost(seconds: number) {
     await measure('prism opus.Decoder 48 kHz stereo', () => drain(feed().pipe(new prism.opus.Decoder({ rate: 48_000, channels: 2, frameSize: 960 }))));
   }
   return [...runs].map(([name, cpus]) => {
-    const cpu = [...cpus].sort((a, b) => a - b)[1]!;
+    const cpu = [...cpus].sort((a, b) => a - b)[ROUNDS >> 1]!;
     return [name, fmt(cpu / seconds, 2), fmt((1000 * seconds) / cpu, 0)];
   });
 }
@@ -393,7 +394,7 @@ ${table(['stream', 'output s', 'timeline s', 'note'], [
   ])}
 
 **Cost**: CPU (this process + reaped ffmpeg children) per second of audio per stream, and streams per core (1000 / that).
-Receive: ${COST_SECONDS * 6} s of packets decoded as fast as possible, median of 3 interleaved rounds. Send: ${COST_STREAMS} players at once for ${COST_SECONDS} s, real time.
+Receive: ${COST_SECONDS * 6} s of packets decoded as fast as possible, median of 5 interleaved rounds. Send: ${COST_STREAMS} players at once for ${COST_SECONDS} s, real time.
 
 ${table(['receive pipeline', 'CPU ms per audio s', 'streams per core'], rxCost)}
 

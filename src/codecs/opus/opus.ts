@@ -261,6 +261,9 @@ export class OpusDecoder extends Transform {
     if (samples < 0) throw new Error(`Decode error: ${OPUS_ERRORS[String(samples)] ?? samples}`);
     // opusscript leaves one byte of the s16le output in each 16-bit slot of its output view.
     const byteLength = samples * codec.channels * 2;
+    // opusscript keeps views made at construction: if its WebAssembly memory ever grew, they are detached and
+    // would copy nothing. Rejected (counted as corrupt) rather than handing out the slab's stale bytes.
+    if (codec.outPCM.length < byteLength) throw new Error("opusscript's output buffer is detached (its WebAssembly memory grew)");
     if (this.#slabOffset + byteLength > this.#slab.length) {
       this.#slab = Buffer.allocUnsafeSlow(Math.max(DECODE_SLAB_BYTES, byteLength));
       this.#slabOffset = 0;
