@@ -593,3 +593,26 @@ describe('RingBuffer shared across threads', () => {
     },
   );
 });
+
+describe('RingBuffer larger than its read-view cache covers (4 MiB)', () => {
+  it('hands out every byte in order at positions past the cached ones, over two laps', () => {
+    const ring = new RingBuffer({ capacity: 4 * 1024 * 1024, frameBytes: 4 });
+    const chunk = new Uint8Array(3840);
+    const frame = new Uint8Array(3840);
+    let written = 0;
+    let read = 0;
+    let mismatches = 0;
+    while (read < 9 * 1024 * 1024) {
+      for (let i = 0; i < chunk.length; i++) chunk[i] = (written + i) % 251;
+      written += ring.write(chunk);
+      // Read only once the ring is well filled, so reads start at every part of it.
+      while (ring.availableRead >= 2 * 1024 * 1024 + frame.length || (ring.availableWrite < chunk.length && ring.availableRead >= frame.length)) {
+        expect(ring.read(frame)).toBe(frame.length);
+        for (let i = 0; i < frame.length; i++) if (frame[i] !== (read + i) % 251) mismatches++;
+        read += frame.length;
+      }
+    }
+    expect(mismatches).toBe(0);
+    expect(ring.bytesRead).toBe(read);
+  });
+});

@@ -55,7 +55,8 @@ type AttachOptions = RingBufferOptions & { [ATTACH]?: SharedArrayBuffer };
  * Memory: `capacity` plus `min(capacity, 32 KiB)` of slack, plus the reused read views, made lazily
  * as start positions are first read (about 100 bytes each, at most two per 64 bytes of ring; a reader
  * of fixed-size frames needs one per position it cycles through, e.g. 1024 for 960-byte frames in a
- * 64 KiB ring).
+ * 64 KiB ring). The view cache has at most 2^15 slots (512 KiB): in a ring above 1 MiB, reads that
+ * start past the first MiB make a small view of the ring each (about 100 bytes).
  *
  * @throws InputError (`TLA_ERR_RING_OPTIONS`) for invalid options, (`TLA_ERR_RING_RANGE`) for an
  *   offset/length outside the caller's buffer.

@@ -8,6 +8,12 @@ export const SMALL_COPY = 16;
 const MAX_SLACK = 32_768;
 /** The view cache keeps one view per 2^6 = 64-byte bucket of keys (RingBuffer#read inlines the 6). */
 const VIEW_BUCKET_SHIFT = 6;
+/**
+ * Most slots a view cache has: 2^15 (512 KiB of slot arrays, every position of a ring up to 1 MiB).
+ * Slot arrays sized for the whole of a large ring would cost a quarter of its size (16 MiB for a
+ * 64 MiB ring), made at its first read; positions past the last slot get a fresh view per read.
+ */
+const MAX_VIEW_SLOTS = 32_768;
 
 /** Slack bytes after a ring of `capacity` bytes. */
 export function slackFor(capacity: number): number {
@@ -30,7 +36,7 @@ export class ViewCache {
 
   /** Views of `source[0, usable)`: ranges keyed by their start, and heads (ranges from 0) by their length. */
   constructor(source: Uint8Array, usable: number) {
-    const slots = ((2 * usable) >>> VIEW_BUCKET_SHIFT) + 1;
+    const slots = Math.min(((2 * usable) >>> VIEW_BUCKET_SHIFT) + 1, MAX_VIEW_SLOTS);
     this.source = source;
     this.#usable = usable;
     this.views = new Array<Uint8Array | undefined>(slots).fill(undefined);
@@ -42,6 +48,7 @@ export class ViewCache {
   get(start: number, length: number): Uint8Array {
     // The head of a wrapped read starts at 0 whatever its length: key it by length instead.
     const slot = (start === 0 ? this.#usable + length : start) >>> VIEW_BUCKET_SHIFT;
+    if (slot >= this.starts.length) return this.source.subarray(start, start + length);
     if (this.starts[slot] === start && this.lengths[slot] === length) return this.views[slot]!;
     const view = this.source.subarray(start, start + length);
     this.views[slot] = view;
