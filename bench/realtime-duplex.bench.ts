@@ -6,7 +6,8 @@
 // output, and heap over a 60-minute session run at accelerated pace. On the emulator (the product's own, in a
 // child process, bench/realtime-duplex-emulator-child.ts): how many concurrent duplex sessions this one process
 // sustains with < 1 % late output frames, with the pacers' clock resets and this process's CPU per session.
-//   npm run bench realtime-duplex            (REALTIME_BENCH_ONLY=scale REALTIME_BENCH_SESSIONS=200 for one scale run;
+//   npm run bench realtime-duplex            (REALTIME_BENCH_ONLY=scale REALTIME_BENCH_SESSIONS=200 for one scale run,
+//   REALTIME_BENCH_ONLY=alloc for the allocation figures alone;
 //   profile it with node --cpu-prof --expose-gc --import tsx bench/realtime-duplex.bench.ts)
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -470,6 +471,13 @@ async function longSession(): Promise<string[][]> {
 
 if (process.env['REALTIME_BENCH_ALLOC_CHILD'] === '1') await allocationChild();
 
+if (ONLY === 'alloc') {
+  console.log(JSON.stringify(allocationInChild()));
+  await client.close();
+  server?.stdin!.end();
+  process.exit(0);
+}
+
 if (ONLY === 'scale') {
   const scale = await scaleRuns();
   console.log(table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms'], scale.rows));
@@ -509,7 +517,7 @@ ${table(['path', 'p50 ms', 'p99 ms', 'bytes allocated / frame', 'of which the so
   ['receive: delta frame → 48 kHz stereo PCM queued', f3(recv.p50), f3(recv.p99), `${Math.round(alloc.receiveBytes)} JS heap + ${Math.round(alloc.receiveArrayBufferBytes)} ArrayBuffer`, `${Math.round(alloc.bareReceiveBytes)} JS heap (a session whose audio sink does nothing)`, '1427 B received'],
 ])}
 
-Send: ${alloc.sendCalls} frames, one append each (batchMs 20), socket writes included. The duplex builds the append message as bytes in a reused buffer (base64 written in place) and hands them to \`ws\` as a text frame; \`ws\` copies them into the masked frame it writes (that copy, ${APPEND_BYTES + 8} B, is the message on the wire) and it and net add their own bookkeeping: the duplex's own share is the difference of the two columns.
+Send: ${alloc.sendCalls} frames, one append each (batchMs 20), socket writes included. The duplex builds the append message as bytes in a reused buffer (base64 written in place) and hands them to \`ws\` as a text frame with a zero masking key (ws's generateMask option), so \`ws\` writes them as they are behind its 8-byte header instead of copying them into a masked frame (a new buffer is taken only when the socket could not write the last message at once); the bare ws.send column is \`ws\` with its default random mask, which makes that copy (${APPEND_BYTES + 8} B a message).
 Receive: ${alloc.receiveDeltas} deltas blasted, one window around the whole response (median of three after two warm-ups; a window in which the JIT recompiles the path counts the code it makes, so a loaded machine gives larger and more variable figures${alloc.receiveClean ? '' : '; a GC ran in a window: not exact'}); the ArrayBuffer bytes are mostly the socket's read buffers (the message as it arrived). The session reads the delta from the frame bytes (no string, no JSON.parse), the duplex decodes base64 and resamples into reused buffers, and the pacer copies the PCM into its ring. Max receive cost ${f3(recv.max)} ms.
 
 Interrupt → first silent output frame (30 barge-ins at random moments, 20 ms frames): p50 ${f1(pct(silence, 50))} ms, p99 ${f1(pct(silence, 99))} ms, max ${f1(Math.max(...silence))} ms (target: ≤ one 20 ms frame p99, before the sink's own cushion).

@@ -46,6 +46,11 @@ function flatHeaders(res: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** ws's masking-key hook: a zero key, so that ws does not copy and mask each message (see openWebSocket). */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 /**
  * Opens a WebSocket and resolves once it is open.
  * @throws the `ApiError` subclass of the status when the server refuses the upgrade (401 `AuthenticationError`,
@@ -65,6 +70,10 @@ export function openWebSocket(options: OpenWebSocketOptions): Promise<OpenedWebS
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: false,
       followRedirects: false,
+      // A zero masking key (ws's documented generateMask hook): ws then sends our bytes as they are instead of
+      // copying every message into a masked frame. Masking protects plaintext proxies from script-chosen
+      // bytes in browsers; this is a server-side client, and the API is reached over TLS.
+      generateMask: zeroMask,
     });
     let upgradeHeaders: Record<string, string> = {};
     const finish = (error: Error | undefined): void => {

@@ -36,4 +36,15 @@ export class AppendEncoder {
     if (this.#view === null || this.#view.length !== total) this.#view = this.#bytes.subarray(0, total);
     return this.#view;
   }
+
+  /**
+   * The socket still holds the last message (it could not write it at once): the next message is built in
+   * new memory instead of over it. Rare (a socket that keeps up writes each message before send returns).
+   */
+  detach(): void {
+    const next = Buffer.alloc(this.#bytes.length);
+    PREFIX.copy(next, 0);
+    this.#bytes = next;
+    this.#view = null;
+  }
 }

@@ -394,12 +394,15 @@ export class RealtimeSession {
   /**
    * Sends `input_audio_buffer.append` of raw audio bytes in the session's input format (`audio[offset..offset +
    * byteLength)`), the message built as bytes in a reused buffer and sent as a text frame: no string per
-   * message (the send path of `realtimeDuplex`). The bytes are copied before this returns.
+   * message (the send path of `realtimeDuplex`). `audio` is encoded before this returns (the caller may reuse it).
    * @throws RealtimeEventError for empty audio or over 15 MiB; RealtimeClosedError when the session is closed.
    */
   appendAudioBytes(audio: Uint8Array, offset = 0, byteLength = audio.length - offset): void {
     this.#assertOpen('input_audio_buffer.append');
+    // ws hands these very bytes to the socket (zero masking key, no copy): while the socket holds them
+    // unwritten, the next message must not be built over them.
     this.#socket.send(this.#appendEncoder.encode(audio, offset, byteLength), TEXT_FRAME);
+    if (this.#socket.bufferedAmount > 0) this.#appendEncoder.detach();
   }
 
   /**

@@ -146,6 +146,27 @@ describe('RealtimeSession', () => {
     }
   });
 
+  it('appendAudioBytes: appends sent faster than the socket writes (ws sends our own bytes, no copy) all arrive intact, in order', async () => {
+    const session = await client.realtime.connect({ model: 'gpt-realtime', skipModelCheck: true });
+    const conn = await server.connection();
+    const audio = Buffer.alloc(5 * 24000 * 2); // 5 s per append: 320 KiB messages, 12.5 MiB in one burst outrun the socket
+    const N = 40;
+    let backedUp = 0;
+    for (let i = 0; i < N; i++) {
+      audio.fill(i + 1);
+      session.appendAudioBytes(audio);
+      if (session.bufferedAmount > 0) backedUp++;
+    }
+    expect(backedUp).toBeGreaterThan(0); // the case where the socket holds a message when the next is built
+    for (let i = 0; i < N; i++) {
+      const e = await conn.next('input_audio_buffer.append');
+      const got = Buffer.from(e.audio, 'base64');
+      expect(got.length).toBe(audio.length);
+      expect(got.every((b) => b === i + 1)).toBe(true);
+    }
+    await session.close();
+  });
+
   it('the audio sink gets every delta: read from the bytes when nobody listens for the event, parsed when someone does', async () => {
     const session = await client.realtime.connect({ model: 'gpt-realtime', skipModelCheck: true });
     const conn = await server.connection();
