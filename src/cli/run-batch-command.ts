@@ -32,7 +32,7 @@ export const BATCH_FLAG_HELP: readonly (readonly [string, string])[] = [
   ['--concurrency N', 'batch: items in flight at once, 1 to 64 (default 4); a rate limit lowers it for a while'],
   ['--manifest FILE', 'batch: the JSONL manifest of results, request ids and errors (default: OUTDIR/manifest.jsonl)'],
   ['--overwrite', 'batch: redo items that are already done (default: skip them)'],
-  ['--queue URL', 'batch: hand the items to workers through Redis (tokenlab-audio worker --redis URL) instead of running them here; waits and writes the manifest'],
+  ['--queue URL', 'batch or --long: hand the work to workers through Redis (tokenlab-audio worker --redis URL) instead of running it here; waits for the results'],
   ['--batch-id ID', 'batch with --queue: the batch\'s name in the queue (default: from the output directory)'],
   ['--queue-name NAME', 'batch with --queue: the BullMQ queue name the workers use (default tokenlab-audio)'],
   ['--detach', 'batch with --queue: submit and return; the same command without it waits for the results'],

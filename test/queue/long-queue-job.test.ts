@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { writeBatchFiles } from '../../scripts/make-batch-files.js';
 import { findAudioFiles } from '../../src/jobs/batch/find-audio-files.js';
 import { planTranscribeJobs } from '../../src/jobs/batch/plan-batch-jobs.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
+import { runCliInProcess } from '../cli/run-cli-in-process.js';
 
 let redis: RedisServer;
 let emu: EmulatorHandle;
@@ -111,6 +112,35 @@ describe('a long file through the queue: pieces are jobs, the merge runs when al
       }
     } finally {
       await queue.close();
+    }
+  }, 120_000);
+  it('CLI transcribe --long --queue: cut here, pieces run by a worker, the merged SRT written; the same command again requests nothing', async () => {
+    const queueName = 'long-cli';
+    const output = path.join(root, 'cli-out', 'lecture.srt');
+    await mkdir(path.dirname(output), { recursive: true });
+    const env = { TOKENLAB_API_KEY: 'k', TOKENLAB_BASE_URL: emu.url };
+    const args = ['transcribe', lecture.path, '--long', '--queue', redis.url, '--queue-name', queueName, '--format', 'srt', '-o', output, '--work-dir', path.join(root, 'work-cli')];
+    const worker = await startBatchWorker({ redis: redis.url, queueName, client: { apiKey: 'k', baseURL: emu.url }, concurrency: 2, workerId: 'wc' });
+    try {
+      const before = transcriptions();
+      const run = await runCliInProcess([...args, '--json'], { env });
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc).toMatchObject({ status: 'done', output, stoppedBy: null, possibleDoubleCharges: [] });
+      expect(doc.pieces).toBeGreaterThanOrEqual(1);
+      expect(doc.requestIds).toHaveLength(doc.pieces);
+      expect(transcriptions() - before).toBe(doc.pieces);
+      expect(await readFile(output, 'utf8')).toMatch(/^1\r?\n\d\d:\d\d:\d\d,\d{3} --> /);
+      const again = await runCliInProcess(args, { env });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toMatch(/already done as batch batch-[0-9a-f]{16}/);
+      expect(transcriptions() - before).toBe(doc.pieces);
+      // The workers write the transcript: without -o there is nowhere to put it.
+      const noOutput = await runCliInProcess(['transcribe', lecture.path, '--long', '--queue', redis.url], { env });
+      expect(noOutput.code).toBe(2);
+      expect(noOutput.stderr).toMatch(/--long --queue needs -o FILE/);
+    } finally {
+      await worker.close();
     }
   }, 120_000);
 });

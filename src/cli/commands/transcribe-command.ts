@@ -16,6 +16,7 @@ import { BATCH_COST_FLAG_HELP, BATCH_FLAG_HELP, BATCH_OPTIONS } from '../run-bat
 import { LONG_FLAG_HELP, LONG_OPTIONS, transcribeLongCommand } from './transcribe-long-command.js';
 import { DEFAULT_UPLOAD_LIMIT_BYTES } from '../../api/audio-upload.js';
 import { isTranscribeBatch, transcribeBatch } from './transcribe-batch.js';
+import { runQueuedLong } from '../run-queued-long.js';
 
 const FORMATS = ['text', 'srt', 'vtt', 'json', 'verbose_json'] as const;
 
@@ -102,6 +103,23 @@ export async function transcribeCommand(task: 'transcribe' | 'translate', args: 
   const wantsLong = values['long'] === true || values['dry-run'] === true || values['max-cost'] !== undefined;
   if (filePath !== undefined && size !== undefined && (wantsLong || size > limitBytes)) {
     try {
+      if (typeof values['queue'] === 'string' && values['dry-run'] !== true) {
+        if (!wantsLong) status(io, common, `${file} is ${formatBytes(size)}, over the ${formatBytes(limitBytes)} upload limit: queuing it in pieces cut at pauses (--long).`);
+        return await runQueuedLong(io, common, {
+          task, file, filePath, output, format,
+          model: typeof values['model'] === 'string' ? values['model'] : 'whisper-1',
+          language: typeof values['language'] === 'string' ? values['language'] : undefined,
+          prompt: typeof values['prompt'] === 'string' ? values['prompt'] : undefined,
+          temperature,
+          workDir: typeof values['work-dir'] === 'string' ? path.resolve(io.cwd, values['work-dir']) : undefined,
+          maxCostUsd: numberOption(task, 'max-cost', values['max-cost'], 0, Number.MAX_SAFE_INTEGER),
+        }, {
+          redis: values['queue'],
+          queueName: typeof values['queue-name'] === 'string' ? values['queue-name'] : undefined,
+          batchId: typeof values['batch-id'] === 'string' ? values['batch-id'] : undefined,
+          detach: values['detach'] === true,
+        });
+      }
       const concurrency = numberOption(task, 'concurrency', values['concurrency'], 1, 64);
       return await transcribeLongCommand(client, {
         task, file, filePath, size, automatic: !wantsLong, limitBytes, format, output,
