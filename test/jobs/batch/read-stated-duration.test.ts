@@ -26,7 +26,7 @@ async function encode(name: string, seconds: number, rate: number, args: readonl
 }
 
 describe('readStatedDurationMs', () => {
-  const lengths = [0.85, 1.234, 3.0051, 61.777];
+  const lengths = [0.85, 1.234, 7.777];
   const kinds: [string, number, string[]][] = [
     ['s16.wav', 16_000, []],
     ['f32-stereo.wav', 44_100, ['-ac', '2', '-c:a', 'pcm_f32le']],
@@ -49,7 +49,7 @@ describe('readStatedDurationMs', () => {
         expect(Math.abs(stated! - seconds * 1000), file).toBeLessThanOrEqual(10);
       }
     }
-  });
+  }, 90_000);
 
   it('leaves to ffmpeg what the header does not settle: Vorbis, MP3, a WAV with an open size, a WAV cut short, a FLAC with no sample count', async () => {
     const vorbis = await encode('v.ogg', 2.5, 22_050, ['-c:a', 'libvorbis']);
@@ -76,7 +76,7 @@ describe('readStatedDurationMs', () => {
     expect(await readStatedDurationMs(corrupt)).toBeUndefined();
     await expect(probeAudioDurationMs(corrupt)).rejects.toMatchObject({ code: 'TLA_ERR_INPUT_FILE' });
     await expect(probeAudioDurationMs(path.join(root, 'missing.wav'))).rejects.toMatchObject({ code: 'TLA_ERR_INPUT_FILE', message: expect.stringMatching(/no such file/) });
-  });
+  }, 60_000);
 
   it('estimates a batch of WAVs without starting ffmpeg at all', async () => {
     const dir = path.join(root, 'batch');
@@ -87,5 +87,5 @@ describe('readStatedDurationMs', () => {
     const estimate = await meter.estimateAll();
     expect(estimate.items.map((i) => i.durationMs)).toEqual(jobs.map(() => 850));
     expect(estimate.audioMs).toBe(40 * 850);
-  });
+  }, 60_000);
 });
