@@ -215,6 +215,30 @@ describe('PacedOutput', () => {
     }
   });
 
+  it('streams running at once share one timer, and each plays its own audio on time and in full', async () => {
+    const base = timeoutCount();
+    const inputs = [1, 2, 3, 4, 5, 6].map((seed) => ramp(STEREO48, 200, seed));
+    const outs = inputs.map((input, k) => {
+      // Different frame durations and start times: one clock serves them all.
+      const out = new PacedOutput({ format: STEREO48, frameMs: k % 2 === 0 ? 20 : 10, cushionMs: 0 });
+      out.end(input);
+      return out;
+    });
+    const started = performance.now();
+    const collected = outs.map((out) => collect(out));
+    await sleep(60);
+    expect(timeoutCount() - base).toBeLessThanOrEqual(1);
+    await Promise.all(outs.map((out) => once(out, 'end')));
+    const elapsedMs = performance.now() - started;
+    // 200 ms of audio each, paced in real time (not all at once), from frames that were never overwritten.
+    expect(elapsedMs).toBeGreaterThanOrEqual(150);
+    collected.forEach(({ frames }, k) => {
+      expect(Buffer.concat(frames).equals(inputs[k]!)).toBe(true);
+      expect(outs[k]!.playedMs).toBe(200);
+    });
+    expect(timeoutCount()).toBeLessThanOrEqual(base);
+  });
+
   it('releases its timer on end, destroy and abort', async () => {
     const base = timeoutCount();
     const a = new PacedOutput({ format: MONO, cushionMs: 0 });
