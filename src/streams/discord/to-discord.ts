@@ -390,12 +390,17 @@ export class ToDiscordStream extends Readable {
 
   #encode(frame: Buffer): Buffer {
     if (this.streamType === 'raw') return frame;
-    let packet: Buffer | undefined;
-    this.#encoder!.encodeChunk(frame, (p) => {
-      packet = p;
-    });
-    return this.#muxer ? this.#page(packet!) : packet!;
+    this.#encoder!.encodeChunk(frame, this.#takePacket);
+    const packet = this.#packet!;
+    this.#packet = undefined;
+    return this.#muxer ? this.#page(packet) : packet;
   }
+
+  /** The packet of the frame being encoded (a field and a bound callback: no closure per frame). */
+  #packet: Buffer | undefined;
+  readonly #takePacket = (packet: Buffer): void => {
+    this.#packet = packet;
+  };
 
   #silenceChunk(): Buffer {
     if (this.streamType === 'raw') return Buffer.alloc(3840);
