@@ -2,7 +2,7 @@
 // emulator's latency option standing in for the API's processing time. Reports items/s, wall time, what was
 // reported, and that a rerun requests nothing; then items/s at concurrency 1, 4 and 16 on a smaller batch.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokenLab } from '../src/client.js';
 import { startEmulator } from '../src/emulator/start-emulator.js';
@@ -35,7 +35,7 @@ try {
   const out = path.join(root, 'out');
   const jobs = planTranscribeJobs(await findAudioFiles([dir]), { kind: 'transcribe', outputDir: out });
   const manifestPath = path.join(out, 'manifest.jsonl');
-  // The dry run a user would do first: every file's length probed (no decoding), catalog prices, nothing billable.
+  // The dry run a user would do first: every file's length read from its header (ffmpeg only where the header does not say), catalog prices, nothing billable.
   const estimateStarted = performance.now();
   const cost = await BatchCostMeter.create(jobs, { client });
   const estimate = await cost.estimateAll();
@@ -66,7 +66,7 @@ try {
       ],
     ),
     '',
-    `Cost: the dry run (\`--dry-run\`: ${FILES} files probed with ffmpeg, 4 at once, whisper-1's catalog price) took ${(estimateMs / 1000).toFixed(2)} s and estimated $${formatUsd(estimate.totalUsd)} with ${estimate.unpriced.length} files unpriced (the corrupt ones, named with the reason); the run metered $${formatUsd(first.costUsd ?? 0)} (${first.unpricedItems} done items unpriced; text answers carry no usage, so each item is priced from its probed length and its manifest line says so).`,
+    `Cost: the dry run (\`--dry-run\`: ${FILES} WAV lengths read from their headers in-process, only the ${estimate.unpriced.length} corrupt ones handed to ffmpeg, 4 at once; whisper-1's catalog price) took ${(estimateMs / 1000).toFixed(2)} s and estimated $${formatUsd(estimate.totalUsd)} with ${estimate.unpriced.length} files unpriced (the corrupt ones, named with the reason); the run metered $${formatUsd(first.costUsd ?? 0)} (${first.unpricedItems} done items unpriced; text answers carry no usage, so each item is priced from its probed length and its manifest line says so).`,
     '',
     `The rerun hashes every file to check the manifest and requests only the ${rerun.failed} failed items again (done items: 0 requests). RSS grew ${((rssAfter - rssBefore) / 2 ** 20).toFixed(1)} MiB over the first run (emulator in the same process).`,
     '',
