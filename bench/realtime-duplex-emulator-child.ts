@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startEmulator } from '../src/emulator/start-emulator.js';
+import { startWindowProfile } from './cpu-profile-window.js';
 
 const replyAudioMs = Number(process.env['REPLY_AUDIO_MS'] ?? 4000);
 const emulator = await startEmulator({
@@ -19,23 +20,13 @@ process.stdout.write(`${emulator.url}\n`);
 const lines = createInterface({ input: process.stdin });
 /** "reset <file>": profiles the window until the next "stats" and writes the profile to <file>. */
 let stopProfile: (() => Promise<void>) | null = null;
-async function startProfile(file: string): Promise<() => Promise<void>> {
-  const inspector = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new inspector.Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
 lines.on('line', async (line) => {
   if (line.startsWith('reset')) {
     const file = line.slice('reset'.length).trim();
-    if (file) stopProfile = await startProfile(file);
+    if (file) {
+      const stop = await startWindowProfile();
+      stopProfile = () => stop(file);
+    }
     cpu0 = process.cpuUsage();
     t0 = performance.now();
     loop.reset();

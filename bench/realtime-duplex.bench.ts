@@ -24,6 +24,7 @@ import { TokenLab } from '../src/client.js';
 import { realtimeDuplex, type RealtimeDuplex } from '../src/streams/realtime-duplex.js';
 import { loadText, table, writeSection } from './report.js';
 import { ALLOC_METER_FLAGS, allocationPerCall } from './alloc-meter.js';
+import { startWindowProfile } from './cpu-profile-window.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -324,21 +325,6 @@ async function startEmulatorChild(): Promise<EmulatorChild> {
       return JSON.parse(await next()) as Record<string, number>;
     },
     close: () => child.stdin!.end(),
-  };
-}
-
-/** Starts the CPU profiler (REALTIME_BENCH_PROFILE=<path prefix>: the measured window only); returns its stop-and-save. */
-async function startWindowProfile(): Promise<(file: string) => Promise<void>> {
-  const inspector = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new inspector.Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async (file) => {
-    const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
   };
 }
 
