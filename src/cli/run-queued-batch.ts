@@ -20,6 +20,11 @@ export function defaultBatchId(manifestPath: string): string {
   return `batch-${createHash('sha256').update(manifestPath).digest('hex').slice(0, 16)}`;
 }
 
+/** The exit code of a queued batch the workers stopped (`stoppedBy`): 4 for a 402 or 401, else 3. */
+export function queueStopExitCode(stoppedBy: string): ExitCode {
+  return stoppedBy.startsWith('insufficient-balance') || stoppedBy.startsWith('authentication') ? EXIT.api : EXIT.input;
+}
+
 /**
  * The producer side of a batch command: submits the items to the queue (nothing done or already queued is queued
  * again), then, unless detached, waits for the workers, appends their records to the manifest, prints the summary
@@ -91,7 +96,7 @@ export async function runQueuedBatch(io: CliIo, common: CommonFlags, jobs: reado
       await manifest.close();
     }
     const stopped = report.stoppedBy;
-    const code: ExitCode = stopped ? (stopped.startsWith('insufficient-balance') || stopped.startsWith('authentication') ? EXIT.api : EXIT.input) : report.failed > 0 ? EXIT.batchIncomplete : EXIT.ok;
+    const code: ExitCode = stopped ? queueStopExitCode(stopped) : report.failed > 0 ? EXIT.batchIncomplete : EXIT.ok;
     const resume = 'Finished items are kept; run the same command again to queue only the unfinished ones.';
     const stopAdvice = stopped?.startsWith('insufficient-balance') ? ' Top up the balance, then resume.' : stopped?.startsWith('authentication') ? ' Fix the API key the workers use, then resume.' : '';
     if (common.json) {

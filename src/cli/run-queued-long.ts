@@ -4,7 +4,7 @@ import { formatUsd } from '../api/cost/budget-exceeded-error.js';
 import type { LongTranscriptFormat } from '../jobs/long-transcription/merge-transcript.js';
 import { formatMs, printJson, status, type CliIo, type CommonFlags } from './cli-io.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { defaultBatchId, type QueueTarget } from './run-queued-batch.js';
+import { defaultBatchId, queueStopExitCode, type QueueTarget } from './run-queued-batch.js';
 import { UsageError } from './usage-error.js';
 
 /** What `transcribe --long --queue URL` hands to the workers. */
@@ -70,7 +70,7 @@ export async function runQueuedLong(io: CliIo, common: CommonFlags, input: Queue
     }
     const record = report.records.find((r) => r.output === output);
     const stopped = report.stoppedBy;
-    const code: ExitCode = stopped ? (stopped.startsWith('insufficient-balance') || stopped.startsWith('authentication') ? EXIT.api : EXIT.input) : record?.status === 'done' ? EXIT.ok : EXIT.batchIncomplete;
+    const code: ExitCode = stopped ? queueStopExitCode(stopped) : record?.status === 'done' ? EXIT.ok : EXIT.batchIncomplete;
     const costUsd = record?.status === 'done' ? (record.costUsd ?? undefined) : undefined;
     if (common.json) {
       printJson(io, { batchId, queue: queue.queueName, file: input.file, output, workDir, pieces: submitted.pieces, status: record?.status ?? null, requestIds: record?.requestIds ?? [], costUsd: costUsd ?? null, error: record?.error ?? null, stoppedBy: stopped ?? null, possibleDoubleCharges: report.possibleDoubleCharges, exitCode: code });
