@@ -174,22 +174,25 @@ describe('server VAD idle_timeout_ms', () => {
     c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 5000 } } } } });
     await c.next('session.updated');
     // The emulator's timers run on a fake clock from here; the socket stays real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
+      const requestedAt = Date.now();
       c.send({ type: 'response.create', response: { output_modalities: ['text'] } });
-      const { event: first } = await nextOnFakeClock(c, 'response.done');
+      // Its text deltas are paced by zero-delay timers: the clock moves 1 ms per step until the reply is done.
+      const first = await nextOnFakeClock(c, 'response.done', 1);
+      const doneAt = Date.now();
       expect((await c.next('response.created')).response.id).toBe(first.response.id); // already here, before its done
       // The user stays silent: the mic keeps sending silence.
       c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 1000).toString('base64') });
-      await vi.advanceTimersByTimeAsync(4990);
+      // The idle timer was armed as response.done went out, between requestedAt and doneAt: it is due 5000 ms later.
+      await vi.advanceTimersByTimeAsync(requestedAt + 4999 - Date.now());
       await serverCaughtUp(c);
       expect(c.events.some((e) => e.type === 'input_audio_buffer.timeout_triggered')).toBe(false);
-      const { event: triggered, elapsedMs } = await nextOnFakeClock(c, 'input_audio_buffer.timeout_triggered');
-      // 5000 ms after the text reply (no audio to play) ended, give or take the steps that delivered its response.done.
-      expect(4990 + elapsedMs).toBeGreaterThanOrEqual(4995);
-      expect(4990 + elapsedMs).toBeLessThanOrEqual(5010);
+      await vi.advanceTimersByTimeAsync(doneAt + 5000 - Date.now());
+      const triggered = await nextOnFakeClock(c, 'input_audio_buffer.timeout_triggered');
+      expect(doneAt - requestedAt).toBeLessThan(100); // the window above is narrow: a text reply takes a few steps
       expect(triggered.audio_end_ms).toBeGreaterThanOrEqual(triggered.audio_start_ms);
-      const { event: next } = await nextOnFakeClock(c, 'response.created');
+      const next = await nextOnFakeClock(c, 'response.created');
       expect(next.response.id).not.toBe(first.response.id);
     } finally {
       vi.useRealTimers();

@@ -82,23 +82,21 @@ export function appendPcm(client: TestClient, pcm: Buffer, chunkMs = 100, bytesP
 }
 
 /**
- * With `vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })` installed: advances the fake clock `stepMs`
- * at a time, letting real socket I/O run between steps, until an event of `type` arrives. Returns the event and
- * how far the fake clock moved, so a test can say when the server sent it without reading the wall clock.
+ * With `vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })` installed: runs the timers due now,
+ * letting real socket I/O through between runs, until an event of `type` arrives. With `stepMs` 0 the fake clock
+ * does not move, so a timer the server armed on the way is armed at the clock's current time; `stepMs` 1 lets
+ * chains of zero-delay timers run (each one armed while timers run is due 1 ms later).
  */
-export async function nextOnFakeClock(client: TestClient, type: string, options: { stepMs?: number; maxMs?: number } = {}): Promise<{ event: Record<string, any>; elapsedMs: number }> {
-  const { stepMs = 1, maxMs = 60_000 } = options;
+export async function nextOnFakeClock(client: TestClient, type: string, stepMs: 0 | 1 = 0, maxTurns = 100_000): Promise<Record<string, any>> {
   let event: Record<string, any> | undefined;
-  // Its own timeout timer is fake too and never reached: maxMs bounds the wait instead.
+  // Its own timeout timer is fake too and never reached: maxTurns bounds the wait instead.
   void client.next(type, NEVER_MS).then((e) => (event = e));
-  let elapsedMs = 0;
-  for (;;) {
-    for (let turn = 0; turn < 20 && event === undefined; turn++) await new Promise((resolve) => setImmediate(resolve));
-    if (event !== undefined) return { event, elapsedMs };
-    if (elapsedMs >= maxMs) throw new Error(`no ${type} within ${maxMs} ms on the fake clock; got ${client.events.map((e) => e['type']).join(', ')}`);
-    await vi.advanceTimersByTimeAsync(stepMs);
-    elapsedMs += stepMs;
+  for (let turn = 0; event === undefined; turn++) {
+    if (turn === maxTurns) throw new Error(`no ${type} within ${maxTurns} event-loop turns on the fake clock; got ${client.events.map((e) => e['type']).join(', ')}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (event === undefined && turn % 20 === 19) await vi.advanceTimersByTimeAsync(stepMs);
   }
+  return event;
 }
 
 /** With fake timers installed: returns once the server has handled everything sent before (it answers an unknown event type with an error, in order). */
