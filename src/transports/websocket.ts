@@ -51,6 +51,12 @@ function zeroMask(mask: Buffer): void {
   mask.fill(0);
 }
 
+/** True for wss:// and for loopback hosts: no intermediary can see the frames, so their masking key has no job. */
+function unmaskedIsSafe(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'wss:' || hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+}
+
 /**
  * Opens a WebSocket and resolves once it is open.
  * @throws the `ApiError` subclass of the status when the server refuses the upgrade (401 `AuthenticationError`,
@@ -71,9 +77,9 @@ export function openWebSocket(options: OpenWebSocketOptions): Promise<OpenedWebS
       perMessageDeflate: false,
       followRedirects: false,
       // A zero masking key (ws's documented generateMask hook): ws then sends our bytes as they are instead of
-      // copying every message into a masked frame. Masking protects plaintext proxies from script-chosen
-      // bytes in browsers; this is a server-side client, and the API is reached over TLS.
-      generateMask: zeroMask,
+      // copying every message into a masked frame. Masking exists to keep script-chosen bytes from confusing
+      // plaintext intermediaries; none can read a TLS stream or stand on loopback, so only there is it skipped.
+      ...(unmaskedIsSafe(options.url) ? { generateMask: zeroMask } : {}),
     });
     let upgradeHeaders: Record<string, string> = {};
     const finish = (error: Error | undefined): void => {
