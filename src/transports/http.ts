@@ -2,9 +2,8 @@
  * The HTTP transport of the TokenLab client (undici 7): one keep-alive agent per client, per-call
  * `{ signal, timeoutMs }`, request IDs, bounded retries with backoff that honours the server's hints,
  * upload progress, redaction of the API key from everything it emits, and no key ever sent to another origin.
- *
- * It imports the error classes from `src/api/errors.ts` (they are the API's error family and the transport is
- * only used by the API client), the one upward import of this layer.
+ * The typed errors it throws (`http-errors.ts`) live beside it, so the transport imports nothing from the
+ * layers above.
  */
 import { Agent, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
