@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { OggOpusMuxer } from '../../codecs/ogg/ogg-opus-muxer.js';
-import { OpusEncoder } from '../../codecs/opus/opus.js';
+import { OPUS_SAMPLE_RATES, OpusEncoder, type OpusSampleRate } from '../../codecs/opus/opus.js';
 import { InputError, abortError } from '../../core/errors.js';
 import { DISCORD_PCM, framesToMs, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { PacedOutput } from '../paced-output.js';
@@ -14,7 +14,12 @@ export interface ToDiscordOptions {
   streamType?: DiscordStreamType;
   /**
    * Layout of the source's PCM. Needed when the source has no `format` property (every PCM stream of
-   * this package has one). Any rate and channel count; converted to 48 kHz stereo.
+   * this package has one). Any rate and channel count. `'raw'` output is always 48 kHz stereo (resampled).
+   * `'opus'` and `'ogg/opus'` encode s16le at an Opus rate (8, 12, 16, 24 or 48 kHz) with 1 or 2 channels
+   * as it is: an Opus packet carries its own bandwidth and channel count and every decoder (Discord's
+   * clients, the player) decodes it at 48 kHz stereo, so no resampler runs and fewer samples are encoded
+   * (a 24 kHz mono TTS or realtime source costs about half of what 48 kHz stereo does). Other layouts are
+   * resampled to 48 kHz stereo first.
    */
   format?: PcmFormat;
   /**
@@ -28,8 +33,13 @@ export interface ToDiscordOptions {
   maxCushionMs?: number;
   /** Most audio queued ahead of the clock, in ms (default 10000). A faster source is held back (backpressure). */
   maxQueuedMs?: number;
-  /** Opus bit rate in bits/s (`'opus'` and `'ogg/opus'`; default 64000, Discord's usual). */
+  /** Opus bit rate in bits/s (`'opus'` and `'ogg/opus'`; default 64000, a Discord voice channel's default). */
   bitrate?: number;
+  /**
+   * Opus encoder effort, 0..10 (`'opus'` and `'ogg/opus'`; default 9, WebRTC's desktop default, which
+   * Discord's clients build on; 10 costs a few % more CPU for no audible gain on speech, 5 about a third less).
+   */
+  complexity?: number;
   /**
    * When the output is destroyed before the source ended (the player was stopped or destroyed), destroy the
    * source too (default true: a TTS request or decoder is not left running). Set false for a long-lived
@@ -93,6 +103,11 @@ export class ToDiscordStream extends Readable {
   readonly sourceFormat: PcmFormat;
   /** Largest cushion the adaptation may pick, in ms. */
   readonly maxCushionMs: number;
+  /**
+   * The PCM layout paced and encoded: the source's own for `'opus'`/`'ogg/opus'` when it is s16le at an Opus
+   * rate with 1 or 2 channels (no resampling), else 48 kHz stereo.
+   */
+  readonly pacedFormat: PcmFormat;
 
   readonly #source: PcmReadableLike;
   readonly #pacer: PacedOutput;
@@ -158,15 +173,23 @@ export class ToDiscordStream extends Readable {
     this.#destroySource = options.destroySource ?? true;
     this.#source = src;
 
+    const paced = streamType !== 'raw' && opusReady(this.sourceFormat) ? this.sourceFormat : DISCORD_PCM;
+    this.pacedFormat = paced;
     if (streamType !== 'raw') {
-      this.#encoder = new OpusEncoder({ sampleRate: 48_000, channels: 2, frameDurationMs: 20, bitrate: options.bitrate ?? 64_000 });
-      if (streamType === 'ogg/opus') this.#muxer = new OggOpusMuxer({ channels: 2, pageDurationMs: 20 });
-    } else if (options.bitrate !== undefined) {
-      throw new InputError("toDiscord: bitrate applies to 'opus' and 'ogg/opus'; with 'raw' the player's encoder picks it.", 'TLA_ERR_INPUT_OPTION');
+      const complexity = options.complexity ?? 9;
+      if (!Number.isInteger(complexity) || complexity < 0 || complexity > 10) {
+        throw new InputError(`toDiscord: complexity must be a whole number from 0 to 10, got ${String(complexity)}.`, 'TLA_ERR_INPUT_OPTION');
+      }
+      const sampleRate = paced.sampleRate as OpusSampleRate;
+      const channels = paced.channels as 1 | 2;
+      this.#encoder = new OpusEncoder({ sampleRate, channels, frameDurationMs: 20, bitrate: options.bitrate ?? 64_000, complexity });
+      if (streamType === 'ogg/opus') this.#muxer = new OggOpusMuxer({ channels, inputSampleRate: sampleRate, pageDurationMs: 20 });
+    } else if (options.bitrate !== undefined || options.complexity !== undefined) {
+      throw new InputError("toDiscord: bitrate and complexity apply to 'opus' and 'ogg/opus'; with 'raw' the player's encoder picks them.", 'TLA_ERR_INPUT_OPTION');
     }
     // The pacer's own cushion is driven from here (setCushionMs): held at the maximum while buffering so it
     // never starts by itself before the wall-time rule says so.
-    this.#pacer = new PacedOutput({ format: DISCORD_PCM, frameMs: 20, cushionMs: maxCushionMs, underrun: 'silence', maxQueuedMs: Math.max(maxQueuedMs, maxCushionMs + 100) });
+    this.#pacer = new PacedOutput({ format: paced, frameMs: 20, cushionMs: maxCushionMs, underrun: 'silence', maxQueuedMs: Math.max(maxQueuedMs, maxCushionMs + 100) });
     this.#pacer.on('data', this.#onFrame);
     this.#pacer.on('underrun', this.#onUnderrun);
     this.#pacer.on('drain', this.#onPacerDrain);
@@ -174,8 +197,8 @@ export class ToDiscordStream extends Readable {
     this.#pacer.on('error', this.#fail);
     this.#pacer.pause();
 
-    if (!samePcmFormat(this.sourceFormat, DISCORD_PCM)) {
-      this.#resampler = new ResampleStream({ from: this.sourceFormat, to: DISCORD_PCM });
+    if (!samePcmFormat(this.sourceFormat, paced)) {
+      this.#resampler = new ResampleStream({ from: this.sourceFormat, to: paced });
       this.#resampler.on('data', this.#onConverted);
       this.#resampler.on('end', this.#onConvertedEnd);
       this.#resampler.on('error', this.#fail);
@@ -203,17 +226,17 @@ export class ToDiscordStream extends Readable {
     let unread = 0;
     const inBuffer = Math.min(this.readableLength, this.#pushedAudio.length);
     if (this.streamType === 'opus') for (let i = 0; i < inBuffer; i++) unread += this.#pushedAudio[this.#pushedAudio.length - 1 - i]!;
-    return framesToMs(DISCORD_PCM, this.#handedAudioFrames - unread);
+    return framesToMs(this.pacedFormat, this.#handedAudioFrames - unread);
   }
   /** Audio dropped by {@link clear} so far, in ms. */
   get clearedMs(): number {
-    return framesToMs(DISCORD_PCM, this.#clearedFrames);
+    return framesToMs(this.pacedFormat, this.#clearedFrames);
   }
   /** Source audio written and not yet played, in ms. */
   get queuedMs(): number {
     let ready = 0;
     for (const item of this.#ready) ready += item.audioFrames;
-    return this.#pacer.queuedMs + framesToMs(DISCORD_PCM, ready);
+    return this.#pacer.queuedMs + framesToMs(this.pacedFormat, ready);
   }
   /** Times the source was late while playing (each filled with silence, never with a missed frame). */
   get underruns(): number {
@@ -247,7 +270,7 @@ export class ToDiscordStream extends Readable {
     }
     const before = this.#pacer.clearedMs;
     this.#pacer.clear();
-    let dropped = Math.round(((this.#pacer.clearedMs - before) * DISCORD_PCM.sampleRate) / 1000);
+    let dropped = Math.round(((this.#pacer.clearedMs - before) * this.pacedFormat.sampleRate) / 1000);
     for (const item of this.#ready) {
       if (item.audioFrames === 0) continue;
       dropped += item.audioFrames;
@@ -256,7 +279,7 @@ export class ToDiscordStream extends Readable {
     }
     this.#clearedFrames += dropped;
     this.#enterBuffering();
-    return framesToMs(DISCORD_PCM, dropped);
+    return framesToMs(this.pacedFormat, dropped);
   }
 
   readonly #onSourceData = (chunk: unknown): void => {
@@ -478,6 +501,11 @@ export function toDiscord(source: NodeJS.ReadableStream, options: ToDiscordOptio
 }
 
 function noop(): void {}
+
+/** True when Opus can encode this layout as it is (s16le at an Opus rate, 1 or 2 channels). */
+function opusReady(format: PcmFormat): boolean {
+  return format.encoding === 's16le' && (OPUS_SAMPLE_RATES as readonly number[]).includes(format.sampleRate) && (format.channels === 1 || format.channels === 2);
+}
 
 function checkRange(name: string, value: number, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {

@@ -9,7 +9,7 @@ import { InputError } from '../../../src/core/errors.js';
 import { DISCORD_PCM, REALTIME_PCM, msToBytes, type PcmFormat } from '../../../src/core/pcm/pcm-format.js';
 import { isDiscordSilencePacket } from '../../../src/streams/discord/discord-stream-type.js';
 import { toDiscord, type ToDiscordStream } from '../../../src/streams/discord/to-discord.js';
-import { fakeConnection, pcmSource, schedule, speechLike, subscribe, useVirtualClock, type PreparedPacket } from './discord-harness.js';
+import { correlation, fakeConnection, pcmSource, schedule, speechLike, subscribe, useVirtualClock, type PreparedPacket } from './discord-harness.js';
 
 let restoreClock: () => void;
 /** Players of the test: @discordjs/voice keeps one module-wide cycle; a player left in it would stall the next test's. */
@@ -103,7 +103,38 @@ describe('toDiscord through the real AudioPlayer', () => {
     }
     expect(decoder.corruptPackets).toBe(0);
     decoder.destroy();
+    // Encoded at the source's own 24 kHz mono (no resampler): the decode matches the source.
+    expect(run.out.pacedFormat).toEqual(REALTIME_PCM);
+    const mono = new OpusDecoder({ sampleRate: 24_000, channels: 1 });
+    const decoded = Buffer.concat(audio.map(({ packet }) => mono.decodePacket(packet)!));
+    mono.destroy();
+    expect(decoded.length).toBe(pcm.length);
+    expect(correlation(decoded, pcm, 200)).toBeGreaterThan(0.95);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a source at a rate Opus does not run at (44.1 kHz) is resampled to 48 kHz stereo, and raw output is always 48 kHz stereo', async () => {
+    const cd: PcmFormat = { sampleRate: 44_100, channels: 2, encoding: 's16le' };
+    const source = pcmSource(cd);
+    schedule(source, [{ atMs: 0, chunk: speechLike(cd, 1000) }]);
+    const run = play(toDiscord(source));
+    expect(run.out.pacedFormat).toEqual(DISCORD_PCM);
+    await untilIdle(run);
+    expect(run.errors).toEqual([]);
+    expect(run.out.playedMs).toBeCloseTo(1000, 0);
+    expect(missedFrames(run)).toBe(0);
+    const decoder = new OpusDecoder({ sampleRate: 48_000, channels: 2 });
+    for (const { packet } of run.packets) expect(decoder.decodePacket(packet)?.length).toBe(3840);
+    decoder.destroy();
+
+    const speech = pcmSource(REALTIME_PCM);
+    schedule(speech, [{ atMs: 0, chunk: speechLike(REALTIME_PCM, 500) }]);
+    const raw = play(toDiscord(speech, { streamType: 'raw' }));
+    expect(raw.out.pacedFormat).toEqual(DISCORD_PCM);
+    await untilIdle(raw);
+    expect(raw.handed.every((frame) => frame.length === 3840)).toBe(true);
+    expect(raw.out.playedMs).toBeCloseTo(500, 0);
+    for (const { packet } of raw.packets) expect(opusPacketSamples(packet)).toBe(960);
   });
 
   it('a below-real-time source (300 ms bursts, 200 ms holes) plays all its audio; the player never goes idle on it', async () => {
@@ -157,9 +188,10 @@ describe('toDiscord through the real AudioPlayer', () => {
     const out = toDiscord(source);
     const run = play(out);
     await untilIdle(run);
-    // The second burst came 60 ms after the first ran out (40 ms cushion): one underrun, cushion 40 + 60.
+    // Playback starts at 60 ms (the pacer's first tick after the 40 ms cushion), the first burst runs out at 460 and
+    // the second lands at 500: one underrun, 40 ms late, cushion 40 + 40; every later burst comes within it.
     expect(out.underruns).toBe(1);
-    expect(out.cushionMs).toBe(100);
+    expect(out.cushionMs).toBe(80);
     expect(out.playedMs).toBe(4000);
     expect(missedFrames(run)).toBe(0);
   });
@@ -261,6 +293,8 @@ describe('toDiscord through the real AudioPlayer', () => {
     const cause = ours[0];
     expect(cause).toBeInstanceOf(InputError);
     expect((cause as InputError).code).toBe('TLA_ERR_DISCORD_SOURCE_FAILED');
+    // The player's own cycle timer stops at its next 20 ms turn; none of ours is left.
+    await vi.advanceTimersByTimeAsync(20);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -291,6 +325,8 @@ describe('toDiscord input checks', () => {
     expect(() => toDiscord(bytes, { format: REALTIME_PCM, cushionMs: -5 })).toThrow(InputError);
     expect(() => toDiscord(bytes, { format: { sampleRate: 5, channels: 1, encoding: 's16le' } as PcmFormat })).toThrow(expect.objectContaining({ code: 'TLA_ERR_PCM_FORMAT' }));
     expect(() => toDiscord(bytes, { format: REALTIME_PCM, streamType: 'raw', bitrate: 96_000 })).toThrow(expect.objectContaining({ code: 'TLA_ERR_INPUT_OPTION' }));
+    expect(() => toDiscord(bytes, { format: REALTIME_PCM, streamType: 'raw', complexity: 5 })).toThrow(expect.objectContaining({ code: 'TLA_ERR_INPUT_OPTION' }));
+    expect(() => toDiscord(bytes, { format: REALTIME_PCM, complexity: 11 })).toThrow(expect.objectContaining({ code: 'TLA_ERR_INPUT_OPTION' }));
   });
 
   it('a source that emits strings fails with a typed error after what arrived', async () => {
