@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError, RingBuffer, TokenLabAudioError } from '../../src/index.js';
 import type { OverflowPolicy, RingBufferOptions } from '../../src/index.js';
 import { seededRandom as prng } from '../../scripts/seeded-random.js';
+import { copyOut, ViewCache } from '../../src/core/ring-buffer/ring-copy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ringModulePath = path.join(here, '../../src/core/ring-buffer/ring-buffer.ts');
@@ -618,5 +619,31 @@ describe('RingBuffer larger than its read-view cache covers (4 MiB)', () => {
     }
     expect(mismatches).toBe(0);
     expect(ring.bytesRead).toBe(read);
+  });
+});
+
+describe('ViewCache (the ring\'s bounded read views)', () => {
+  it('copies exactly at any start, length and destination offset, cached or by words, and keeps at most 1024 views', () => {
+    const source = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < source.length; i++) source[i] = (i * 7 + 3) % 256;
+    const cache = new ViewCache(source, source.length);
+    expect(cache.views.length).toBe(1024);
+    const random = prng(11);
+    // A pool Buffer (byteOffset > 0 inside a shared ArrayBuffer) as well as a plain array.
+    const targets = [Buffer.allocUnsafe(5000), new Uint8Array(5000)];
+    let mismatches = 0;
+    for (let round = 0; round < 20_000; round++) {
+      const n = 17 + Math.floor(random() * 3000);
+      const start = round < 10_000 ? (round * 960) % (source.length - 4096) : Math.floor(random() * (source.length - n));
+      const dst = targets[round & 1]!;
+      const offset = Math.floor(random() * (dst.length - n));
+      dst.fill(0xee);
+      copyOut(cache, source.length, dst, offset, n, start);
+      for (let i = 0; i < n; i++) if (dst[offset + i] !== source[start + i]) mismatches++;
+      if (dst[offset - 1] !== undefined && offset > 0 && dst[offset - 1] !== 0xee) mismatches++;
+      if (offset + n < dst.length && dst[offset + n] !== 0xee) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    expect(cache.views.filter((v) => v !== undefined).length).toBeLessThanOrEqual(1024);
   });
 });

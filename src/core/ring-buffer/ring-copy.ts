@@ -6,14 +6,15 @@
 export const SMALL_COPY = 16;
 /** Bytes of slack after the ring, where a wrapping write lands whole before its tail moves to the front. */
 const MAX_SLACK = 32_768;
-/** The view cache keeps one view per 2^6 = 64-byte bucket of keys (RingBuffer#read inlines the 6). */
+/** The view cache keys a start position by its 2^6 = 64-byte bucket (RingBuffer#read inlines the 6). */
 const VIEW_BUCKET_SHIFT = 6;
 /**
- * Most slots a view cache has: 2^15 (512 KiB of slot arrays, every position of a ring up to 1 MiB).
- * Slot arrays sized for the whole of a large ring would cost a quarter of its size (16 MiB for a
- * 64 MiB ring), made at its first read; positions past the last slot get a fresh view per read.
+ * Most slots a view cache has: 1024 (at most ~110 KiB with every slot's view made). A view per start
+ * position would grow with the ring and with every phase a reader drifts through (a 3 s pacer ring
+ * read in 20 ms frames visits thousands of starts over a long session, ~100 B each): many sessions in
+ * one process would hold hundreds of MiB of views. Starts past what the slots hold are copied by words.
  */
-const MAX_VIEW_SLOTS = 32_768;
+const MAX_VIEW_SLOTS = 1024;
 
 /** Slack bytes after a ring of `capacity` bytes. */
 export function slackFor(capacity: number): number {
@@ -23,38 +24,61 @@ export function slackFor(capacity: number): number {
 /**
  * Views of one buffer, reused instead of allocated: `TypedArray#set` copies a whole source array, so
  * copying a range out of the ring needs a view of exactly that range, and making one per call would
- * allocate. A consumer reading fixed-size frames visits a fixed cycle of start positions, so after one
- * lap every view it needs is here. One view per 64-byte bucket of keys bounds the memory.
+ * allocate. A consumer reading fixed-size frames visits a cycle of start positions, so after a lap the
+ * views it needs are here. Direct-mapped and bounded: a start whose slot another start holds is copied
+ * by words instead (slower for large copies, but nothing is allocated and the memory stays bounded).
  */
 export class ViewCache {
   readonly source: Uint8Array;
-  readonly #usable: number;
+  readonly #sourceView: DataView;
   // Public: RingBuffer#read checks for a hit inline (a call would cost more than the check).
   readonly views: (Uint8Array | undefined)[];
   readonly starts: Int32Array;
   readonly lengths: Int32Array;
+  /** Slot of a start: `(start >>> 6) & slotMask`. */
+  readonly slotMask: number;
+  /** The last destination buffer copied into by words, and a DataView of it. */
+  #target: ArrayBufferLike | null = null;
+  #targetView: DataView | null = null;
 
-  /** Views of `source[0, usable)`: ranges keyed by their start, and heads (ranges from 0) by their length. */
+  /** Views of `source[0, usable)`, keyed by their start. */
   constructor(source: Uint8Array, usable: number) {
-    const slots = Math.min(((2 * usable) >>> VIEW_BUCKET_SHIFT) + 1, MAX_VIEW_SLOTS);
+    let slots = 1;
+    while (slots < MAX_VIEW_SLOTS && slots < usable >>> VIEW_BUCKET_SHIFT) slots *= 2;
     this.source = source;
-    this.#usable = usable;
+    this.#sourceView = new DataView(source.buffer, source.byteOffset, source.length);
     this.views = new Array<Uint8Array | undefined>(slots).fill(undefined);
     this.starts = new Int32Array(slots).fill(-1);
     this.lengths = new Int32Array(slots);
+    this.slotMask = slots - 1;
   }
 
-  /** A view of `source[start, start + length)`. */
-  get(start: number, length: number): Uint8Array {
-    // The head of a wrapped read starts at 0 whatever its length: key it by length instead.
-    const slot = (start === 0 ? this.#usable + length : start) >>> VIEW_BUCKET_SHIFT;
-    if (slot >= this.starts.length) return this.source.subarray(start, start + length);
+  /** A view of `source[start, start + length)` if its slot is free or holds it, else null (copy by words). */
+  get(start: number, length: number): Uint8Array | null {
+    const slot = (start >>> VIEW_BUCKET_SHIFT) & this.slotMask;
     if (this.starts[slot] === start && this.lengths[slot] === length) return this.views[slot]!;
+    if (this.starts[slot] !== -1) return null;
     const view = this.source.subarray(start, start + length);
     this.views[slot] = view;
     this.starts[slot] = start;
     this.lengths[slot] = length;
     return view;
+  }
+
+  /** Copies `source[start, start + n)` into `dst[offset…]` by 4-byte words through DataViews (no view of the range, so no allocation). */
+  copyWords(start: number, n: number, dst: Uint8Array, offset: number): void {
+    if (this.#target !== dst.buffer) {
+      this.#target = dst.buffer;
+      this.#targetView = new DataView(dst.buffer);
+    }
+    const to = this.#targetView!;
+    const from = this.#sourceView;
+    let d = dst.byteOffset + offset;
+    let s = start;
+    const wordsEnd = s + (n & ~3);
+    for (; s < wordsEnd; s += 4, d += 4) to.setInt32(d, from.getInt32(s, true), true);
+    const source = this.source;
+    for (let i = d - dst.byteOffset, end = offset + n; i < end; i++, s++) dst[i] = source[s]!;
   }
 }
 
@@ -112,9 +136,16 @@ export function copyOut(views: ViewCache, usable: number, dst: Uint8Array, offse
   }
   const first = usable - pos;
   if (n <= first) {
-    dst.set(views.get(pos, n), offset);
+    copyRange(views, pos, n, dst, offset);
   } else {
-    dst.set(views.get(pos, first), offset);
-    dst.set(views.get(0, n - first), offset + first);
+    copyRange(views, pos, first, dst, offset);
+    copyRange(views, 0, n - first, dst, offset + first);
   }
+}
+
+/** Copies `views.source[start, start + n)` into `dst[offset…]`: through a cached view, or by words. */
+function copyRange(views: ViewCache, start: number, n: number, dst: Uint8Array, offset: number): void {
+  const view = views.get(start, n);
+  if (view !== null) dst.set(view, offset);
+  else views.copyWords(start, n, dst, offset);
 }
