@@ -278,6 +278,9 @@ export class RealtimeDuplex extends Duplex {
     this.#paced.on('error', (e) => this.destroy(e));
     this.#paced.pause();
     this.#decoder = new DeltaDecoder(this.#wire, this.outputFormat);
+    // Made now when the input format is known, not on the first write: sessions that start together
+    // (a server's worth) would otherwise all build their resamplers in the same turn.
+    if (this.#inputFormat) this.#ensureInput();
 
     this.on('pipe', (src: unknown) => {
       const f = (src as { format?: PcmFormat } | null)?.format;
