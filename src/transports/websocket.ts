@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { abortError } from '../core/errors.js';
 import { ConnectionError, TimeoutError, apiErrorFromResponse, type ApiError } from './http-errors.js';
 import { retryAfterMsOf } from './http.js';
+import { rawTextFrameWriter, type RawTextFrameWriter } from './websocket-raw-frames.js';
 
 /** Most bytes of a refused upgrade's body that are read (for its error message). */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -38,6 +39,8 @@ export interface OpenedWebSocket {
    * with the upgrade response are delivered before a promise continuation can attach a listener).
    */
   takeEarlyMessages(): Array<[WebSocket.RawData, boolean]>;
+  /** Sends pre-framed text frames in one socket write (null: send through `ws`). See websocket-raw-frames.ts. */
+  readonly rawTextFrames: RawTextFrameWriter | null;
 }
 
 function flatHeaders(res: IncomingMessage): Record<string, string> {
@@ -47,7 +50,7 @@ function flatHeaders(res: IncomingMessage): Record<string, string> {
 }
 
 /** ws's masking-key hook: a zero key, so that ws does not copy and mask each message (see openWebSocket). */
-function zeroMask(mask: Buffer): void {
+function zeroMaskingKey(mask: Buffer): void {
   mask.fill(0);
 }
 
@@ -70,6 +73,7 @@ export function openWebSocket(options: OpenWebSocketOptions): Promise<OpenedWebS
   if (signal?.aborted) return Promise.reject(abortError(signal, 'Opening the realtime socket'));
   return new Promise<OpenedWebSocket>((resolve, reject) => {
     let settled = false;
+    const zeroMask = unmaskedIsSafe(options.url);
     const socket = new WebSocket(options.url, {
       headers: { ...options.headers },
       handshakeTimeout: options.handshakeTimeoutMs,
@@ -79,7 +83,7 @@ export function openWebSocket(options: OpenWebSocketOptions): Promise<OpenedWebS
       // A zero masking key (ws's documented generateMask hook): ws then sends our bytes as they are instead of
       // copying every message into a masked frame. Masking exists to keep script-chosen bytes from confusing
       // plaintext intermediaries; none can read a TLS stream or stand on loopback, so only there is it skipped.
-      ...(unmaskedIsSafe(options.url) ? { generateMask: zeroMask } : {}),
+      ...(zeroMask ? { generateMask: zeroMaskingKey } : {}),
     });
     let upgradeHeaders: Record<string, string> = {};
     const finish = (error: Error | undefined): void => {
@@ -111,6 +115,7 @@ export function openWebSocket(options: OpenWebSocketOptions): Promise<OpenedWebS
             socket.removeListener('message', buffer);
             return early;
           },
+          rawTextFrames: zeroMask ? rawTextFrameWriter(socket) : null,
         });
       }
     };

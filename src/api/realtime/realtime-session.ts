@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { AppendEncoder } from './append-encoder.js';
+import type { RawTextFrameWriter } from '../../transports/websocket-raw-frames.js';
 import { AudioDeltaScanner, type OutputAudioDelta } from './audio-delta-scanner.js';
 import { clientEventToBeta, serverEventFromBeta } from './dialect.js';
 import { clientEventProblems, isKnownServerEventType, MAX_APPEND_BASE64_CHARS, serverEventProblems } from './event-checks.js';
@@ -122,6 +123,8 @@ export interface RealtimeSessionInit {
   readonly socket: WebSocket;
   /** Messages that arrived before the session attached its listener. */
   readonly early?: ReadonlyArray<[WebSocket.RawData, boolean]> | undefined;
+  /** Sends input audio frames in one socket write each (null or absent: through `ws`). */
+  readonly rawTextFrames?: RawTextFrameWriter | null | undefined;
   readonly dialect: RealtimeDialect;
   readonly model: string;
   readonly requestId: string | undefined;
@@ -132,7 +135,6 @@ export interface RealtimeSessionInit {
 
 type ResponseState = 'idle' | 'creating' | 'active';
 
-/** `ws` copies a Buffer into the masked frame it sends, so the encoder's buffer can be reused at once. */
 const TEXT_FRAME = { binary: false } as const;
 
 const BENIGN_ERROR_CODES = new Set(['response_cancel_not_active', 'conversation_already_has_active_response']);
@@ -194,6 +196,7 @@ export class RealtimeSession {
   readonly #unknownTypesReported = new Set<string>();
   #malformedFrames = 0;
   readonly #appendEncoder = new AppendEncoder();
+  readonly #rawTextFrames: RawTextFrameWriter | null;
   readonly #deltaScanner = new AudioDeltaScanner();
   #outputAudioSink: ((delta: OutputAudioDelta) => void) | undefined;
   readonly #parsedDelta = { responseId: '', itemId: '', outputIndex: 0, contentIndex: 0, text: '' as string | undefined, bytes: Buffer.alloc(0), deltaStart: 0, deltaEnd: 0 };
@@ -201,6 +204,7 @@ export class RealtimeSession {
   /** @internal Use `client.realtime.connect()`. */
   constructor(init: RealtimeSessionInit) {
     this.#socket = init.socket;
+    this.#rawTextFrames = init.rawTextFrames ?? null;
     this.dialect = init.dialect;
     this.model = init.model;
     this.requestId = init.requestId;
@@ -399,9 +403,11 @@ export class RealtimeSession {
    */
   appendAudioBytes(audio: Uint8Array, offset = 0, byteLength = audio.length - offset): void {
     this.#assertOpen('input_audio_buffer.append');
-    // ws hands these very bytes to the socket (zero masking key, no copy): while the socket holds them
-    // unwritten, the next message must not be built over them.
-    this.#socket.send(this.#appendEncoder.encode(audio, offset, byteLength), TEXT_FRAME);
+    // The frame goes to the socket in one write, or through ws (which, with a zero masking key, hands these
+    // very bytes to the socket too): while the socket holds them unwritten, the next message must not be
+    // built over them.
+    const message = this.#appendEncoder.encode(audio, offset, byteLength);
+    if (this.#rawTextFrames === null || !this.#rawTextFrames(this.#appendEncoder.frame())) this.#socket.send(message, TEXT_FRAME);
     if (this.#socket.bufferedAmount > 0) this.#appendEncoder.detach();
   }
 

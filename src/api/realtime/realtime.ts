@@ -134,6 +134,7 @@ export class Realtime {
     const session = new RealtimeSession({
       socket: opened.socket,
       early: opened.takeEarlyMessages(),
+      rawTextFrames: opened.rawTextFrames,
       dialect,
       model: options.model,
       requestId: opened.requestId,

@@ -12,7 +12,7 @@ import { speechPcm } from '../../emulator/realtime/realtime-test-client.js';
 let emulator: EmulatorHandle;
 let client: TokenLab;
 beforeAll(async () => {
-  emulator = await startEmulator({ voiceEngine: 'builtin', realtime: { firstAudioDelayMs: 50, paceFactor: 4 } });
+  emulator = await startEmulator({ voiceEngine: 'builtin', realtime: { firstAudioDelayMs: 150, paceFactor: 4 } });
   client = new TokenLab({ apiKey: 'sk-local-e2e-000000', baseURL: emulator.url, maxRetries: 0 });
 });
 afterAll(async () => {
@@ -46,9 +46,10 @@ for (const dialect of ['ga', 'beta'] as const) {
       writeInChunks(duplex, speechPcm('hello there, how are you today', 1200));
       const m = await metrics;
       const turnMs = performance.now() - spokenAt;
-      // The emulator holds the first delta back 50 ms after the commit (firstAudioDelayMs): the server part of the
-      // turn holds that pause (less a few ms of delivery jitter), and both parts fit inside the whole turn.
-      expect(m.serverMs).toBeGreaterThanOrEqual(40);
+      // The emulator holds the first delta back 150 ms after the commit (firstAudioDelayMs): the server part of the
+      // turn holds that pause (less the commit event's own delivery delay, which a busy machine stretches: seen
+      // 10 ms, hence the wide margin), and both parts fit inside the whole turn.
+      expect(m.serverMs).toBeGreaterThanOrEqual(100);
       expect(m.clientMs).toBeTypeOf('number');
       expect(m.serverMs! + m.clientMs!).toBeLessThanOrEqual(turnMs);
       expect(audioFrames).toBeGreaterThan(5);
