@@ -7,7 +7,7 @@
 // child process, bench/realtime-duplex-emulator-child.ts): how many concurrent duplex sessions this one process
 // sustains with < 1 % late output frames, with the pacers' clock resets and this process's CPU per session.
 //   npm run bench realtime-duplex            (REALTIME_BENCH_ONLY=scale REALTIME_BENCH_SESSIONS=200 for one scale run,
-//   REALTIME_BENCH_ONLY=alloc for the allocation figures alone, =interrupt for the barge-ins alone;
+//   REALTIME_BENCH_ONLY=alloc for the allocation figures alone, =interrupt for the barge-ins alone, =events for the per-event table alone;
 //   profile it with node --cpu-prof --expose-gc --import tsx bench/realtime-duplex.bench.ts)
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -54,27 +54,42 @@ async function openDuplex(query: string, options: Parameters<typeof realtimeDupl
   return duplex;
 }
 
-// --- 1. per-event overhead: 5000 deltas of 20 ms, blasted; time from the first to the last event handled
+// --- 1. per-event overhead: 5000 deltas of 20 ms, blasted; from the first to the last event handled, the wall
+// time and this process's CPU time (the server runs in its own process: the wall time can be its pace)
 const N_EVENTS = 5000;
-async function perEvent(label: string, run: () => Promise<number>): Promise<string[]> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) times.push(await run());
-  const best = Math.min(...times);
-  return [label, f3((best * 1000) / N_EVENTS)];
+interface Elapsed {
+  wallMs: number;
+  cpuMs: number;
+}
+function elapsed(t0: number, c0: NodeJS.CpuUsage): Elapsed {
+  const c = process.cpuUsage(c0);
+  return { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+/** Five rounds, each running every client once (in turn, so drift in the machine's load touches them alike); best of five each. */
+async function perEvent(clients: ReadonlyArray<readonly [string, () => Promise<Elapsed>]>): Promise<string[][]> {
+  const runs = clients.map(() => [] as Elapsed[]);
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < clients.length; i++) runs[i]!.push(await clients[i]![1]());
+  }
+  return clients.map(([label], i) => {
+    const best = (key: keyof Elapsed) => Math.min(...runs[i]!.map((r) => r[key]));
+    return [label, f3((best('cpuMs') * 1000) / N_EVENTS), f3((best('wallMs') * 1000) / N_EVENTS)];
+  });
 }
 
-async function rawWs(): Promise<number> {
+async function rawWs(): Promise<Elapsed> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/realtime?model=blast-${N_EVENTS}`, { perMessageDeflate: false });
   await new Promise((r) => ws.once('open', r));
   return new Promise((resolve) => {
     let n = 0;
     let t0 = 0;
+    let c0 = process.cpuUsage();
     ws.on('message', (d) => {
       const e = JSON.parse(String(d));
       if (e.type !== 'response.output_audio.delta') return;
-      if (n++ === 0) t0 = performance.now();
+      if (n++ === 0) (t0 = performance.now()), (c0 = process.cpuUsage());
       if (n === N_EVENTS) {
-        resolve(performance.now() - t0);
+        resolve(elapsed(t0, c0));
         ws.close();
       }
     });
@@ -82,15 +97,16 @@ async function rawWs(): Promise<number> {
   });
 }
 
-async function tokenlabSession(): Promise<number> {
+async function tokenlabSession(): Promise<Elapsed> {
   const session = await client.realtime.connect({ model: `blast-${N_EVENTS}`, skipModelCheck: true, keepaliveMs: 0 });
   return new Promise((resolve) => {
     let n = 0;
     let t0 = 0;
+    let c0 = process.cpuUsage();
     session.on('response.output_audio.delta', () => {
-      if (n++ === 0) t0 = performance.now();
+      if (n++ === 0) (t0 = performance.now()), (c0 = process.cpuUsage());
       if (n === N_EVENTS) {
-        resolve(performance.now() - t0);
+        resolve(elapsed(t0, c0));
         void session.close();
       }
     });
@@ -99,15 +115,16 @@ async function tokenlabSession(): Promise<number> {
 }
 
 /** The session's audio sink (what realtimeDuplex consumes): deltas read from the frame bytes, no event object. */
-async function tokenlabAudioSink(): Promise<number> {
+async function tokenlabAudioSink(): Promise<Elapsed> {
   const session = await client.realtime.connect({ model: `blast-${N_EVENTS}`, skipModelCheck: true, keepaliveMs: 0 });
   return new Promise((resolve) => {
     let n = 0;
     let t0 = 0;
+    let c0 = process.cpuUsage();
     session.setOutputAudioSink(() => {
-      if (n++ === 0) t0 = performance.now();
+      if (n++ === 0) (t0 = performance.now()), (c0 = process.cpuUsage());
       if (n === N_EVENTS) {
-        resolve(performance.now() - t0);
+        resolve(elapsed(t0, c0));
         void session.close();
       }
     });
@@ -115,7 +132,7 @@ async function tokenlabAudioSink(): Promise<number> {
   });
 }
 
-async function openaiSdk(): Promise<number> {
+async function openaiSdk(): Promise<Elapsed> {
   const openai = new OpenAI({ apiKey: 'sk-bench-000000000000', baseURL: base });
   // The SDK forces wss://; a plain TCP connection reaches the local server (ws's documented createConnection option).
   const rt = new OpenAIRealtimeWS(
@@ -126,10 +143,11 @@ async function openaiSdk(): Promise<number> {
   return new Promise((resolve) => {
     let n = 0;
     let t0 = 0;
+    let c0 = process.cpuUsage();
     rt.on('response.output_audio.delta', () => {
-      if (n++ === 0) t0 = performance.now();
+      if (n++ === 0) (t0 = performance.now()), (c0 = process.cpuUsage());
       if (n === N_EVENTS) {
-        resolve(performance.now() - t0);
+        resolve(elapsed(t0, c0));
         rt.close();
       }
     });
@@ -483,6 +501,18 @@ if (ONLY === 'alloc') {
   process.exit(0);
 }
 
+if (ONLY === 'events') {
+  console.log(table(['client', 'client CPU µs / event', 'wall µs / event'], await perEvent([
+    ['ws + JSON.parse (floor)', rawWs],
+    ['openai SDK v6 OpenAIRealtimeWS', openaiSdk],
+    ['tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession],
+    ["tokenlab-audio RealtimeSession audio sink", tokenlabAudioSink],
+  ])));
+  await client.close();
+  server?.stdin!.end();
+  process.exit(0);
+}
+
 if (ONLY === 'interrupt') {
   const { total, pastGrid: past } = await interruptToSilence();
   console.log(`interrupt → silence p50 ${f1(pct(total, 50))} p99 ${f1(pct(total, 99))} max ${f1(Math.max(...total))} ms; past the grid p50 ${f1(pct(past, 50))} p99 ${f1(pct(past, 99))} ms`);
@@ -499,12 +529,12 @@ if (ONLY === 'scale') {
   process.exit(0);
 }
 
-const perEventRows = [
-  await perEvent('ws + JSON.parse (floor)', rawWs),
-  await perEvent('openai SDK v6 OpenAIRealtimeWS', openaiSdk),
-  await perEvent('tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession),
-  await perEvent("tokenlab-audio RealtimeSession audio sink (what realtimeDuplex uses: read from the frame's bytes)", tokenlabAudioSink),
-];
+const perEventRows = await perEvent([
+  ['ws + JSON.parse (floor)', rawWs],
+  ['openai SDK v6 OpenAIRealtimeWS', openaiSdk],
+  ['tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession],
+  ["tokenlab-audio RealtimeSession audio sink (what realtimeDuplex uses: read from the frame's bytes)", tokenlabAudioSink],
+]);
 const recv = await receivePath();
 const send = await sendPath();
 const alloc = allocationInChild();
@@ -519,9 +549,9 @@ writeSection(
   'realtime-duplex',
   'Realtime duplex (client side, servers in other processes on 127.0.0.1)',
   `
-Per-event overhead on the scripted server (bench/realtime-bench-server.ts: it blasts ${N_EVENTS} output-audio deltas of 20 ms as fast as the socket takes them, which the emulator does not do), best of 3, µs per event from the first to the last handled:
+Per-event overhead on the scripted server (bench/realtime-bench-server.ts: it blasts ${N_EVENTS} output-audio deltas of 20 ms as fast as the socket takes them, which the emulator does not do), µs per event from the first to the last handled, best of 5 rounds (each round runs every client once): this process's CPU time (the client's own cost) and the wall time (which the server's pace can set):
 
-${table(['client', 'µs / event'], perEventRows)}
+${table(['client', 'client CPU µs / event', 'wall µs / event'], perEventRows)}
 
 Duplex per 20 ms frame on the scripted server (targets ≤ 0.5 ms p99 each; bytes allocated per frame measured in a child process with a 64 MiB young generation, no GC in the window, bench/alloc-meter.ts):
 

@@ -20,6 +20,15 @@ const KEY_DELTA = Buffer.from('delta');
 const TYPE_GA = Buffer.from('response.output_audio.delta');
 const TYPE_BETA = Buffer.from('response.audio.delta');
 
+/**
+ * `a[aStart, aStart + n)` equals `b[0, n)`. A loop: the keys and ids compared here are a few dozen bytes,
+ * for which Buffer#compare's call into C++ costs more than the comparison.
+ */
+function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[aStart + i] !== b[i]) return false;
+  return true;
+}
+
 /** A string read from bytes, reused while the bytes repeat. */
 class CachedText {
   #bytes = Buffer.alloc(0);
@@ -27,7 +36,7 @@ class CachedText {
   #text = '';
   read(src: Buffer, start: number, end: number): string {
     const n = end - start;
-    if (n === this.#length && src.compare(this.#bytes, 0, n, start, end) === 0) return this.#text;
+    if (n === this.#length && sameBytes(src, start, this.#bytes, n)) return this.#text;
     if (this.#bytes.length < n) this.#bytes = Buffer.alloc(Math.max(n, 64));
     src.copy(this.#bytes, 0, start, end);
     this.#length = n;
@@ -110,32 +119,32 @@ export class AudioDeltaScanner implements OutputAudioDelta {
       }
       const keyLength = keyEnd - keyStart;
       const isString = int < 0;
-      if (keyLength === 4 && msg.compare(KEY_TYPE, 0, 4, keyStart, keyEnd) === 0) {
+      if (keyLength === 4 && sameBytes(msg, keyStart, KEY_TYPE, 4)) {
         const type = dialect === 'ga' ? TYPE_GA : TYPE_BETA;
-        if (!isString || valueEnd - valueStart !== type.length || msg.compare(type, 0, type.length, valueStart, valueEnd) !== 0) return false;
+        if (!isString || valueEnd - valueStart !== type.length || !sameBytes(msg, valueStart, type, type.length)) return false;
         seen |= 1;
-      } else if (keyLength === 5 && msg.compare(KEY_DELTA, 0, 5, keyStart, keyEnd) === 0) {
+      } else if (keyLength === 5 && sameBytes(msg, keyStart, KEY_DELTA, 5)) {
         if (!isString) return false;
         this.deltaStart = valueStart;
         this.deltaEnd = valueEnd;
         seen |= 2;
-      } else if (keyLength === 11 && msg.compare(KEY_RESPONSE_ID, 0, 11, keyStart, keyEnd) === 0) {
+      } else if (keyLength === 11 && sameBytes(msg, keyStart, KEY_RESPONSE_ID, 11)) {
         if (!isString) return false;
         this.responseId = this.#responseId.read(msg, valueStart, valueEnd);
         seen |= 4;
-      } else if (keyLength === 7 && msg.compare(KEY_ITEM_ID, 0, 7, keyStart, keyEnd) === 0) {
+      } else if (keyLength === 7 && sameBytes(msg, keyStart, KEY_ITEM_ID, 7)) {
         if (!isString) return false;
         this.itemId = this.#itemId.read(msg, valueStart, valueEnd);
         seen |= 8;
-      } else if (keyLength === 12 && msg.compare(KEY_OUTPUT_INDEX, 0, 12, keyStart, keyEnd) === 0) {
+      } else if (keyLength === 12 && sameBytes(msg, keyStart, KEY_OUTPUT_INDEX, 12)) {
         if (isString) return false;
         this.outputIndex = int;
         seen |= 16;
-      } else if (keyLength === 13 && msg.compare(KEY_CONTENT_INDEX, 0, 13, keyStart, keyEnd) === 0) {
+      } else if (keyLength === 13 && sameBytes(msg, keyStart, KEY_CONTENT_INDEX, 13)) {
         if (isString) return false;
         this.contentIndex = int;
         seen |= 32;
-      } else if (keyLength === 8 && msg.compare(KEY_EVENT_ID, 0, 8, keyStart, keyEnd) === 0) {
+      } else if (keyLength === 8 && sameBytes(msg, keyStart, KEY_EVENT_ID, 8)) {
         if (!isString) return false;
       } else {
         return false;
