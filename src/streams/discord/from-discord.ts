@@ -127,6 +127,14 @@ export class FromDiscordStream extends Readable {
   readonly #heldArrivals = new Float64Array(MAX_HELD_PACKETS + 1);
   #heldStart = 0;
   #heldCount = 0;
+  /** Sequence number (count of packets placed before it) of the oldest held packet. */
+  #heldSeq = 0;
+  // The smallest `arrival − 20 ms × sequence` among the held packets, kept as a sliding-window minimum (a ring of
+  // increasing keys, oldest first): the lateness of a clump is read in O(1) per packet, not by a scan of all held.
+  readonly #minKeys = new Float64Array(MAX_HELD_PACKETS + 1);
+  readonly #minSeqs = new Float64Array(MAX_HELD_PACKETS + 1);
+  #minStart = 0;
+  #minCount = 0;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   /** When the timer was meant to fire (performance.now()). */
@@ -247,6 +255,14 @@ export class FromDiscordStream extends Readable {
     const slot = (this.#heldStart + this.#heldCount) % (MAX_HELD_PACKETS + 1);
     this.#heldPackets[slot] = Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
     this.#heldArrivals[slot] = now;
+    const seq = this.#heldSeq + this.#heldCount;
+    const key = now - seq * 20;
+    const size = MAX_HELD_PACKETS + 1;
+    while (this.#minCount > 0 && this.#minKeys[(this.#minStart + this.#minCount - 1) % size]! >= key) this.#minCount--;
+    const last = (this.#minStart + this.#minCount) % size;
+    this.#minKeys[last] = key;
+    this.#minSeqs[last] = seq;
+    this.#minCount++;
     this.#heldCount++;
     // Placed by the timer, never while a clump is still being delivered (its later packets tell where it belongs);
     // only a hold far beyond any clump is placed at once, to bound memory.
@@ -264,17 +280,19 @@ export class FromDiscordStream extends Readable {
     while (this.#heldCount > 0 && (all || now - arrivals[this.#heldStart]! >= this.jitterMs || this.#heldCount > MAX_HELD_PACKETS)) {
       // The head's lateness is the smallest among the held packets taken back to back: a packet delayed by
       // jitter is followed by punctual ones, while a real gap delays all of them.
+      // (Held packet i arrived at a_i and is due at dueMs + 20 i: its lateness is (a_i − 20 seq_i) + 20 seq_head − dueMs.)
       const dueMs = this.#refMs + (this.#outFrames - this.#aheadFrames) * 20;
-      let lateMs = Infinity;
-      for (let i = 0, j = this.#heldStart; i < this.#heldCount; i++, j = j + 1 === size ? 0 : j + 1) {
-        const late = arrivals[j]! - dueMs - i * 20;
-        if (late < lateMs) lateMs = late;
-      }
+      const lateMs = this.#minKeys[this.#minStart]! + this.#heldSeq * 20 - dueMs;
       this.#placeGap(lateMs, now, 'packet');
       const packet = this.#heldPackets[this.#heldStart]!;
       this.#heldPackets[this.#heldStart] = undefined;
       this.#heldStart = this.#heldStart + 1 === size ? 0 : this.#heldStart + 1;
       this.#heldCount--;
+      if (this.#minSeqs[this.#minStart] === this.#heldSeq) {
+        this.#minStart = this.#minStart + 1 === size ? 0 : this.#minStart + 1;
+        this.#minCount--;
+      }
+      this.#heldSeq++;
       this.#decodeOne(packet);
     }
     if (this.#heldCount === 0 && this.#started && !this.#inputDone && this.livePauses) {
@@ -487,6 +505,7 @@ export class FromDiscordStream extends Readable {
     }
     this.#heldPackets.fill(undefined);
     this.#heldCount = 0;
+    this.#minCount = 0;
     this.#release();
     callback(error);
   }
