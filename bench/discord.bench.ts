@@ -28,7 +28,11 @@ const prism = require('prism-media') as any;
 process.env.PATH = `${path.dirname(resolveFfmpeg().path)}${path.delimiter}${process.env.PATH ?? ''}`;
 
 const RECEIVE_SECONDS = Number(process.env.DISCORD_BENCH_SECONDS ?? 60);
-const COST_SECONDS = Math.max(5, Math.round(RECEIVE_SECONDS / 6));
+const COST_SECONDS = Math.max(5, Math.round(RECEIVE_SECONDS / 8));
+/** Send-cost rounds per pipeline (median taken), after one short uncounted warm-up round. */
+const SEND_ROUNDS = 3;
+/** Opus bit rate of toDiscord's default and of the like-for-like peer rows (a Discord voice channel's default). */
+const DISCORD_BITRATE = 64_000;
 const COST_STREAMS = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -293,8 +297,11 @@ async function receiveCost(seconds: number) {
   });
 }
 
-/** Real-time send cost: N players at once for `seconds`, CPU per stream-second. */
-async function sendCost(name: string, seconds: number, ours: boolean, sourceFormat: PcmFormat): Promise<string[]> {
+/**
+ * Real-time send cost: N players at once for `seconds`, CPU ms per stream-second. `peerBitrate` sets the player's
+ * prism encoder through `resource.encoder.setBitrate` (what @discordjs/voice documents); unset, prism's default.
+ */
+async function sendCost(seconds: number, ours: boolean, sourceFormat: PcmFormat, peerBitrate?: number): Promise<number> {
   const pcm = speechLike(sourceFormat, seconds * 1000, 3);
   const players: AudioPlayer[] = [];
   const children: any[] = [];
@@ -320,7 +327,9 @@ async function sendCost(name: string, seconds: number, ours: boolean, sourceForm
     const player = createAudioPlayer();
     (player as any).subscribe(fakeConnection([]));
     player.on('error', () => {});
-    player.play(createAudioResource(input, { inputType: type as StreamType }));
+    const resource = createAudioResource(input, { inputType: type as StreamType });
+    if (peerBitrate !== undefined) resource.encoder!.setBitrate(peerBitrate);
+    player.play(resource);
     players.push(player);
   }
   await sleep(seconds * 1000 + 300);
@@ -329,8 +338,32 @@ async function sendCost(name: string, seconds: number, ours: boolean, sourceForm
   await Promise.all(children.map((ff) => new Promise((r) => (ff.process.exitCode !== null || ff.process.signalCode !== null ? r(null) : (ff.process.once('exit', r), ff.process.kill('SIGKILL'))))));
   await sleep(200);
   const cpu = selfCpuMs() - s0 + (childCpuMs() - c0);
-  const perStreamSecond = cpu / (COST_STREAMS * seconds);
-  return [name, fmt(perStreamSecond, 2), fmt(1000 / perStreamSecond, 0)];
+  return cpu / (COST_STREAMS * seconds);
+}
+
+interface SendCell {
+  name: string;
+  ours: boolean;
+  format: PcmFormat;
+  peerBitrate?: number;
+}
+
+/**
+ * Every send pipeline, one short warm-up round each (uncounted: the first run of a pipeline in a process paid for
+ * JIT and WebAssembly tier-up, up to 60 % more), then {@link SEND_ROUNDS} rounds in alternating order; the median.
+ */
+async function sendCosts(cells: SendCell[], seconds: number): Promise<string[][]> {
+  for (const c of cells) await sendCost(2, c.ours, c.format, c.peerBitrate);
+  const runs = cells.map(() => [] as number[]);
+  for (let round = 0; round < SEND_ROUNDS; round++) {
+    const order = cells.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) runs[i]!.push(await sendCost(seconds, cells[i]!.ours, cells[i]!.format, cells[i]!.peerBitrate));
+  }
+  return cells.map((c, i) => {
+    const cpu = [...runs[i]!].sort((a, b) => a - b)[SEND_ROUNDS >> 1]!;
+    return [c.name, fmt(cpu, 2), fmt(1000 / cpu, 0)];
+  });
 }
 
 // ---------------------------------------------------------------- run
@@ -362,13 +395,25 @@ console.log(rx);
 console.log('cost: receive');
 const rxCost = await receiveCost(COST_SECONDS * 6);
 console.log('cost: send');
-const txCost = [
-  await sendCost('toDiscord, 24 kHz mono source (resample + pace + encode)', COST_SECONDS, true, REALTIME_PCM),
-  await sendCost('prism FFmpeg 24k→48k stereo + player Raw/prism opus.Encoder', COST_SECONDS, false, REALTIME_PCM),
-  await sendCost('toDiscord, 48 kHz stereo source (pace + encode)', COST_SECONDS, true, DISCORD_PCM),
-  await sendCost('player Raw/prism opus.Encoder, 48 kHz stereo source', COST_SECONDS, false, DISCORD_PCM),
-];
+const kbps = `${DISCORD_BITRATE / 1000} kbps`;
+const txCost = await sendCosts(
+  [
+    { name: `toDiscord, 24 kHz mono source (pace + encode at 24 kHz mono, ${kbps})`, ours: true, format: REALTIME_PCM },
+    { name: 'prism FFmpeg 24k→48k stereo + player Raw/prism opus.Encoder (prism default, ~99 kbps)', ours: false, format: REALTIME_PCM },
+    { name: `prism FFmpeg 24k→48k stereo + player Raw/prism opus.Encoder at ${kbps}`, ours: false, format: REALTIME_PCM, peerBitrate: DISCORD_BITRATE },
+    { name: `toDiscord, 48 kHz stereo source (pace + encode, ${kbps})`, ours: true, format: DISCORD_PCM },
+    { name: 'player Raw/prism opus.Encoder, 48 kHz stereo source (prism default, ~99 kbps)', ours: false, format: DISCORD_PCM },
+    { name: `player Raw/prism opus.Encoder, 48 kHz stereo source, at ${kbps}`, ours: false, format: DISCORD_PCM, peerBitrate: DISCORD_BITRATE },
+  ],
+  COST_SECONDS,
+);
 const loadAfter = os.loadavg()[0]!;
+
+/** A cost target row: ours (a cost table row: name, CPU ms, streams per core) against each peer row. */
+function costTarget(label: string, ours: string[], peers: string[][]): [string, string, boolean] {
+  const streams = (row: string[]) => Number(row[2]);
+  return [label, `${ours[2]} vs ${peers.map((p) => p[2]).join('; ')}`, peers.every((p) => streams(ours) >= streams(p))];
+}
 
 const ourSteady = sendResults[0]!;
 const ourSlow = sendResults[2]!;
@@ -383,6 +428,10 @@ const targets = [
   ['receive: 1 s pause kept in place and silent', String(rx.pauseSilent), rx.pauseSilent],
   ['receive: losses/damage cost their own 20 ms', `${rx.lostOrBad} lost or damaged; inserted ${fmt(rx.stats.insertedSilenceMs, 0)} ms incl. pauses; duration error ${fmt(rx.oursMs - rx.timelineMs, 0)} ms`, Math.abs(rx.oursMs - rx.timelineMs) <= 20],
   ['receive: correlation with reference decode > 0.95 per segment', `min ${fmt(rx.minR, 3)} (worst lag ${fmt(rx.worstLagMs)} ms)`, rx.minR > 0.95],
+  costTarget('cost: receive → 24 kHz mono, streams per core ≥ prism', rxCost[0]!, [rxCost[1]!]),
+  costTarget('cost: receive → 48 kHz stereo, streams per core ≥ prism', rxCost[2]!, [rxCost[3]!]),
+  costTarget('cost: send 24 kHz mono source, streams per core ≥ prism (default; same bit rate)', txCost[0]!, [txCost[1]!, txCost[2]!]),
+  costTarget('cost: send 48 kHz stereo source, streams per core ≥ prism (default; same bit rate)', txCost[3]!, [txCost[4]!, txCost[5]!]),
 ].map(([a, b, ok]) => [a as string, b as string, ok ? 'yes' : 'no']);
 
 writeSection(
@@ -406,7 +455,13 @@ ${table(['stream', 'output s', 'timeline s', 'note'], [
   ])}
 
 **Cost**: CPU (this process + reaped ffmpeg children) per second of audio per stream, and streams per core (1000 / that).
-Receive: ${COST_SECONDS * 6} s of packets decoded as fast as possible, median of 5 interleaved rounds. Send: ${COST_STREAMS} players at once for ${COST_SECONDS} s, real time.
+Receive: ${COST_SECONDS * 6} s of packets decoded as fast as possible, median of 5 interleaved rounds. Send: ${COST_STREAMS} players at once for ${COST_SECONDS} s, real time,
+median of ${SEND_ROUNDS} rounds in alternating order after an uncounted warm-up of each pipeline.
+Encoder settings: both sides run opusscript's libopus with the AUDIO application and no FEC; toDiscord at ${kbps}
+(a Discord voice channel's default) and complexity 9 (WebRTC's desktop default; the same packets as 10 here),
+prism at libopus's defaults (complexity 10, ~99 kbps at 48 kHz stereo) unless the row says ${kbps} (set through
+\`resource.encoder.setBitrate\`, as @discordjs/voice documents). toDiscord encodes a 24 kHz mono source as it is
+(Opus packets decode at 48 kHz stereo anywhere); the peer must convert it to 48 kHz stereo for a Raw resource.
 
 ${table(['receive pipeline', 'CPU ms per audio s', 'streams per core'], rxCost)}
 
