@@ -18,7 +18,7 @@ export interface ToDiscordOptions {
    * `'opus'` and `'ogg/opus'` encode s16le at an Opus rate (8, 12, 16, 24 or 48 kHz) with 1 or 2 channels
    * as it is: an Opus packet carries its own bandwidth and channel count and every decoder (Discord's
    * clients, the player) decodes it at 48 kHz stereo, so no resampler runs and fewer samples are encoded
-   * (a 24 kHz mono TTS or realtime source costs about half of what 48 kHz stereo does). Other layouts are
+   * (a 24 kHz mono TTS or realtime source: a quarter of the samples of 48 kHz stereo). Other layouts are
    * resampled to 48 kHz stereo first.
    */
   format?: PcmFormat;
