@@ -647,3 +647,28 @@ describe('ViewCache (the ring\'s bounded read views)', () => {
     expect(cache.views.filter((v) => v !== undefined).length).toBeLessThanOrEqual(1024);
   });
 });
+
+describe('RingBuffer larger than its view cache covers: reads through the staging area', () => {
+  it('hands out every byte in order for random write and read sizes, wrapping, with reads larger than the staging area', () => {
+    const ring = new RingBuffer({ capacity: 256 * 1024, frameBytes: 2 });
+    const random = prng(23);
+    const src = new Uint8Array(48 * 1024);
+    const dst = Buffer.allocUnsafe(48 * 1024 + 64);
+    let written = 0;
+    let read = 0;
+    let mismatches = 0;
+    for (let round = 0; round < 3000; round++) {
+      const w = Math.floor(random() * (round % 7 === 0 ? 40_000 : 3000));
+      for (let i = 0; i < w; i++) src[i] = (written + i) % 253;
+      written += ring.write(src, 0, w);
+      const want = Math.floor(random() * (round % 5 === 0 ? 45_000 : 4000));
+      const offset = Math.floor(random() * 32);
+      const n = ring.read(dst, offset, Math.min(want, dst.length - offset));
+      for (let i = 0; i < n; i++) if (dst[offset + i] !== (read + i) % 253) mismatches++;
+      read += n;
+    }
+    expect(read).toBeGreaterThan(4 * 256 * 1024); // several laps
+    expect(mismatches).toBe(0);
+    expect(ring.bytesRead).toBe(read);
+  });
+});

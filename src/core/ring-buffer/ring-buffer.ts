@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { checkRingBufferOptions, ringOptionError, type OverflowPolicy, type RingBufferOptions } from './ring-buffer-options.js';
-import { copyIn, copyOut, slackFor, ViewCache } from './ring-copy.js';
+import { copyIn, copyOut, slackFor, stageFor, ViewCache } from './ring-copy.js';
 import { checkRange } from './ring-range.js';
 import {
   addToCounter,
@@ -39,8 +39,8 @@ type AttachOptions = RingBufferOptions & { [ATTACH]?: SharedArrayBuffer };
  *   `length` bytes accepts `length` rounded down to whole frames; the caller keeps the remainder.
  * - No allocation per operation in steady state: data is copied into the ring and out into the
  *   caller's buffer. (Writing part of a chunk larger than twice the part, or larger than 32 KiB, makes
- *   one small view of it; views of the ring for reads are made once per start position and reused, up
- *   to a bound, past which reads are copied by words.)
+ *   one small view of it; reads go through views made once per start position and reused, or a staging
+ *   area in a large ring: see Memory.)
  * - Small writes (4 to 64 bytes) from a buffer the producer reuses are copied in 8- and 4-byte words:
  *   the buffer gets one DataView, made on its second such write in a row, and the ring keeps a
  *   reference to it until small writes come from another buffer.
@@ -53,12 +53,14 @@ type AttachOptions = RingBufferOptions & { [ATTACH]?: SharedArrayBuffer };
  *   overwritten bytes. Copies into a SharedArrayBuffer are slower than into plain memory (V8 copies
  *   them with relaxed atomics), so use a shared ring only across threads.
  *
- * Memory: `capacity` plus `min(capacity, 32 KiB)` of slack, plus a bounded cache of read views: one
- * slot per 64 bytes of ring, at most 1024 slots (16 KiB, made with the ring), each holding the view of
- * the first start position read in it (about 100 bytes, made on that read). A reader of fixed-size
- * frames in a ring of up to 64 KiB finds every read in the cache; in a larger ring, or once its phase
- * drifts (partial reads), the starts whose slot is taken are copied by 4-byte words (about 0.4 µs per
- * 960 bytes instead of 0.02 µs), so memory stays bounded however long and however many rings run.
+ * Memory: `capacity` plus `min(capacity, 32 KiB)` of slack, plus, for reads, either a bounded cache of
+ * views or a staging area. A ring of up to 64 KiB (or a shared one) keeps a view per start position read:
+ * one slot per 64 bytes, at most 1024 slots (16 KiB, made with the ring), each holding the view of the
+ * first start read in it (about 100 bytes, made on that read); a start whose slot is taken is copied by
+ * 4-byte words (about 0.4 µs per 960 bytes instead of 0.02 µs). A larger local ring makes no views of
+ * itself: reads are moved into a 16 KiB staging area after the slack and copied out through a view of it
+ * that repeats with the read's length (two memcpys, ~0.1 µs per 960 bytes). Either way memory stays
+ * bounded however long and however many rings run, and steady reads allocate nothing.
  *
  * @throws InputError (`TLA_ERR_RING_OPTIONS`) for invalid options, (`TLA_ERR_RING_RANGE`) for an
  *   offset/length outside the caller's buffer.
@@ -154,10 +156,11 @@ export class RingBuffer {
       this.#indexMask = this.#mask >= 0 ? this.#wrap - 1 : -1;
       this.#sab = null;
       this.#ctl = null;
-      this.#data = new Uint8Array(capacity + slack);
+      this.#data = new Uint8Array(capacity + slack + stageFor(usable, false));
     }
     this.#dataView = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.length);
-    this.#views = new ViewCache(this.#data, usable);
+    const stage = this.#ctl === null ? stageFor(usable, false) : 0;
+    this.#views = new ViewCache(this.#data, usable, capacity + slack, stage);
   }
 
   /**

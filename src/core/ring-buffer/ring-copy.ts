@@ -1,6 +1,7 @@
 /**
  * Copies between a caller's buffer and a ring's storage, wrapping at its end, with no allocation per call:
- * the slack after the ring and a cache of read views (why: see {@link ViewCache}).
+ * the slack after the ring, and for reads a cache of views of the ring or, in a large local ring, a staging
+ * area (why: see {@link ViewCache}).
  */
 /** Copies up to this many bytes go through a plain loop: cheaper than calling TypedArray#set. */
 export const SMALL_COPY = 16;
@@ -15,6 +16,18 @@ const VIEW_BUCKET_SHIFT = 6;
  * one process would hold hundreds of MiB of views. Starts past what the slots hold are copied by words.
  */
 const MAX_VIEW_SLOTS = 1024;
+/** Rings up to this size keep a view per start: 1024 slots of 64 bytes cover every start. */
+const VIEWS_COVER_BYTES = MAX_VIEW_SLOTS << VIEW_BUCKET_SHIFT;
+/** Bytes of the staging area after a large local ring's slack (a longer read goes through it in pieces). */
+const STAGE_BYTES = 16_384;
+
+/**
+ * Bytes of staging area a ring gets after its slack: none for a shared ring (its buffer is laid out for both
+ * threads) or one whose every start the view cache covers; else {@link STAGE_BYTES}.
+ */
+export function stageFor(usable: number, shared: boolean): number {
+  return shared || usable <= VIEWS_COVER_BYTES ? 0 : STAGE_BYTES;
+}
 
 /** Slack bytes after a ring of `capacity` bytes. */
 export function slackFor(capacity: number): number {
@@ -27,6 +40,13 @@ export function slackFor(capacity: number): number {
  * allocate. A consumer reading fixed-size frames visits a cycle of start positions, so after a lap the
  * views it needs are here. Direct-mapped and bounded: a start whose slot another start holds is copied
  * by words instead (slower for large copies, but nothing is allocated and the memory stays bounded).
+ *
+ * A local ring larger than the slots cover (a pacer's seconds of audio) makes no views of itself: its
+ * reads are moved into a staging area after the slack (`copyWithin`, a memmove) and copied out through a
+ * view of that area, which repeats with the read's length. Two copies instead of one, but no view per
+ * start: a fresh ring read in frames would otherwise make a view on every read of its first lap (seconds
+ * long), each surviving into the old generation, which is what the young-generation collections of a
+ * process with hundreds of sessions spent their time copying.
  */
 export class ViewCache {
   readonly source: Uint8Array;
@@ -41,10 +61,18 @@ export class ViewCache {
   #target: ArrayBufferLike | null = null;
   #targetView: DataView | null = null;
 
-  /** Views of `source[0, usable)`, keyed by their start. */
-  constructor(source: Uint8Array, usable: number) {
+  /** Start of the staging area in `source`, and its size (0: none, views of the ring are cached). */
+  readonly stageStart: number;
+  readonly stageBytes: number;
+  /** Views of the staging area from its start, by length (direct-mapped on the length's low bits). */
+  readonly #stageViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(8).fill(undefined);
+
+  /** Views of `source[0, usable)`, keyed by their start; or, with `stageBytes`, a staging area at `stageStart`. */
+  constructor(source: Uint8Array, usable: number, stageStart = 0, stageBytes = 0) {
     let slots = 1;
-    while (slots < MAX_VIEW_SLOTS && slots < usable >>> VIEW_BUCKET_SHIFT) slots *= 2;
+    while (stageBytes === 0 && slots < MAX_VIEW_SLOTS && slots < usable >>> VIEW_BUCKET_SHIFT) slots *= 2;
+    this.stageStart = stageStart;
+    this.stageBytes = stageBytes;
     this.source = source;
     this.#sourceView = new DataView(source.buffer, source.byteOffset, source.length);
     this.views = new Array<Uint8Array | undefined>(slots).fill(undefined);
@@ -63,6 +91,23 @@ export class ViewCache {
     this.starts[slot] = start;
     this.lengths[slot] = length;
     return view;
+  }
+
+  /** Copies `source[start, start + n)` into `dst[offset…]` through the staging area, in pieces of at most its size. */
+  copyStaged(start: number, n: number, dst: Uint8Array, offset: number): void {
+    const source = this.source;
+    const stage = this.stageStart;
+    while (n > 0) {
+      const m = n < this.stageBytes ? n : this.stageBytes;
+      source.copyWithin(stage, start, start + m);
+      const key = (m >>> 1) & 7;
+      let view = this.#stageViews[key];
+      if (view === undefined || view.length !== m) view = this.#stageViews[key] = source.subarray(stage, stage + m);
+      dst.set(view, offset);
+      start += m;
+      offset += m;
+      n -= m;
+    }
   }
 
   /** Copies `source[start, start + n)` into `dst[offset…]` by 4-byte words through DataViews (no view of the range, so no allocation). */
@@ -145,6 +190,7 @@ export function copyOut(views: ViewCache, usable: number, dst: Uint8Array, offse
 
 /** Copies `views.source[start, start + n)` into `dst[offset…]`: through a cached view, or by words. */
 function copyRange(views: ViewCache, start: number, n: number, dst: Uint8Array, offset: number): void {
+  if (views.stageBytes !== 0) return views.copyStaged(start, n, dst, offset);
   const view = views.get(start, n);
   if (view !== null) dst.set(view, offset);
   else views.copyWords(start, n, dst, offset);
