@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { OggOpusMuxer } from '../../codecs/ogg/ogg-opus-muxer.js';
 import { OPUS_SAMPLE_RATES, OpusEncoder, type OpusSampleRate } from '../../codecs/opus/opus.js';
 import { InputError, abortError } from '../../core/errors.js';
-import { DISCORD_PCM, framesToMs, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
+import { DISCORD_PCM, bytesPerFrame, framesToMs, pcmFormat, samePcmFormat, type PcmFormat } from '../../core/pcm/pcm-format.js';
 import { PacedOutput } from '../paced-output.js';
 import { ResampleStream } from '../resample-stream.js';
 import { DISCORD_SILENCE_PACKET, DISCORD_STREAM_TYPES, type DiscordStreamType } from './discord-stream-type.js';
@@ -31,7 +31,11 @@ export interface ToDiscordOptions {
   cushionMs?: number;
   /** Largest cushion the adaptation may choose, in ms (default 600, up to 2000). */
   maxCushionMs?: number;
-  /** Most audio queued ahead of the clock, in ms (default 10000). A faster source is held back (backpressure). */
+  /**
+   * Most audio queued ahead of the clock, in ms (default 2000). A faster source is held back (backpressure): the
+   * rest waits in the source's own buffer, which {@link ToDiscordStream.clear} empties too. The queue's memory is
+   * taken at once (2 s of 48 kHz stereo: 512 KiB), so a larger value costs memory and CPU per stream.
+   */
   maxQueuedMs?: number;
   /** Opus bit rate in bits/s (`'opus'` and `'ogg/opus'`; default 64000, a Discord voice channel's default). */
   bitrate?: number;
@@ -125,6 +129,14 @@ export class ToDiscordStream extends Readable {
   #sourceDone = false;
   #sourceError: Error | null = null;
   #discarding = false;
+  /** Set while clear() empties the source's own buffer: its chunks are counted as dropped, not played. */
+  #discardingSource = false;
+  #discardedSourceBytes = 0;
+  /** Bytes the source gave (kept, dropped or skipped) and bytes given to the resampler or pacer since its last clear. */
+  #sourceBytes = 0;
+  #pathBytes = 0;
+  /** Bytes of the source to skip so the next byte kept lands where the path expects it in a sample frame. */
+  #skipBytes = 0;
 
   #cushionMs: number;
   /** When audio first arrived while buffering (performance.now()), or -1. */
@@ -169,7 +181,7 @@ export class ToDiscordStream extends Readable {
     checkRange('maxCushionMs', maxCushionMs, cushionMs, 2000);
     this.#cushionMs = cushionMs;
     this.maxCushionMs = maxCushionMs;
-    const maxQueuedMs = options.maxQueuedMs ?? 10_000;
+    const maxQueuedMs = options.maxQueuedMs ?? 2_000;
     checkRange('maxQueuedMs', maxQueuedMs, 100, 600_000);
     this.#destroySource = options.destroySource ?? true;
     this.#source = src;
@@ -257,13 +269,26 @@ export class ToDiscordStream extends Readable {
   }
 
   /**
-   * Barge-in: drops every queued sample of the source at once (the pacer's queue and the packets held
-   * ahead of the reader, which become silence so the player's clock keeps its lead) and returns how many
-   * ms were dropped. At most one packet already handed to the reader still plays. Later audio from the
+   * Barge-in: drops every queued sample of the source at once (the pacer's queue, what waits in the source's
+   * own buffer, and the packets held ahead of the reader, which become silence so the player's clock keeps its
+   * lead) and returns how many ms were dropped. At most one packet already handed to the reader still plays. Later audio from the
    * source plays again after the start cushion.
    */
   clear(): number {
     if (this.destroyed || this.#ended) return 0;
+    // What the source already holds (it waits there while the queue is full) arrived before the barge-in too.
+    let droppedSource = 0;
+    const src = this.#source as PcmReadableLike & { readableLength?: number; read?(): unknown };
+    if (!this.#sourceDone && typeof src.read === 'function' && (src.readableLength ?? 0) > 0) {
+      this.#discardingSource = true;
+      this.#discardedSourceBytes = 0;
+      // Only what was there: a source that refills synchronously on read() would otherwise never run dry.
+      const held = src.readableLength ?? 0;
+      while (!this.#sourceDone && this.#discardedSourceBytes < held && (src.readableLength ?? 0) > 0 && src.read() !== null);
+      this.#discardingSource = false;
+      const sourceFrames = this.#discardedSourceBytes / bytesPerFrame(this.sourceFormat);
+      droppedSource = Math.round((sourceFrames * this.pacedFormat.sampleRate) / this.sourceFormat.sampleRate);
+    }
     if (this.#resampler && this.#resampler.readableLength > 0) {
       this.#discarding = true;
       while (this.#resampler.read() !== null);
@@ -271,7 +296,7 @@ export class ToDiscordStream extends Readable {
     }
     const before = this.#pacer.clearedMs;
     this.#pacer.clear();
-    let dropped = Math.round(((this.#pacer.clearedMs - before) * this.pacedFormat.sampleRate) / 1000);
+    let dropped = droppedSource + Math.round(((this.#pacer.clearedMs - before) * this.pacedFormat.sampleRate) / 1000);
     for (const item of this.#ready) {
       if (item.audioFrames === 0) continue;
       dropped += item.audioFrames;
@@ -279,16 +304,35 @@ export class ToDiscordStream extends Readable {
       item.chunk = this.#silenceChunk();
     }
     this.#clearedFrames += dropped;
+    // Keep the sample-frame grid: the pacer dropped its partial frame (it expects a frame start next), a resampler
+    // keeps its own; the source's next byte may be mid-frame after a chunk split inside one or bytes dropped above.
+    const frameBytes = bytesPerFrame(this.sourceFormat);
+    if (!this.#resampler) this.#pathBytes = 0;
+    this.#skipBytes = (((this.#pathBytes - this.#sourceBytes) % frameBytes) + frameBytes) % frameBytes;
     this.#enterBuffering();
     return framesToMs(this.pacedFormat, dropped);
   }
 
-  readonly #onSourceData = (chunk: unknown): void => {
+  readonly #onSourceData = (data: unknown): void => {
     if (this.destroyed || this.#ended) return;
-    if (!(chunk instanceof Uint8Array)) {
-      this.#sourceFailed(new InputError(`toDiscord: the source emitted a ${typeof chunk} chunk; it must emit PCM bytes (Buffer).`, 'TLA_ERR_DISCORD_INPUT'));
+    if (this.#discardingSource && data instanceof Uint8Array) {
+      this.#discardedSourceBytes += data.length;
+      this.#sourceBytes += data.length;
       return;
     }
+    if (!(data instanceof Uint8Array)) {
+      this.#sourceFailed(new InputError(`toDiscord: the source emitted a ${typeof data} chunk; it must emit PCM bytes (Buffer).`, 'TLA_ERR_DISCORD_INPUT'));
+      return;
+    }
+    let chunk = data;
+    this.#sourceBytes += chunk.length;
+    if (this.#skipBytes > 0) {
+      const n = Math.min(this.#skipBytes, chunk.length);
+      this.#skipBytes -= n;
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
+    this.#pathBytes += chunk.length;
     const now = performance.now();
     if (this.#underrunAtMs >= 0) {
       // The source was this late: wait that much longer from now on (bounded), so a bursty source stutters once.

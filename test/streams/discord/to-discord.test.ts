@@ -236,6 +236,48 @@ describe('toDiscord through the real AudioPlayer', () => {
     expect(missedFrames(run)).toBe(0);
   });
 
+  it('clear() also drops what waits in the source beyond the queue (maxQueuedMs)', async () => {
+    const source = pcmSource(REALTIME_PCM);
+    for (let i = 0; i < 10; i++) source.push(speechLike(REALTIME_PCM, 500, i + 1));
+    const out = toDiscord(source, { maxQueuedMs: 2000 });
+    const run = play(out);
+    await vi.advanceTimersByTimeAsync(1000);
+    // The queue holds 2 s; the rest of the 5 s waits in the source (paused).
+    expect(source.readableLength).toBeGreaterThan(0);
+    const before = audioPackets(run.packets).length;
+    const cleared = out.clear();
+    expect(source.readableLength).toBe(0);
+    expect(cleared).toBeGreaterThan(3500);
+    source.push(null);
+    await untilIdle(run);
+    expect(audioPackets(run.packets).length - before).toBeLessThanOrEqual(1);
+    expect(out.playedMs + out.clearedMs).toBeCloseTo(5000, 6);
+    expect(missedFrames(run)).toBe(0);
+  });
+
+  it('clear() between the two bytes of a sample: the audio after it is still in step (not byte-swapped noise)', async () => {
+    const source = pcmSource(REALTIME_PCM);
+    const pcm = speechLike(REALTIME_PCM, 3000);
+    const plan = [];
+    for (let i = 0, at = 0; i * 333 < pcm.length; i++, at += 7) plan.push({ atMs: at, chunk: pcm.subarray(i * 333, (i + 1) * 333) });
+    schedule(source, plan);
+    const out = toDiscord(source);
+    const run = play(out);
+    // 143 chunks (0..142) are in by 997 ms: 47 619 bytes, the last sample split in two.
+    await vi.advanceTimersByTimeAsync(997);
+    const clearedAt = Date.now();
+    out.clear();
+    await untilIdle(run);
+    const after = audioPackets(run.packets).filter((p) => p.atMs > clearedAt + 20);
+    expect(after.length).toBeGreaterThan(50);
+    const mono = new OpusDecoder({ sampleRate: 24_000, channels: 1 });
+    const decoded = Buffer.concat(after.map(({ packet }) => mono.decodePacket(packet)!));
+    mono.destroy();
+    // The audio after the clear is the source from its next whole sample (23 810) on.
+    const rest = pcm.subarray(23_810 * 2);
+    expect(correlation(decoded.subarray(0, Math.min(decoded.length, rest.length)), rest, 300)).toBeGreaterThan(0.9);
+  });
+
   it('pads the last partial frame and survives odd chunk sizes', async () => {
     const source = pcmSource(REALTIME_PCM);
     const pcm = speechLike(REALTIME_PCM, 1010);
