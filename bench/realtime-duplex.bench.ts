@@ -417,8 +417,11 @@ async function concurrent(emulator: EmulatorChild, n: number): Promise<ScaleRun>
       last = now;
       frames++;
     });
-    const t = setInterval(() => d.write(mic), 20);
-    stops.push(() => clearInterval(t));
+    // Each session's mic at its own phase within the 20 ms frame, as independent callers' audio arrives
+    // (timers made in one loop would all fire in the same turn); the responses still all start together.
+    let t: NodeJS.Timeout | undefined;
+    const start = setTimeout(() => (t = setInterval(() => d.write(mic), 20)), Math.random() * 20);
+    stops.push(() => (clearTimeout(start), clearInterval(t)));
     d.session!.createResponse();
   }
   await sleep(4500);
@@ -569,7 +572,7 @@ Receive: ${alloc.receiveDeltas} deltas blasted, one window around the whole resp
 
 Interrupt → first silent output frame (${BARGE_INS} barge-ins at random moments, 20 ms frames): p50 ${f1(pct(silence, 50))} ms, p99 ${f1(pct(silence, 99))} ms, max ${f1(Math.max(...silence))} ms (target: ≤ one 20 ms frame p99, before the sink's own cushion). The interrupt stops the queued audio at once; the first silent frame goes out at the next time on the pacer's 20 ms grid (frames are never sent early, which would add latency to everything after), so the wait is the rest of the current frame plus the timer's lateness: that frame came p50 ${f1(pct(pastGrid, 50))} ms, p99 ${f1(pct(pastGrid, 99))} ms, max ${f1(Math.max(...pastGrid))} ms more than one frame period after the frame before the interrupt.
 
-Concurrent duplex sessions in this one process against the emulator in another process (bench/realtime-duplex-emulator-child.ts: local turn mode, no transcription, every response 4 s of speech in ~20 ms deltas at 1.5x real time). Each session: 24 kHz mono in and out, mic frames of 20 ms every 20 ms, one response played in real time, 4.5 s measured; every session asks for its response in the same millisecond (the worst case: a crowd of responses starting at once), after one unreported warm-up round at the smallest size and a full GC once the sessions are open (so that the window does not pay for promoting what opening them all at once made). A frame is late when it comes > 40 ms after the previous one; a clock reset is a pacer that fell > 200 ms behind (event loop stalled) and re-anchored. One event-loop stall longer than a frame makes every session late at once, so the late % counts stalls: 1 % of 4.5 s at 200 sessions is about two. Heap per session: after a full GC at the end of the window, sessions still open. The emulator shares the machine's ${os.cpus().length} cores:
+Concurrent duplex sessions in this one process against the emulator in another process (bench/realtime-duplex-emulator-child.ts: local turn mode, no transcription, every response 4 s of speech in ~20 ms deltas at 1.5x real time). Each session: 24 kHz mono in and out, mic frames of 20 ms every 20 ms (each session at its own random phase within the frame, as independent callers' audio arrives), one response played in real time, 4.5 s measured; every session asks for its response in the same millisecond (the worst case: a crowd of responses starting at once), after one unreported warm-up round at the smallest size and a full GC once the sessions are open (so that the window does not pay for promoting what opening them all at once made). A frame is late when it comes > 40 ms after the previous one; a clock reset is a pacer that fell > 200 ms behind (event loop stalled) and re-anchored. One event-loop stall longer than a frame makes every session late at once, so the late % counts stalls: 1 % of 4.5 s at 200 sessions is about two. Heap per session: after a full GC at the end of the window, sessions still open. The emulator shares the machine's ${os.cpus().length} cores:
 
 ${table(['sessions', 'failed to open', 'frames', 'late %', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms', 'heap KiB per session'], scale.rows)}
 
