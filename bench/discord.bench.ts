@@ -6,12 +6,14 @@
 // - cost: CPU per stream for receive (decode + resample) and send (pace + encode), ours vs prism (+ ffmpeg).
 // Run alone: node --expose-gc --import tsx bench/discord.bench.ts   (DISCORD_BENCH_SECONDS=20 for a quick run)
 import { AudioReceiveStream, EndBehaviorType, createAudioPlayer, createAudioResource, type AudioPlayer, type StreamType } from '@discordjs/voice';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../scripts/seeded-random.js';
 import { pcmCorrelation, speechLikeSignal } from '../scripts/speech-like-signal.js';
 import { resolveFfmpeg } from '../src/codecs/ffmpeg/ffmpeg-resolve.js';
@@ -246,53 +248,75 @@ async function receiveRun(seconds: number) {
 }
 
 // ---------------------------------------------------------------- cost
-async function receiveCost(seconds: number) {
+/** The receive pipelines of the cost table, in pairs (ours, the peer), reading packets from `feed`. */
+function receivePipelines(feed: () => Readable): Array<[string, () => Promise<void>]> {
+  const drain = (s: NodeJS.ReadableStream) => new Promise<void>((r, j) => s.on('data', () => {}).on('end', () => r()).on('error', j));
+  return [
+    ['fromDiscord → 24 kHz mono (decoder at 24 kHz)', () => drain(fromDiscord(feed(), { format: REALTIME_PCM, livePauses: false }))],
+    [
+      'prism opus.Decoder 48 kHz stereo → prism FFmpeg → 24 kHz mono',
+      async () => {
+        const ff = new prism.FFmpeg({ args: ['-loglevel', 'error', '-f', 's16le', '-ar', '48000', '-ac', '2', '-i', '-', '-f', 's16le', '-ar', '24000', '-ac', '1'] });
+        const done = drain(ff);
+        feed().pipe(new prism.opus.Decoder({ rate: 48_000, channels: 2, frameSize: 960 })).pipe(ff);
+        await done;
+        await new Promise((r) => (ff.process.exitCode !== null ? r(null) : ff.process.once('exit', r)));
+      },
+    ],
+    ['fromDiscord → 48 kHz stereo', () => drain(fromDiscord(feed(), { format: DISCORD_PCM, livePauses: false }))],
+    ['prism opus.Decoder 48 kHz stereo', () => drain(feed().pipe(new prism.opus.Decoder({ rate: 48_000, channels: 2, frameSize: 960 })))],
+  ];
+}
+
+/**
+ * One receive pipeline in this (child) process: an uncounted warm-up on 5 s of packets (the first run of a pipeline
+ * pays for JIT, up to 50 % more, which is no per-stream cost), then `seconds` of packets decoded as fast as possible.
+ * Prints the CPU ms of the measured run (this process up to its end, plus ffmpeg children once reaped).
+ */
+async function receiveCostChild(index: number, seconds: number): Promise<never> {
   const speech = speechLike(DISCORD_PCM, seconds * 1000, 9);
   const encoder = new OpusEncoder({ sampleRate: 48_000, channels: 2 });
   const packets: Buffer[] = [];
   encoder.encodeChunk(speech, (p) => packets.push(p));
   encoder.destroy();
-  // Five interleaved rounds, the median per pipeline: on a shared machine one run is at the mercy of the
-  // neighbours and of garbage left by the run before (with three, one noisy round still moved the result by ~10 %).
-  const ROUNDS = 5;
-  const runs = new Map<string, number[]>();
-  const measure = async (name: string, run: () => Promise<void>) => {
-    (globalThis as { gc?: () => void }).gc?.();
-    const s0 = selfCpuMs();
-    const c0 = childCpuMs();
-    await run();
-    await sleep(200);
-    const cpu = selfCpuMs() - s0 + (childCpuMs() - c0);
-    runs.set(name, [...(runs.get(name) ?? []), cpu]);
-  };
-  // Round -1 is an uncounted warm-up on 5 s of packets: the first run of a pipeline in the process paid for JIT
-  // (up to 50 % more for fromDiscord, whose code nothing had run yet), which is no per-stream cost.
   const warmUp = packets.slice(0, 250);
-  for (let round = -1; round < ROUNDS; round++) {
-    const feed = () => Readable.from(round < 0 ? warmUp : packets, { objectMode: true });
-    const drain = (s: NodeJS.ReadableStream) => new Promise<void>((r, j) => s.on('data', () => {}).on('end', () => r()).on('error', j));
-    const pairs: Array<Array<[string, () => Promise<void>]>> = [
-      [
-        ['fromDiscord → 24 kHz mono (decoder at 24 kHz)', () => drain(fromDiscord(feed(), { format: REALTIME_PCM, livePauses: false }))],
-        [
-          'prism opus.Decoder 48 kHz stereo → prism FFmpeg → 24 kHz mono',
-          async () => {
-            const ff = new prism.FFmpeg({ args: ['-loglevel', 'error', '-f', 's16le', '-ar', '48000', '-ac', '2', '-i', '-', '-f', 's16le', '-ar', '24000', '-ac', '1'] });
-            const done = drain(ff);
-            feed().pipe(new prism.opus.Decoder({ rate: 48_000, channels: 2, frameSize: 960 })).pipe(ff);
-            await done;
-            await new Promise((r) => (ff.process.exitCode !== null ? r(null) : ff.process.once('exit', r)));
-          },
-        ],
-      ],
-      [
-        ['fromDiscord → 48 kHz stereo', () => drain(fromDiscord(feed(), { format: DISCORD_PCM, livePauses: false }))],
-        ['prism opus.Decoder 48 kHz stereo', () => drain(feed().pipe(new prism.opus.Decoder({ rate: 48_000, channels: 2, frameSize: 960 })))],
-      ],
-    ];
-    // The first of two back-to-back runs measured consistently slower (by up to ~20 % under load, whichever it was):
-    // each pair runs ours first in even rounds and the peer first in odd ones.
-    for (const pair of pairs) for (const [name, run] of round % 2 === 0 ? pair : [...pair].reverse()) await (round < 0 ? run() : measure(name, run));
+  let round = packets;
+  const [, run] = receivePipelines(() => Readable.from(round, { objectMode: true }))[index]!;
+  round = warmUp;
+  await run();
+  round = packets;
+  (globalThis as { gc?: () => void }).gc?.();
+  const s0 = selfCpuMs();
+  const c0 = childCpuMs();
+  await run();
+  const self = selfCpuMs() - s0;
+  await sleep(200); // lets an ffmpeg child be reaped (its CPU is counted then)
+  process.stdout.write(`${JSON.stringify({ cpuMs: self + (childCpuMs() - c0) })}\n`);
+  process.exit(0);
+}
+
+/**
+ * Receive cost per pipeline: each measured run in a fresh child process (so no pipeline runs on JIT state or garbage
+ * another left: in one process, fromDiscord 48 kHz stereo measured 5-11 % slower than when run alone, prism's decoder
+ * not), five rounds, the order alternating between ours and the peer's; the median per pipeline.
+ */
+async function receiveCost(seconds: number) {
+  const ROUNDS = 5;
+  const names = receivePipelines(() => Readable.from([])).map(([name]) => name);
+  const runs = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const pair of [[0, 1], [2, 3]]) {
+      for (const index of round % 2 === 0 ? pair : [...pair].reverse()) {
+        const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)], {
+          env: { ...process.env, DISCORD_RX_CHILD: String(index), DISCORD_RX_SECONDS: String(seconds) },
+          encoding: 'utf8',
+        });
+        const line = r.stdout.trim().split('\n').pop() ?? '';
+        const cpu = (JSON.parse(line || '{"cpuMs":null}') as { cpuMs: number | null }).cpuMs;
+        if (cpu === null) throw new Error(`discord bench: receive cost child ${index} failed: ${r.stderr}`);
+        runs.set(names[index]!, [...(runs.get(names[index]!) ?? []), cpu]);
+      }
+    }
   }
   return [...runs].map(([name, cpus]) => {
     const cpu = [...cpus].sort((a, b) => a - b)[ROUNDS >> 1]!;
@@ -370,6 +394,8 @@ async function sendCosts(cells: SendCell[], seconds: number): Promise<string[][]
 }
 
 // ---------------------------------------------------------------- run
+if (process.env.DISCORD_RX_CHILD !== undefined) await receiveCostChild(Number(process.env.DISCORD_RX_CHILD), Number(process.env.DISCORD_RX_SECONDS));
+
 console.log(`opus backend: ${opusBackendName()}; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const loadBefore = os.loadavg()[0]!;
 const steady = Array.from({ length: 250 }, (_, i) => ({ atMs: i * 20, ms: 20 }));
@@ -458,7 +484,7 @@ ${table(['stream', 'output s', 'timeline s', 'note'], [
   ])}
 
 **Cost**: CPU (this process + reaped ffmpeg children) per second of audio per stream, and streams per core (1000 / that).
-Receive: ${COST_SECONDS * 6} s of packets decoded as fast as possible, median of 5 interleaved rounds after an uncounted 5 s warm-up of each pipeline. Send: ${COST_STREAMS} players at once for ${COST_SECONDS} s, real time,
+Receive: ${COST_SECONDS * 6} s of packets decoded as fast as possible, each run in a fresh process after an uncounted 5 s warm-up there (in one process, runs left JIT state and garbage to the next: fromDiscord 48 kHz stereo measured 5-11 % slower than alone), median of 5 rounds alternating ours and the peer first. Send: ${COST_STREAMS} players at once for ${COST_SECONDS} s, real time,
 median of ${SEND_ROUNDS} rounds in alternating order after an uncounted warm-up of each pipeline.
 Encoder settings: both sides run opusscript's libopus with the AUDIO application and no FEC; toDiscord at ${kbps}
 (a Discord voice channel's default) and complexity 9 (WebRTC's desktop default; the same packets as 10 here),
