@@ -66,6 +66,8 @@ export class ViewCache {
   readonly stageBytes: number;
   /** Views of the staging area from its start, by length (direct-mapped on the length's low bits). */
   readonly #stageViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(8).fill(undefined);
+  /** Views of the ring's head for wrapped reads, by length (see {@link ViewCache.head}). */
+  readonly #heads: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(32).fill(undefined);
 
   /** Views of `source[0, usable)`, keyed by their start; or, with `stageBytes`, a staging area at `stageStart`. */
   constructor(source: Uint8Array, usable: number, stageStart = 0, stageBytes = 0) {
@@ -91,6 +93,18 @@ export class ViewCache {
     this.starts[slot] = start;
     this.lengths[slot] = length;
     return view;
+  }
+
+  /**
+   * A view of `source[0, length)`, the head of a read that wrapped (its length cycles through the phases a
+   * reader visits), if its entry is free or holds it, else null. Kept apart from the starts' slots, where a
+   * read that starts at the ring's start owns slot 0.
+   */
+  head(length: number): Uint8Array | null {
+    const key = Math.imul(length, 0x9e3779b1) >>> 27; // 32 entries, keyed by a multiplicative hash of the length
+    const view = this.#heads[key];
+    if (view !== undefined) return view.length === length ? view : null;
+    return (this.#heads[key] = this.source.subarray(0, length));
   }
 
   /** Copies `source[start, start + n)` into `dst[offset…]` through the staging area, in pieces of at most its size. */
@@ -184,7 +198,10 @@ export function copyOut(views: ViewCache, usable: number, dst: Uint8Array, offse
     copyRange(views, pos, n, dst, offset);
   } else {
     copyRange(views, pos, first, dst, offset);
-    copyRange(views, 0, n - first, dst, offset + first);
+    const rest = n - first;
+    const head = views.stageBytes === 0 ? views.head(rest) : null;
+    if (head !== null) dst.set(head, offset + first);
+    else copyRange(views, 0, rest, dst, offset + first);
   }
 }
 
