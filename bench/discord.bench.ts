@@ -32,7 +32,7 @@ process.env.PATH = `${path.dirname(resolveFfmpeg().path)}${path.delimiter}${proc
 const RECEIVE_SECONDS = Number(process.env.DISCORD_BENCH_SECONDS ?? 60);
 const COST_SECONDS = Math.max(5, Math.round(RECEIVE_SECONDS / 8));
 /** Send-cost rounds per pipeline (median taken), after one short uncounted warm-up round. */
-const SEND_ROUNDS = 3;
+const SEND_ROUNDS = 5;
 /** Opus bit rate of toDiscord's default and of the like-for-like peer rows (a Discord voice channel's default). */
 const DISCORD_BITRATE = 64_000;
 const COST_STREAMS = 16;
