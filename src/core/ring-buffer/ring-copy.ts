@@ -64,7 +64,7 @@ export class ViewCache {
   /** Start of the staging area in `source`, and its size (0: none, views of the ring are cached). */
   readonly stageStart: number;
   readonly stageBytes: number;
-  /** Views of the staging area from its start, by length (direct-mapped on the length's low bits). */
+  /** Views of the staging area from its start, by length (8 entries keyed by a hash of the length). */
   readonly #stageViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(8).fill(undefined);
   /** Views of the ring's head for wrapped reads, by length (see {@link ViewCache.head}). */
   readonly #heads: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(32).fill(undefined);
@@ -114,7 +114,7 @@ export class ViewCache {
     while (n > 0) {
       const m = n < this.stageBytes ? n : this.stageBytes;
       source.copyWithin(stage, start, start + m);
-      const key = (m >>> 1) & 7;
+      const key = Math.imul(m, 0x9e3779b1) >>> 29;
       let view = this.#stageViews[key];
       if (view === undefined || view.length !== m) view = this.#stageViews[key] = source.subarray(stage, stage + m);
       dst.set(view, offset);
