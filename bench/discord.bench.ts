@@ -279,12 +279,10 @@ async function receiveCostChild(index: number, seconds: number): Promise<never> 
   const packets: Buffer[] = [];
   encoder.encodeChunk(speech, (p) => packets.push(p));
   encoder.destroy();
-  const warmUp = packets.slice(0, 250);
-  let round = packets;
-  const [, run] = receivePipelines(() => Readable.from(round, { objectMode: true }))[index]!;
-  round = warmUp;
+  let fed = packets.slice(0, 250); // the warm-up: 5 s
+  const [, run] = receivePipelines(() => Readable.from(fed, { objectMode: true }))[index]!;
   await run();
-  round = packets;
+  fed = packets;
   (globalThis as { gc?: () => void }).gc?.();
   const s0 = selfCpuMs();
   const c0 = childCpuMs();

@@ -507,6 +507,15 @@ async function longSession(): Promise<string[][]> {
   return rows;
 }
 
+const PER_EVENT_CLIENTS: ReadonlyArray<readonly [string, () => Promise<Elapsed>]> = [
+  ['ws + JSON.parse (floor)', rawWs],
+  ['openai SDK v6 OpenAIRealtimeWS', openaiSdk],
+  ['tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession],
+  ["tokenlab-audio RealtimeSession audio sink (what realtimeDuplex uses: read from the frame's bytes)", tokenlabAudioSink],
+];
+const PER_EVENT_COLUMNS = ['client', 'client CPU µs / event', 'wall µs / event'];
+const SCALE_COLUMNS = ['sessions', 'failed to open', 'frames', 'late % (median run; all runs)', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms', 'heap KiB per session'];
+
 if (process.env['REALTIME_BENCH_ALLOC_CHILD'] === '1') await allocationChild();
 
 if (ONLY === 'alloc') {
@@ -517,12 +526,7 @@ if (ONLY === 'alloc') {
 }
 
 if (ONLY === 'events') {
-  console.log(table(['client', 'client CPU µs / event', 'wall µs / event'], await perEvent([
-    ['ws + JSON.parse (floor)', rawWs],
-    ['openai SDK v6 OpenAIRealtimeWS', openaiSdk],
-    ['tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession],
-    ["tokenlab-audio RealtimeSession audio sink", tokenlabAudioSink],
-  ])));
+  console.log(table(PER_EVENT_COLUMNS, await perEvent(PER_EVENT_CLIENTS)));
   await client.close();
   server?.stdin!.end();
   process.exit(0);
@@ -538,18 +542,13 @@ if (ONLY === 'interrupt') {
 
 if (ONLY === 'scale') {
   const scale = await scaleRuns();
-  console.log(table(['sessions', 'failed to open', 'frames', 'late % (median run; all runs)', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms', 'heap KiB per session'], scale.rows));
+  console.log(table(SCALE_COLUMNS, scale.rows));
   await client.close();
   server?.stdin!.end();
   process.exit(0);
 }
 
-const perEventRows = await perEvent([
-  ['ws + JSON.parse (floor)', rawWs],
-  ['openai SDK v6 OpenAIRealtimeWS', openaiSdk],
-  ['tokenlab-audio RealtimeSession (typed delta events)', tokenlabSession],
-  ["tokenlab-audio RealtimeSession audio sink (what realtimeDuplex uses: read from the frame's bytes)", tokenlabAudioSink],
-]);
+const perEventRows = await perEvent(PER_EVENT_CLIENTS);
 const recv = await receivePath();
 const send = await sendPath();
 const alloc = allocationInChild();
@@ -566,7 +565,7 @@ writeSection(
   `
 Per-event overhead on the scripted server (bench/realtime-bench-server.ts: it blasts ${N_EVENTS} output-audio deltas of 20 ms as fast as the socket takes them, which the emulator does not do), µs per event from the first to the last handled, best of 5 rounds (each round runs every client once): this process's CPU time (the client's own cost) and the wall time (which the server's pace can set):
 
-${table(['client', 'client CPU µs / event', 'wall µs / event'], perEventRows)}
+${table(PER_EVENT_COLUMNS, perEventRows)}
 
 Duplex per 20 ms frame on the scripted server (targets ≤ 0.5 ms p99 each; bytes allocated per frame measured in a child process with a 64 MiB young generation, no GC in the window, bench/alloc-meter.ts):
 
@@ -582,7 +581,7 @@ Interrupt → first silent output frame (${BARGE_INS} barge-ins at random moment
 
 Concurrent duplex sessions in this one process against the emulator in another process (bench/realtime-duplex-emulator-child.ts: local turn mode, no transcription, every response 4 s of speech in ~20 ms deltas at 1.5x real time). Each session: 24 kHz mono in and out, mic frames of 20 ms every 20 ms (each session at its own random phase within the frame, as independent callers' audio arrives), one response played in real time, 4.5 s measured; every session asks for its response in the same millisecond (the worst case: a crowd of responses starting at once), after one unreported warm-up round at the smallest size and a full GC once the sessions are open (so that the window does not pay for promoting what opening them all at once made). A frame is late when it comes > 40 ms after the previous one; a clock reset is a pacer that fell > 200 ms behind (event loop stalled) and re-anchored. One event-loop stall longer than a frame makes every session late at once, so the late % counts stalls: 1 % of 4.5 s at 200 sessions is about two. Each size runs ${SCALE_RUNS} times; the row is the run with the median late %, and all the runs' late % are listed. Heap per session: after a full GC at the end of the window, sessions still open. The emulator shares the machine's ${os.cpus().length} cores:
 
-${table(['sessions', 'failed to open', 'frames', 'late % (median run; all runs)', 'clock resets', 'underruns', 'client CPU ms/s per session', 'client CPU (of one core)', 'emulator CPU ms/s per session', 'emulator CPU (of one core)', 'loop delay p99 / max ms', 'GC total / longest ms', 'heap KiB per session'], scale.rows)}
+${table(SCALE_COLUMNS, scale.rows)}
 
 Sustained with < 1 % late frames: **${scale.sustained}** sessions (goal ≥ 200).
 

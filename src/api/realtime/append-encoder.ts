@@ -42,9 +42,10 @@ export class AppendEncoder {
   frame(): Buffer {
     const total = this.#view!.length;
     const start = writeTextFrameHeader(this.#bytes, HEAD, total);
-    const f = this.#frameView;
-    if (f === null || f.byteOffset !== this.#bytes.byteOffset + start || f.length !== HEAD - start + total) this.#frameView = this.#bytes.subarray(start, HEAD + total);
-    return this.#frameView!;
+    // The frame's length grows with the message's (a longer message never has a shorter header): a view of the
+    // same length is the same range, and #renew drops it with the buffer.
+    if (this.#frameView === null || this.#frameView.length !== HEAD - start + total) this.#frameView = this.#bytes.subarray(start, HEAD + total);
+    return this.#frameView;
   }
 
   #renew(byteLength: number): void {

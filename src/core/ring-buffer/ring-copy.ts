@@ -69,14 +69,17 @@ export class ViewCache {
   /** Views of the ring's head for wrapped reads, by length (see {@link ViewCache.head}). */
   readonly #heads: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(32).fill(undefined);
 
-  /** Views of `source[0, usable)`, keyed by their start; or, with `stageBytes`, a staging area at `stageStart`. */
-  constructor(source: Uint8Array, usable: number, stageStart = 0, stageBytes = 0) {
+  /**
+   * Views of `source[0, usable)`, keyed by their start; or, with `stageBytes`, a staging area at `stageStart`.
+   * `sourceView` is the ring's DataView of `source` (one is made when not given).
+   */
+  constructor(source: Uint8Array, usable: number, stageStart = 0, stageBytes = 0, sourceView = new DataView(source.buffer, source.byteOffset, source.length)) {
     let slots = 1;
     while (stageBytes === 0 && slots < MAX_VIEW_SLOTS && slots < usable >>> VIEW_BUCKET_SHIFT) slots *= 2;
     this.stageStart = stageStart;
     this.stageBytes = stageBytes;
     this.source = source;
-    this.#sourceView = new DataView(source.buffer, source.byteOffset, source.length);
+    this.#sourceView = sourceView;
     this.views = new Array<Uint8Array | undefined>(slots).fill(undefined);
     this.starts = new Int32Array(slots).fill(-1);
     this.lengths = new Int32Array(slots);
@@ -124,7 +127,11 @@ export class ViewCache {
     }
   }
 
-  /** Copies `source[start, start + n)` into `dst[offset…]` by 4-byte words through DataViews (no view of the range, so no allocation). */
+  /**
+   * Copies `source[start, start + n)` into `dst[offset…]` by 8-byte words through DataViews (no view of the
+   * range, so no allocation), as the ring's small writes do: values are only loaded and stored, so every bit
+   * pattern survives, NaNs included.
+   */
   copyWords(start: number, n: number, dst: Uint8Array, offset: number): void {
     if (this.#target !== dst.buffer) {
       this.#target = dst.buffer;
@@ -134,8 +141,8 @@ export class ViewCache {
     const from = this.#sourceView;
     let d = dst.byteOffset + offset;
     let s = start;
-    const wordsEnd = s + (n & ~3);
-    for (; s < wordsEnd; s += 4, d += 4) to.setInt32(d, from.getInt32(s, true), true);
+    const wordsEnd = s + (n & ~7);
+    for (; s < wordsEnd; s += 8, d += 8) to.setFloat64(d, from.getFloat64(s, true), true);
     const source = this.source;
     for (let i = d - dst.byteOffset, end = offset + n; i < end; i++, s++) dst[i] = source[s]!;
   }
